@@ -1,0 +1,159 @@
+# Makefile: builds obi-probe, obi-enricher, the obi launcher, BPF skeletons, tests and benches.
+#
+#   make            build/obi-probe build/obi-enricher build/obi
+#   make deps       install missing Debian packages (idempotent; used by both README commands)
+#   make test       unit tests (ASan+UBSan build) then end-to-end tests (root, real kernel)
+#   make bench      side-by-side benchmarks (not part of make test)
+#   make fuzz       short libFuzzer runs of every harness
+#   make lint       clang-tidy + cppcheck + clang-format check
+#   make SAN=1      sanitizer build in build-san/
+#   make V=1        show commands
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+.DEFAULT_GOAL := all
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+LLVM_STRIP ?= llvm-strip
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+ifeq ($(SAN),1)
+BUILD ?= build-san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD ?= build
+SANFLAGS :=
+endif
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-missing-field-initializers
+CFLAGS ?= -O2 -g
+override CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -MMD -MP -I$(BUILD) -Icommon $(SANFLAGS) \
+	-fstack-protector-strong -D_FORTIFY_SOURCE=2
+override LDFLAGS += $(SANFLAGS) -Wl,-z,relro,-z,now
+
+LIBS_COMMON := -lyaml
+LIBS_PROBE := $(LIBS_COMMON) -lbpf -lelf -lz -lcap -lseccomp
+LIBS_ENRICHER := $(LIBS_COMMON) -lcjson -lcap -lseccomp
+LIBS_LAUNCHER := $(LIBS_COMMON) -lcap -lseccomp
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Icommon -Ibpf \
+	-I/usr/include/$(shell $(CC) -dumpmachine)
+
+COMMON_SRC := $(wildcard common/*.c)
+PROBE_SRC := $(filter-out probe/launcher.c,$(wildcard probe/*.c))
+ENRICHER_SRC := $(wildcard enricher/*.c)
+LAUNCHER_SRC := probe/launcher.c
+BPF_SRC := $(wildcard bpf/*.bpf.c)
+
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
+PROBE_OBJ := $(PROBE_SRC:%.c=$(BUILD)/%.o)
+ENRICHER_OBJ := $(ENRICHER_SRC:%.c=$(BUILD)/%.o)
+LAUNCHER_OBJ := $(LAUNCHER_SRC:%.c=$(BUILD)/%.o)
+SKELS := $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/%.skel.h)
+
+# Library parts of the enricher (everything but main) are linked into unit tests.
+ENRICHER_LIB_OBJ := $(filter-out $(BUILD)/enricher/main.o,$(ENRICHER_OBJ))
+PROBE_LIB_OBJ := $(filter-out $(BUILD)/probe/main.o,$(PROBE_OBJ))
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+BINS := $(BUILD)/obi-probe $(BUILD)/obi-enricher $(BUILD)/obi
+
+.PHONY: all deps test test-unit test-e2e bench fuzz lint format docs clean check-headers
+
+all: $(BINS)
+
+$(BUILD) $(BUILD)/common $(BUILD)/probe $(BUILD)/enricher $(BUILD)/bpf $(BUILD)/tests $(BUILD)/fuzz:
+	$(Q)mkdir -p $@
+
+# --- BPF: object -> linked object -> skeleton --------------------------------------------
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c | $(BUILD)/bpf
+	@echo "  BPF     $@"
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@
+
+$(BUILD)/%.linked.o: $(BUILD)/bpf/%.bpf.o
+	$(Q)$(BPFTOOL) gen object $@ $<
+
+$(BUILD)/%.skel.h: $(BUILD)/%.linked.o
+	@echo "  SKEL    $@"
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+
+# --- user space -------------------------------------------------------------------------
+$(BUILD)/probe/%.o: probe/%.c $(SKELS) | $(BUILD)/probe
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/%.o: %.c | $(BUILD)/common $(BUILD)/enricher
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/obi-probe: $(PROBE_OBJ) $(COMMON_OBJ)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_PROBE) -o $@
+
+$(BUILD)/obi-enricher: $(ENRICHER_OBJ) $(COMMON_OBJ)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_ENRICHER) -o $@
+
+$(BUILD)/obi: $(LAUNCHER_OBJ) $(COMMON_OBJ)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_LAUNCHER) -o $@
+
+# --- tests ------------------------------------------------------------------------------
+$(BUILD)/tests/%.o: tests/unit/%.c | $(BUILD)/tests
+	$(Q)$(CC) $(CFLAGS) -Ienricher -Iprobe -c $< -o $@
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(ENRICHER_LIB_OBJ) $(COMMON_OBJ)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_ENRICHER) -lcmocka -o $@
+
+deps:
+	$(Q)bash tests/deps.sh
+
+test-unit:
+	$(Q)$(MAKE) --no-print-directory SAN=1 unit-bins
+	$(Q)bash tests/unit/run.sh build-san/tests
+
+unit-bins: $(UNIT_BIN)
+
+test-e2e: all
+	$(Q)bash tests/e2e/run.sh $(BUILD)
+
+test: all
+	$(Q)$(MAKE) --no-print-directory test-unit
+	$(Q)$(MAKE) --no-print-directory test-e2e
+
+bench: all
+	$(Q)bash tests/bench/run.sh $(BUILD)
+
+fuzz:
+	$(Q)bash tests/fuzz/run.sh
+
+lint:
+	$(Q)bash tests/lint.sh
+
+format:
+	$(Q)clang-format -i $(COMMON_SRC) $(PROBE_SRC) $(ENRICHER_SRC) $(LAUNCHER_SRC) common/*.h probe/*.h enricher/*.h
+
+docs: $(BUILD)/obi-enricher
+	$(Q)$(BUILD)/obi-enricher --config-docs > docs/configuration.md
+
+# Every header must compile on its own.
+check-headers:
+	$(Q)for h in common/*.h probe/*.h enricher/*.h; do \
+		echo "#include \"$$h\"" | $(CC) $(CFLAGS) -I. -x c -fsyntax-only - || exit 1; done
+
+clean:
+	$(Q)rm -rf build build-san
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,331 @@
+/* exchange.bpf.h: the protocol core both front ends feed: HTTP/1.x exchange delimiting and emission. */
+#ifndef OBI_EXCHANGE_BPF_H
+#define OBI_EXCHANGE_BPF_H
+
+#include "maps.bpf.h"
+#include "trace.bpf.h"
+#include <bpf/bpf_core_read.h>
+
+#define OBI_AF_INET 2
+#define OBI_AF_INET6 10
+#define OBI_IPPROTO_TCP 6
+#define OBI_SOCK_STREAM 1
+
+/*
+ * The kernel decides only where exchanges begin and end; parsing is the enricher's job. A
+ * request starts with a method token and a space, a response with "HTTP/1.". The four-byte
+ * prefixes are compared as little-endian words.
+ */
+#define OBI_W(a, b, c, d) ((__u32)(a) | (__u32)(b) << 8 | (__u32)(c) << 16 | (__u32)(d) << 24)
+
+static __always_inline bool obi_is_request_start(const __u8 *h, long n)
+{
+	__u32 w;
+
+	if (n < 5)
+		return false;
+	w = OBI_W(h[0], h[1], h[2], h[3]);
+	switch (w) {
+	case OBI_W('G', 'E', 'T', ' '):
+	case OBI_W('P', 'U', 'T', ' '):
+		return true;
+	case OBI_W('P', 'O', 'S', 'T'):
+	case OBI_W('H', 'E', 'A', 'D'):
+		return h[4] == ' ';
+	case OBI_W('D', 'E', 'L', 'E'):
+	case OBI_W('P', 'A', 'T', 'C'):
+	case OBI_W('O', 'P', 'T', 'I'):
+	case OBI_W('C', 'O', 'N', 'N'):
+	case OBI_W('T', 'R', 'A', 'C'):
+		return true;
+	}
+	return false;
+}
+
+static __always_inline bool obi_is_response_start(const __u8 *h, long n)
+{
+	return n >= 8 && OBI_W(h[0], h[1], h[2], h[3]) == OBI_W('H', 'T', 'T', 'P') &&
+	       OBI_W(h[4], h[5], h[6], h[7]) == OBI_W('/', '1', '.', h[7]);
+}
+
+/* Locates the first user segment of an I/O: plain buffer, iovec[0] or msghdr->msg_iov[0]. */
+static __always_inline int obi_io_first_seg(const struct obi_io *io, __u64 *base, __u64 *len)
+{
+	struct obi_user_iovec iov;
+	struct obi_user_msghdr mh;
+
+	switch (io->kind) {
+	case OBI_BUF_PLAIN:
+		*base = io->ptr;
+		*len = ~0ULL;
+		return 0;
+	case OBI_BUF_MSG:
+		if (bpf_probe_read_user(&mh, sizeof(mh), (void *)io->ptr))
+			return -1;
+		if (!mh.iovlen)
+			return -1;
+		if (bpf_probe_read_user(&iov, sizeof(iov), (void *)mh.iov))
+			return -1;
+		break;
+	case OBI_BUF_IOV:
+		if (!io->count)
+			return -1;
+		if (bpf_probe_read_user(&iov, sizeof(iov), (void *)io->ptr))
+			return -1;
+		break;
+	default:
+		return -1;
+	}
+	*base = iov.base;
+	*len = iov.len;
+	return 0;
+}
+
+static __always_inline void obi_fill_tuple(struct obi_rec_http *r, struct sock *sk)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	if (family == OBI_AF_INET) {
+		__u32 la = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		__u32 ra = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+
+		__builtin_memset(r->laddr, 0, 16);
+		__builtin_memset(r->raddr, 0, 16);
+		r->laddr[10] = r->laddr[11] = 0xff;
+		r->raddr[10] = r->raddr[11] = 0xff;
+		__builtin_memcpy(&r->laddr[12], &la, 4);
+		__builtin_memcpy(&r->raddr[12], &ra, 4);
+	} else {
+		BPF_CORE_READ_INTO(&r->laddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(&r->raddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	}
+	r->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	r->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+}
+
+static __always_inline __u64 obi_rb_flags(void *rb)
+{
+	return bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA) >= obi_cfg.wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+										: BPF_RB_NO_WAKEUP;
+}
+
+/* Writes the exchange held in c to the ring and returns the connection to idle. */
+static __always_inline void obi_emit(struct obi_conn *c, const struct obi_conn_key *key,
+				     __u16 flags)
+{
+	struct obi_rec_http *r = &c->rec;
+	__u32 req = c->req_len, resp = c->resp_len, size;
+
+	if (req > OBI_REQ_CAP_MAX)
+		req = OBI_REQ_CAP_MAX;
+	if (resp > OBI_RESP_CAP)
+		resp = OBI_RESP_CAP;
+	if (c->state == OBI_CS_REQ)
+		flags |= OBI_HTTP_F_NO_RESPONSE;
+	r->hdr.type = OBI_REC_HTTP;
+	r->hdr.abi_version = OBI_ABI_VERSION;
+	r->hdr.ktime_ns = bpf_ktime_get_ns();
+	r->flags |= flags;
+	r->req_cap = req;
+	r->resp_cap = resp;
+	size = sizeof(*r) + req + resp;
+	r->hdr.size = size;
+	if (bpf_ringbuf_output(&obi_events, r, size, obi_rb_flags(&obi_events)))
+		obi_stat_inc(OBI_ST_RB_DROPS);
+	else
+		obi_stat_inc(OBI_ST_HTTP_EMITTED);
+	if (r->role == OBI_ROLE_SERVER)
+		obi_trace_server_done(r->hdr.tid, r->span_id);
+	c->state = OBI_CS_IDLE;
+	bpf_map_delete_elem(&obi_pending, key);
+}
+
+/* Appends up to `n` bytes at user address `src` to the request capture. */
+static __always_inline void obi_capture_req(struct obi_conn *c, __u64 src, __u64 n)
+{
+	__u32 off = c->req_len, cap = obi_cfg.req_cap;
+
+	if (cap > OBI_REQ_CAP_MAX)
+		cap = OBI_REQ_CAP_MAX;
+	if (off >= cap) {
+		c->rec.flags |= OBI_HTTP_F_REQ_TRUNC;
+		return;
+	}
+	if (n > cap - off) {
+		n = cap - off;
+		c->rec.flags |= OBI_HTTP_F_REQ_TRUNC;
+	}
+	off &= OBI_REQ_CAP_MAX - 1;
+	n &= 2 * OBI_REQ_CAP_MAX - 1;
+	if (n > OBI_REQ_CAP_MAX)
+		n = OBI_REQ_CAP_MAX;
+	if (!n)
+		return;
+	if (bpf_probe_read_user(&c->data[off], n, (void *)src)) {
+		obi_stat_inc(OBI_ST_READ_ERR);
+		return;
+	}
+	c->req_len = off + n;
+}
+
+static __always_inline void obi_capture_resp(struct obi_conn *c, __u64 src, __u64 n)
+{
+	__u32 off = c->req_len, have = c->resp_len;
+
+	if (have >= OBI_RESP_CAP)
+		return;
+	if (n > OBI_RESP_CAP - have)
+		n = OBI_RESP_CAP - have;
+	off += have;
+	if (off > OBI_REQ_CAP_MAX + OBI_RESP_CAP)
+		return;
+	n &= OBI_RESP_CAP * 2 - 1;
+	if (n > OBI_RESP_CAP)
+		n = OBI_RESP_CAP;
+	if (!n)
+		return;
+	if (bpf_probe_read_user(&c->data[off], n, (void *)src)) {
+		obi_stat_inc(OBI_ST_READ_ERR);
+		return;
+	}
+	c->resp_len = have + n;
+}
+
+static __always_inline void obi_start_exchange(struct obi_conn *c, const struct obi_conn_key *key,
+					       __u32 tid, __u64 now)
+{
+	struct obi_rec_http *r = &c->rec;
+	__u8 one = 1;
+
+	c->state = OBI_CS_REQ;
+	c->req_len = 0;
+	c->resp_len = 0;
+	r->hdr.tid = tid;
+	r->start_ns = now;
+	r->resp_start_ns = 0;
+	r->end_ns = now;
+	r->req_bytes = 0;
+	r->resp_bytes = 0;
+	r->flags = 0;
+	r->exch_seq++;
+	bpf_map_update_elem(&obi_pending, key, &one, BPF_ANY);
+}
+
+static __always_inline struct obi_conn *obi_conn_new(const struct obi_conn_key *key,
+						     struct sock *sk, __u8 role, __u32 tgid)
+{
+	__u32 zero = 0;
+	struct obi_conn *z = bpf_map_lookup_elem(&obi_conn_zero, &zero);
+	struct obi_conn *c;
+
+	if (!z)
+		return NULL;
+	z->state = OBI_CS_IDLE;
+	z->role = role;
+	z->rec.role = role;
+	z->rec.hdr.pid = tgid;
+	z->rec.hdr.netns = key->netns;
+	z->rec.conn_id = (__u64)bpf_get_prandom_u32() << 32 | bpf_get_prandom_u32();
+	z->rec.exch_seq = 0;
+	obi_fill_tuple(&z->rec, sk);
+	/* NOEXIST: another CPU may have created it meanwhile; then use theirs. */
+	bpf_map_update_elem(&obi_conns, key, z, BPF_NOEXIST);
+	c = bpf_map_lookup_elem(&obi_conns, key);
+	if (!c)
+		obi_stat_inc(OBI_ST_CONN_FULL);
+	return c;
+}
+
+/*
+ * One socket I/O of a selected process: `ret` bytes moved on `sk`, egress if the process sent
+ * them. Both front ends end here.
+ */
+static __always_inline void obi_on_io(struct sock *sk, __u32 netns, const struct obi_io *io,
+				      long ret)
+{
+	struct obi_conn_key key = {.sk = (__u64)sk, .netns = netns};
+	__u64 pid_tgid = bpf_get_current_pid_tgid(), now, base = 0, seglen = 0;
+	__u8 head[8] = {};
+	bool have_head = false, req_dir;
+	struct obi_conn *c;
+
+	if (ret <= 0)
+		return;
+	if (obi_io_first_seg(io, &base, &seglen) == 0) {
+		/* Every request line is longer than 8 bytes; shorter I/O cannot start one. */
+		if (ret >= 8 && seglen >= 8 && bpf_probe_read_user(head, 8, (void *)base) == 0)
+			have_head = true;
+	} else {
+		obi_stat_inc(OBI_ST_NO_PAYLOAD);
+	}
+	if (seglen > (__u64)ret)
+		seglen = ret;
+
+	c = bpf_map_lookup_elem(&obi_conns, &key);
+	if (!c) {
+		if (!have_head || !obi_is_request_start(head, ret))
+			return;
+		c = obi_conn_new(&key, sk, io->egress ? OBI_ROLE_CLIENT : OBI_ROLE_SERVER,
+				 pid_tgid >> 32);
+		if (!c)
+			return;
+	}
+	now = bpf_ktime_get_ns();
+	c->last_ns = now;
+	/* The request flows in for a server, out for a client. */
+	req_dir = (c->role == OBI_ROLE_SERVER) != io->egress;
+
+	if (req_dir) {
+		if (have_head && obi_is_request_start(head, ret) && c->state != OBI_CS_REQ) {
+			if (c->state == OBI_CS_RESP)
+				obi_emit(c, &key, 0);
+			obi_start_exchange(c, &key, (__u32)pid_tgid, now);
+			if (c->role == OBI_ROLE_CLIENT)
+				obi_trace_client_start(&c->rec, (__u32)pid_tgid);
+			obi_capture_req(c, base, seglen);
+			if (c->role == OBI_ROLE_SERVER)
+				obi_trace_server_start(c, (__u32)pid_tgid, now);
+		} else if (c->state == OBI_CS_REQ) {
+			obi_capture_req(c, base, seglen);
+		} else if (c->state == OBI_CS_IDLE) {
+			return;
+		}
+		c->rec.req_bytes += ret;
+	} else {
+		if (c->state == OBI_CS_IDLE)
+			return;
+		if (c->state == OBI_CS_REQ) {
+			c->state = OBI_CS_RESP;
+			c->rec.resp_start_ns = now;
+		}
+		if (!io->kind)
+			c->rec.flags |= OBI_HTTP_F_NO_PAYLOAD;
+		else if (c->resp_len < OBI_RESP_CAP)
+			obi_capture_resp(c, base, seglen);
+		c->rec.resp_bytes += ret;
+	}
+	c->rec.end_ns = now;
+}
+
+/* TCP state change: flush the exchange of a closing connection, forget a closed one. */
+static __always_inline void obi_on_state(struct sock *sk, int newstate)
+{
+	struct obi_conn_key key = {.sk = (__u64)sk};
+	struct obi_conn *c;
+
+	/* 1 ESTABLISHED, 4 FIN_WAIT1, 7 CLOSE, 9 LAST_ACK: see include/net/tcp_states.h */
+	if (newstate != 4 && newstate != 7 && newstate != 9)
+		return;
+	key.netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	c = bpf_map_lookup_elem(&obi_conns, &key);
+	if (!c)
+		return;
+	if (c->state == OBI_CS_RESP || c->state == OBI_CS_REQ) {
+		obi_stat_inc(OBI_ST_CLOSED);
+		obi_emit(c, &key, OBI_HTTP_F_CLOSED);
+	}
+	if (newstate == 7)
+		bpf_map_delete_elem(&obi_conns, &key);
+}
+
+#endif /* OBI_EXCHANGE_BPF_H */

@@ -1,0 +1,162 @@
+/* maps.bpf.h: every BPF map, the connection state layout and the counters. */
+#ifndef OBI_MAPS_BPF_H
+#define OBI_MAPS_BPF_H
+
+#include "vmlinux_min.h"
+#include <bpf/bpf_helpers.h>
+#include "obi_abi.h"
+
+/* Set by obi-probe before load (.rodata): the verifier sees them as constants. */
+const volatile struct obi_bpf_cfg obi_cfg = {
+	.req_cap = 512,
+	.wakeup_bytes = 64 * 1024,
+	.sweep_idle_ns = 200000000ULL,
+	.track_traceparent = 1,
+};
+
+enum obi_conn_state {
+	OBI_CS_IDLE = 0, /* no exchange in flight */
+	OBI_CS_REQ = 1,	 /* request bytes are flowing */
+	OBI_CS_RESP = 2, /* response bytes are flowing */
+};
+
+struct obi_conn_key {
+	__u64 sk; /* struct sock address: unique while the socket lives */
+	__u32 netns;
+	__u32 pad;
+};
+
+/*
+ * Per-connection state. `rec` is immediately followed by `data` so that one
+ * bpf_ringbuf_output() of rec + captured bytes emits the exchange without a staging copy.
+ * data holds the request head at [0, req_len) and the response head right after it; it is
+ * sized 2 * OBI_REQ_CAP_MAX + OBI_RESP_CAP so that the verifier can bound every append with
+ * independent limits on offset and length.
+ */
+struct obi_conn {
+	__u8 state;
+	__u8 role;
+	__u16 req_len;	/* captured request bytes */
+	__u16 resp_len; /* captured response bytes */
+	__u16 pad;
+	__u64 last_ns;
+	struct obi_rec_http rec;
+	__u8 data[2 * OBI_REQ_CAP_MAX + OBI_RESP_CAP];
+};
+
+/* The server span a thread is serving: parent of the client calls it makes meanwhile. */
+struct obi_srv_span {
+	__u8 trace_id[16];
+	__u8 span_id[8];
+	__u64 start_ns;
+	__u8 trace_flags;
+	__u8 pad[7];
+};
+
+/* Syscall front end: arguments stashed at sys_enter for sys_exit. */
+enum obi_buf_kind { OBI_BUF_NONE = 0, OBI_BUF_PLAIN = 1, OBI_BUF_IOV = 2, OBI_BUF_MSG = 3 };
+
+struct obi_io {
+	__u64 ptr;   /* user buffer, iovec array or msghdr */
+	__u32 count; /* iovec count */
+	__u8 kind;   /* enum obi_buf_kind */
+	__u8 egress; /* 1: the process sends */
+	__u16 pad;
+};
+
+struct obi_sys_args {
+	struct obi_io io;
+	__s32 fd;
+	__u32 pad;
+};
+
+/* Syscall front end: (tgid << 32 | fd) -> the socket that fd pointed to last time. */
+struct obi_fd_cache_val {
+	__u64 file;
+	__u64 sk; /* 0: not a TCP socket */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 * 1024 * 1024); /* resized by the probe */
+} obi_events SEC(".maps");
+
+/* Process events: rare, woken immediately, kept apart so a burst of HTTP cannot starve them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} obi_ctl_events SEC(".maps");
+
+/* Exact PID filter: host tgid -> flags. First check of every program. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u32);
+} obi_pids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192); /* resized by the probe */
+	__type(key, struct obi_conn_key);
+	__type(value, struct obi_conn);
+} obi_conns SEC(".maps");
+
+/* Connections with an exchange not yet emitted: what the sweep walks. Value: unused. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192); /* resized by the probe */
+	__type(key, struct obi_conn_key);
+	__type(value, __u8);
+} obi_pending SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32); /* host tid */
+	__type(value, struct obi_srv_span);
+} obi_srv_spans SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, OBI_ST__MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} obi_stats SEC(".maps");
+
+/* A zeroed connection to start from: too large for the 512-byte BPF stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct obi_conn);
+} obi_conn_zero SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64); /* pid_tgid */
+	__type(value, struct obi_sys_args);
+} obi_sys_args SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct obi_fd_cache_val);
+} obi_fd_cache SEC(".maps");
+
+static __always_inline void obi_stat_inc(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&obi_stats, &idx);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline bool obi_pid_selected(__u32 tgid)
+{
+	return bpf_map_lookup_elem(&obi_pids, &tgid) != NULL;
+}
+
+#endif /* OBI_MAPS_BPF_H */

@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: GPL-2.0
+/* obi.bpf.c: the BPF programs: two capture front ends, TCP state, process events, idle sweep. */
+#include "vmlinux_min.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+
+#include "maps.bpf.h"
+#include "exchange.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define OBI_MSG_PEEK 2
+#define OBI_TCP_LISTEN 10
+#define OBI_S_IFMT 00170000
+#define OBI_S_IFSOCK 0140000
+
+/* Syscall numbers whose user buffer the socket tracepoints can reach (per architecture). */
+#if defined(__TARGET_ARCH_x86)
+#define OBI_NR_READ 0
+#define OBI_NR_WRITE 1
+#define OBI_NR_READV 19
+#define OBI_NR_WRITEV 20
+#define OBI_NR_SENDTO 44
+#define OBI_NR_RECVFROM 45
+#define OBI_NR_SENDMSG 46
+#define OBI_NR_RECVMSG 47
+#define OBI_REG_NR(r) BPF_CORE_READ(r, orig_ax)
+#define OBI_REG_ARG2(r) BPF_CORE_READ(r, si)
+#define OBI_REG_ARG3(r) BPF_CORE_READ(r, dx)
+#elif defined(__TARGET_ARCH_arm64)
+#define OBI_NR_READ 63
+#define OBI_NR_WRITE 64
+#define OBI_NR_READV 65
+#define OBI_NR_WRITEV 66
+#define OBI_NR_SENDTO 206
+#define OBI_NR_RECVFROM 207
+#define OBI_NR_SENDMSG 211
+#define OBI_NR_RECVMSG 212
+#define OBI_REG_NR(r) BPF_CORE_READ(r, syscallno)
+#define OBI_REG_ARG2(r) BPF_CORE_READ(r, regs[1])
+#define OBI_REG_ARG3(r) BPF_CORE_READ(r, regs[2])
+#endif
+
+static __always_inline bool obi_sk_is_tcp(struct sock *sk)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	if (family != OBI_AF_INET && family != OBI_AF_INET6)
+		return false;
+	return BPF_CORE_READ(sk, sk_protocol) == OBI_IPPROTO_TCP &&
+	       BPF_CORE_READ(sk, sk_type) == OBI_SOCK_STREAM;
+}
+
+static __always_inline __u32 obi_sk_netns(struct sock *sk)
+{
+	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+}
+
+/* ---- front end 1: socket tracepoints -------------------------------------------------- */
+
+/*
+ * sock_{send,recv}_length fire inside sock_sendmsg/sock_recvmsg with the socket at hand. The
+ * user buffer is not an argument: it is found through the syscall's saved registers.
+ */
+static __always_inline void obi_sock_io(struct sock *sk, int ret, bool egress)
+{
+	struct task_struct *task;
+	struct pt_regs *regs;
+	struct obi_io io = {.egress = egress};
+	long nr;
+
+	task = bpf_get_current_task_btf();
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	nr = OBI_REG_NR(regs);
+	switch (nr) {
+	case OBI_NR_READ:
+	case OBI_NR_WRITE:
+	case OBI_NR_RECVFROM:
+	case OBI_NR_SENDTO:
+		io.kind = OBI_BUF_PLAIN;
+		io.ptr = OBI_REG_ARG2(regs);
+		break;
+	case OBI_NR_READV:
+	case OBI_NR_WRITEV:
+		io.kind = OBI_BUF_IOV;
+		io.ptr = OBI_REG_ARG2(regs);
+		io.count = OBI_REG_ARG3(regs);
+		break;
+	case OBI_NR_RECVMSG:
+	case OBI_NR_SENDMSG:
+		io.kind = OBI_BUF_MSG;
+		io.ptr = OBI_REG_ARG2(regs);
+		break;
+	default:
+		/* sendfile, splice, io_uring, kernel senders: bytes count, payload unseen. */
+		io.kind = OBI_BUF_NONE;
+	}
+	obi_on_io(sk, obi_sk_netns(sk), &io, ret);
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(obi_sock_send, struct sock *sk, int ret, int flags)
+{
+	if (!obi_pid_selected(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	if (ret <= 0 || !obi_sk_is_tcp(sk))
+		return 0;
+	obi_sock_io(sk, ret, true);
+	return 0;
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(obi_sock_recv, struct sock *sk, int ret, int flags)
+{
+	if (!obi_pid_selected(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	if (ret <= 0 || (flags & OBI_MSG_PEEK) || !obi_sk_is_tcp(sk))
+		return 0;
+	obi_sock_io(sk, ret, false);
+	return 0;
+}
+
+/* ---- front end 2: syscall tracepoints (kernels without the socket tracepoints) --------- */
+
+static __always_inline int obi_sys_enter(struct obi_sys_enter_ctx *ctx, __u8 kind, bool egress,
+					 bool peek_arg4)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct obi_sys_args a = {};
+
+	if (!obi_pid_selected(id >> 32))
+		return 0;
+	if (peek_arg4 && (ctx->args[3] & OBI_MSG_PEEK))
+		return 0;
+	a.fd = (__s32)ctx->args[0];
+	a.io.ptr = ctx->args[1];
+	a.io.count = (__u32)ctx->args[2];
+	a.io.kind = kind;
+	a.io.egress = egress;
+	bpf_map_update_elem(&obi_sys_args, &id, &a, BPF_ANY);
+	return 0;
+}
+
+/* fd -> struct sock of a TCP socket, through the task's file table; cached by (tgid, fd). */
+static __always_inline struct sock *obi_fd_to_sock(__u32 tgid, __s32 fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct obi_fd_cache_val *cv, nv = {};
+	__u64 key = (__u64)tgid << 32 | (__u32)fd;
+	struct fdtable *fdt;
+	struct file **fds;
+	struct file *f = NULL;
+	struct socket *so;
+	struct sock *sk;
+	__u16 mode;
+
+	if (fd < 0)
+		return NULL;
+	fdt = BPF_CORE_READ(task, files, fdt);
+	if (!fdt || (__u32)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
+		return NULL;
+	cv = bpf_map_lookup_elem(&obi_fd_cache, &key);
+	if (cv && cv->file == (__u64)f)
+		return (struct sock *)cv->sk;
+	nv.file = (__u64)f;
+	mode = BPF_CORE_READ(f, f_inode, i_mode);
+	if ((mode & OBI_S_IFMT) == OBI_S_IFSOCK) {
+		so = BPF_CORE_READ(f, private_data);
+		sk = BPF_CORE_READ(so, sk);
+		if (sk && obi_sk_is_tcp(sk))
+			nv.sk = (__u64)sk;
+	}
+	bpf_map_update_elem(&obi_fd_cache, &key, &nv, BPF_ANY);
+	return (struct sock *)nv.sk;
+}
+
+static __always_inline int obi_sys_exit(struct obi_sys_exit_ctx *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct obi_sys_args *a = bpf_map_lookup_elem(&obi_sys_args, &id);
+	struct obi_sys_args args;
+	struct sock *sk;
+
+	if (!a)
+		return 0;
+	args = *a;
+	bpf_map_delete_elem(&obi_sys_args, &id);
+	if (ctx->ret <= 0)
+		return 0;
+	sk = obi_fd_to_sock(id >> 32, args.fd);
+	if (!sk)
+		return 0;
+	obi_on_io(sk, obi_sk_netns(sk), &args.io, ctx->ret);
+	return 0;
+}
+
+#define OBI_SYSCALL_PAIR(name, kind, egress, peek)                                                 \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                                                \
+	int obi_enter_##name(struct obi_sys_enter_ctx *ctx)                                        \
+	{                                                                                          \
+		return obi_sys_enter(ctx, kind, egress, peek);                                     \
+	}                                                                                          \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                                                 \
+	int obi_exit_##name(struct obi_sys_exit_ctx *ctx)                                          \
+	{                                                                                          \
+		return obi_sys_exit(ctx);                                                          \
+	}
+
+OBI_SYSCALL_PAIR(read, OBI_BUF_PLAIN, false, false)
+OBI_SYSCALL_PAIR(write, OBI_BUF_PLAIN, true, false)
+OBI_SYSCALL_PAIR(readv, OBI_BUF_IOV, false, false)
+OBI_SYSCALL_PAIR(writev, OBI_BUF_IOV, true, false)
+OBI_SYSCALL_PAIR(recvfrom, OBI_BUF_PLAIN, false, true)
+OBI_SYSCALL_PAIR(sendto, OBI_BUF_PLAIN, true, false)
+OBI_SYSCALL_PAIR(recvmsg, OBI_BUF_MSG, false, false)
+OBI_SYSCALL_PAIR(sendmsg, OBI_BUF_MSG, true, false)
+
+/* close(): the fd may be reused for another socket; the cache compares file pointers anyway,
+ * so this only keeps the cache small. */
+SEC("tracepoint/syscalls/sys_enter_close")
+int obi_enter_close(struct obi_sys_enter_ctx *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid(), key;
+
+	if (!obi_pid_selected(id >> 32))
+		return 0;
+	key = (id >> 32) << 32 | (__u32)ctx->args[0];
+	bpf_map_delete_elem(&obi_fd_cache, &key);
+	return 0;
+}
+
+/* ---- common: TCP state, processes, sweep ----------------------------------------------- */
+
+static __always_inline void obi_ctl_emit_listen(struct sock *sk)
+{
+	struct obi_rec_listen *r;
+	__u64 id = bpf_get_current_pid_tgid();
+
+	r = bpf_ringbuf_reserve(&obi_ctl_events, sizeof(*r), 0);
+	if (!r) {
+		obi_stat_inc(OBI_ST_PROC_DROPS);
+		return;
+	}
+	__builtin_memset(r, 0, sizeof(*r));
+	r->hdr.type = OBI_REC_LISTEN;
+	r->hdr.abi_version = OBI_ABI_VERSION;
+	r->hdr.size = sizeof(*r);
+	r->hdr.pid = id >> 32;
+	r->hdr.tid = (__u32)id;
+	r->hdr.netns = obi_sk_netns(sk);
+	r->hdr.ktime_ns = bpf_ktime_get_ns();
+	r->port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	r->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	bpf_ringbuf_submit(r, 0);
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(obi_sock_state, struct sock *sk, int oldstate, int newstate)
+{
+	if (newstate == OBI_TCP_LISTEN) {
+		/* listen() runs in the listener's context: this is how ports are discovered. */
+		obi_ctl_emit_listen(sk);
+		return 0;
+	}
+	obi_on_state(sk, newstate);
+	return 0;
+}
+
+static __always_inline void obi_ctl_emit_proc(__u8 type, struct task_struct *p, __u32 ppid)
+{
+	struct obi_rec_proc *r = bpf_ringbuf_reserve(&obi_ctl_events, sizeof(*r), 0);
+
+	if (!r) {
+		obi_stat_inc(OBI_ST_PROC_DROPS);
+		return;
+	}
+	__builtin_memset(r, 0, sizeof(*r));
+	r->hdr.type = type;
+	r->hdr.abi_version = OBI_ABI_VERSION;
+	r->hdr.size = sizeof(*r);
+	r->hdr.pid = BPF_CORE_READ(p, tgid);
+	r->hdr.tid = BPF_CORE_READ(p, pid);
+	r->hdr.ktime_ns = bpf_ktime_get_ns();
+	r->ppid = ppid;
+	BPF_CORE_READ_STR_INTO(&r->comm, p, comm);
+	bpf_ringbuf_submit(r, 0);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(obi_exec, struct task_struct *p, int old_pid, struct linux_binprm *bprm)
+{
+	if (!obi_cfg.exec_events)
+		return 0;
+	obi_ctl_emit_proc(OBI_REC_EXEC, p, BPF_CORE_READ(p, real_parent, tgid));
+	return 0;
+}
+
+/* A selected process's children are selected here, before they can run a single syscall. */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(obi_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = BPF_CORE_READ(parent, tgid), ctgid = BPF_CORE_READ(child, tgid), flags = 2;
+
+	if (ptgid == ctgid || !obi_pid_selected(ptgid))
+		return 0;
+	bpf_map_update_elem(&obi_pids, &ctgid, &flags, BPF_ANY);
+	obi_ctl_emit_proc(OBI_REC_FORK, child, ptgid);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(obi_exit, struct task_struct *p)
+{
+	__u32 tid = BPF_CORE_READ(p, pid), tgid = BPF_CORE_READ(p, tgid);
+
+	bpf_map_delete_elem(&obi_srv_spans, &tid);
+	if (tid != tgid || !obi_pid_selected(tgid))
+		return 0;
+	bpf_map_delete_elem(&obi_pids, &tgid);
+	obi_ctl_emit_proc(OBI_REC_EXIT, p, 0);
+	return 0;
+}
+
+struct obi_sweep_ctx {
+	__u64 now;
+};
+
+static long obi_sweep_one(void *map, struct obi_conn_key *key, __u8 *val,
+			  struct obi_sweep_ctx *sc)
+{
+	struct obi_conn *c = bpf_map_lookup_elem(&obi_conns, key);
+
+	if (!c) {
+		bpf_map_delete_elem(&obi_pending, key);
+		return 0;
+	}
+	if (c->state == OBI_CS_RESP && sc->now - c->last_ns >= obi_cfg.sweep_idle_ns) {
+		obi_stat_inc(OBI_ST_SWEPT);
+		obi_emit(c, key, OBI_HTTP_F_SWEPT);
+	} else if (c->state == OBI_CS_REQ && obi_cfg.request_timeout_ns &&
+		   sc->now - c->rec.start_ns >= obi_cfg.request_timeout_ns) {
+		obi_stat_inc(OBI_ST_TIMEOUTS);
+		c->rec.end_ns = c->rec.start_ns + obi_cfg.request_timeout_ns;
+		obi_emit(c, key, OBI_HTTP_F_TIMEOUT);
+	} else if (c->state == OBI_CS_IDLE) {
+		bpf_map_delete_elem(&obi_pending, key);
+	}
+	return 0;
+}
+
+/*
+ * Run by obi-probe through BPF_PROG_TEST_RUN on a timer: emits exchanges whose response went
+ * quiet (keep-alive connections that stay open), so spans do not wait for the next request.
+ */
+SEC("raw_tp")
+int obi_sweep(void *ctx)
+{
+	struct obi_sweep_ctx sc = {.now = bpf_ktime_get_ns()};
+
+	bpf_for_each_map_elem(&obi_pending, obi_sweep_one, &sc, 0);
+	return 0;
+}

@@ -1,0 +1,203 @@
+/* trace.bpf.h: trace context in the kernel: incoming traceparent, id generation, in-thread parents. */
+#ifndef OBI_TRACE_BPF_H
+#define OBI_TRACE_BPF_H
+
+#include "maps.bpf.h"
+
+/* "traceparent: 00-" + 32 + "-" + 16 + "-" + 2 */
+#define OBI_TP_NAME_LEN 12
+#define OBI_TP_VALUE_LEN 55
+
+static __always_inline void obi_random_ids(__u8 *trace_id, __u8 *span_id)
+{
+	__u32 *t = (__u32 *)trace_id, *s = (__u32 *)span_id;
+
+	if (trace_id) {
+		t[0] = bpf_get_prandom_u32();
+		t[1] = bpf_get_prandom_u32();
+		t[2] = bpf_get_prandom_u32();
+		t[3] = bpf_get_prandom_u32() | 1; /* never all zero */
+	}
+	s[0] = bpf_get_prandom_u32();
+	s[1] = bpf_get_prandom_u32() | 1;
+}
+
+static __always_inline int obi_hexval(__u8 ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+static __always_inline __u8 obi_lower(__u8 ch)
+{
+	return ch >= 'A' && ch <= 'Z' ? ch + 32 : ch;
+}
+
+/* Decodes `n` bytes of hex at data[pos...]; -1 on a non-hex character. */
+static __always_inline int obi_unhex(const __u8 *data, __u32 pos, __u8 *out, int n)
+{
+	for (int i = 0; i < n; i++) {
+		__u32 p = (pos + 2 * i) & (2 * OBI_REQ_CAP_MAX - 1);
+		int hi = obi_hexval(data[p]), lo = obi_hexval(data[(p + 1) & (2 * OBI_REQ_CAP_MAX - 1)]);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = hi << 4 | lo;
+	}
+	return 0;
+}
+
+static __always_inline bool obi_all_zero(const __u8 *b, int n)
+{
+	__u8 acc = 0;
+
+	for (int i = 0; i < n; i++)
+		acc |= b[i];
+	return acc == 0;
+}
+
+struct obi_tp_scan {
+	struct obi_conn *c;
+	__u32 len;   /* captured request bytes */
+	__u32 found; /* offset of the value after "traceparent:", 0 if none */
+};
+
+static __always_inline __u64 obi_load64(const __u8 *p)
+{
+	__u64 v;
+
+	__builtin_memcpy(&v, p, 8);
+	return v;
+}
+
+/* "\ntraceparent:" with the name lower-cased by OR-ing 0x20 into letters (':' is unchanged). */
+#define OBI_TP_WORD1 0x7261706563617274ULL /* "tracepar" */
+#define OBI_TP_WORD2 0x3a746e65U	     /* "ent:" */
+#define OBI_NL_BYTES 0x0a0a0a0a0a0a0a0aULL
+#define OBI_LO_BYTES 0x0101010101010101ULL
+#define OBI_HI_BYTES 0x8080808080808080ULL
+#define OBI_DATA_MASK (2 * OBI_REQ_CAP_MAX - 1)
+
+/*
+ * One 8-byte word of the head per call. Most words hold no newline and cost a load and a few
+ * ALU ops (the SWAR zero-byte test on word ^ "\n\n\n\n..."); only words with one look further.
+ */
+static long obi_tp_scan_word(__u32 i, struct obi_tp_scan *st)
+{
+	__u32 off = i * 8;
+	__u64 x;
+
+	if (off + 8 > st->len || off >= OBI_REQ_CAP_MAX)
+		return 1;
+	x = obi_load64(&st->c->data[off & (OBI_REQ_CAP_MAX - 1)]) ^ OBI_NL_BYTES;
+	if (!((x - OBI_LO_BYTES) & ~x & OBI_HI_BYTES))
+		return 0;
+	for (int k = 0; k < 8; k++) {
+		__u32 p = (off + k) & (OBI_REQ_CAP_MAX - 1);
+		__u32 w2;
+
+		if (st->c->data[p] != '\n' || p + 1 + OBI_TP_NAME_LEN + OBI_TP_VALUE_LEN > st->len)
+			continue;
+		if ((obi_load64(&st->c->data[p + 1]) | 0x2020202020202020ULL) != OBI_TP_WORD1)
+			continue;
+		__builtin_memcpy(&w2, &st->c->data[p + 9], 4);
+		if ((w2 | 0x00202020U) != OBI_TP_WORD2)
+			continue;
+		st->found = p + 1 + OBI_TP_NAME_LEN;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Finds "traceparent:" (name case-insensitive) at a line start of the captured request head and,
+ * if the value is a valid version-00 traceparent, takes its trace id, parent span id and flags.
+ */
+static __always_inline bool obi_trace_from_header(struct obi_conn *c)
+{
+	struct obi_rec_http *r = &c->rec;
+	struct obi_tp_scan st = {.c = c, .len = c->req_len};
+	__u8 tid[16], pid[8], fl[1];
+	__u32 pos;
+
+	if (st.len > OBI_REQ_CAP_MAX)
+		st.len = OBI_REQ_CAP_MAX;
+	bpf_loop(OBI_REQ_CAP_MAX / 8, obi_tp_scan_word, &st, 0);
+	if (!st.found)
+		return false;
+	pos = st.found & (OBI_REQ_CAP_MAX - 1);
+	if (c->data[pos] == ' ')
+		pos++;
+	if (pos + OBI_TP_VALUE_LEN > st.len)
+		return false;
+	if (c->data[pos] != '0' || c->data[pos + 1] != '0' || c->data[pos + 2] != '-' ||
+	    c->data[pos + 35] != '-' || c->data[pos + 52] != '-')
+		return false;
+	if (obi_unhex(c->data, pos + 3, tid, 16) || obi_unhex(c->data, pos + 36, pid, 8) ||
+	    obi_unhex(c->data, pos + 53, fl, 1))
+		return false;
+	if (obi_all_zero(tid, 16) || obi_all_zero(pid, 8))
+		return false;
+	__builtin_memcpy(r->trace_id, tid, 16);
+	__builtin_memcpy(r->parent_span_id, pid, 8);
+	r->trace_flags = fl[0];
+	r->flags |= OBI_HTTP_F_TRACEPARENT;
+	return true;
+}
+
+static __always_inline void obi_trace_server_start(struct obi_conn *c, __u32 tid, __u64 now)
+{
+	struct obi_rec_http *r = &c->rec;
+	struct obi_srv_span s = {};
+
+	__builtin_memset(r->parent_span_id, 0, 8);
+	if (!(obi_cfg.track_traceparent && obi_trace_from_header(c))) {
+		obi_random_ids(r->trace_id, r->span_id);
+		r->trace_flags = 1;
+	} else {
+		obi_random_ids(NULL, r->span_id);
+	}
+	__builtin_memcpy(s.trace_id, r->trace_id, 16);
+	__builtin_memcpy(s.span_id, r->span_id, 8);
+	s.trace_flags = r->trace_flags;
+	s.start_ns = now;
+	bpf_map_update_elem(&obi_srv_spans, &tid, &s, BPF_ANY);
+}
+
+static __always_inline void obi_trace_client_start(struct obi_rec_http *r, __u32 tid)
+{
+	struct obi_srv_span *s = bpf_map_lookup_elem(&obi_srv_spans, &tid);
+
+	if (s) {
+		__builtin_memcpy(r->trace_id, s->trace_id, 16);
+		__builtin_memcpy(r->parent_span_id, s->span_id, 8);
+		r->trace_flags = s->trace_flags;
+		r->flags |= OBI_HTTP_F_PARENT_LOCAL;
+		obi_random_ids(NULL, r->span_id);
+		return;
+	}
+	__builtin_memset(r->parent_span_id, 0, 8);
+	obi_random_ids(r->trace_id, r->span_id);
+	r->trace_flags = 1;
+}
+
+/* The thread no longer serves this span: its later client calls must not become children. */
+static __always_inline void obi_trace_server_done(__u32 tid, const __u8 *span_id)
+{
+	struct obi_srv_span *s = bpf_map_lookup_elem(&obi_srv_spans, &tid);
+	__u64 a, b;
+
+	if (!s)
+		return;
+	__builtin_memcpy(&a, s->span_id, 8);
+	__builtin_memcpy(&b, span_id, 8);
+	if (a == b)
+		bpf_map_delete_elem(&obi_srv_spans, &tid);
+}
+
+#endif /* OBI_TRACE_BPF_H */

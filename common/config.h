@@ -1,0 +1,121 @@
+/* config.h: the configuration model shared by obi-probe and obi-enricher (schema-driven). */
+#ifndef OBI_CONFIG_H
+#define OBI_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Which process reads a setting (bit mask). */
+enum config_proc {
+	CONFIG_PROC_PROBE = 1u << 0,
+	CONFIG_PROC_ENRICHER = 1u << 1,
+	CONFIG_PROC_LAUNCHER = 1u << 2,
+	CONFIG_PROC_ALL = 7u,
+};
+
+enum config_log_level { CONFIG_LOG_DEBUG = 0, CONFIG_LOG_INFO, CONFIG_LOG_WARN, CONFIG_LOG_ERROR };
+
+enum config_printer {
+	CONFIG_PRINTER_DISABLED = 0,
+	CONFIG_PRINTER_COUNTER,
+	CONFIG_PRINTER_TEXT,
+	CONFIG_PRINTER_JSON,
+	CONFIG_PRINTER_JSON_INDENT,
+};
+
+enum config_frontend {
+	CONFIG_FRONTEND_AUTO = 0, /* socket tracepoints when the kernel has them, else syscalls */
+	CONFIG_FRONTEND_SOCKET,
+	CONFIG_FRONTEND_SYSCALL,
+};
+
+#define CONFIG_PORTLIST_MAX 64
+
+/* Ports and ranges as OBI's PortEnum: "80", "80,443", "8000-8999". */
+struct config_portlist {
+	unsigned n;
+	struct {
+		uint16_t lo, hi;
+	} r[CONFIG_PORTLIST_MAX];
+};
+
+struct obi_config {
+	/* selection (probe) */
+	struct config_portlist open_port; /* open_port / OTEL_EBPF_OPEN_PORT */
+	char *auto_target_exe;		  /* OTEL_EBPF_AUTO_TARGET_EXE (fallback OTEL_GO_AUTO_TARGET_EXE) */
+	/* naming (enricher) */
+	char *service_name;	 /* service_name / OTEL_SERVICE_NAME (fallback OTEL_EBPF_SERVICE_NAME) */
+	char *service_namespace; /* service_namespace / OTEL_EBPF_SERVICE_NAMESPACE */
+	/* general */
+	enum config_log_level log_level; /* log_level / OTEL_EBPF_LOG_LEVEL */
+	enum config_printer trace_printer; /* trace_printer / OTEL_EBPF_TRACE_PRINTER */
+	uint64_t shutdown_timeout_ns;	 /* shutdown_timeout / OTEL_EBPF_SHUTDOWN_TIMEOUT */
+	/* ebpf (probe) */
+	enum config_frontend frontend;	 /* ebpf.capture_frontend / OTEL_EBPF_BPF_CAPTURE_FRONTEND */
+	uint32_t request_capture_size;	 /* ebpf.request_capture_size, 64..1024, default 512 */
+	uint32_t ringbuf_size;		 /* ebpf.ringbuf_size bytes, power of two, default 4 MiB */
+	uint32_t max_connections;	 /* ebpf.max_connections, default 8192 */
+	uint32_t wakeup_len;		 /* ebpf.wakeup_len / OTEL_EBPF_BPF_WAKEUP_LEN, default 500 */
+	uint64_t drain_interval_ns;	 /* ebpf.drain_interval, default 10ms */
+	uint64_t sweep_idle_ns;		 /* ebpf.sweep_idle, default 200ms */
+	bool track_request_headers;	 /* ebpf.track_request_headers, default true (see docs) */
+	uint64_t http_request_timeout_ns; /* ebpf.http_request_timeout, default 0 (off) */
+	/* batching (probe forwards, enricher prints) */
+	uint32_t batch_length;	    /* ebpf.batch_length / OTEL_EBPF_BPF_BATCH_LENGTH, default 100 */
+	uint64_t batch_timeout_ns;  /* ebpf.batch_timeout / OTEL_EBPF_BPF_BATCH_TIMEOUT, default 1s */
+	/* split between probe and enricher */
+	char *socket_path;	   /* probe.socket_path / OTEL_EBPF_PROBE_SOCKET_PATH */
+	uint32_t enricher_uid;	   /* probe.enricher_uid / OTEL_EBPF_ENRICHER_UID, default 65534 */
+	uint32_t enricher_gid;	   /* probe.enricher_gid / OTEL_EBPF_ENRICHER_GID, default 65534 */
+	uint32_t send_queue_bytes; /* probe.send_queue_size, default 8 MiB */
+
+	/* bookkeeping, not settings */
+	char *config_path; /* YAML file that was loaded, NULL if none */
+};
+
+/* What the command line asked for, besides the configuration itself. */
+enum config_action {
+	CONFIG_ACTION_RUN = 0,
+	CONFIG_ACTION_CHECK, /* --check-config: validate and exit 0 */
+	CONFIG_ACTION_DUMP,  /* --dump-config: print the effective config (secrets redacted), exit 0 */
+	CONFIG_ACTION_DOCS,  /* --config-docs: print docs/configuration.md, exit 0 */
+};
+
+/* Sets every field to its schema default. */
+void config_init_defaults(struct obi_config *cfg);
+/* Applies a YAML document. `name` is used in messages ("file.yaml:12: ..."). 0 or -1 with err. */
+int config_apply_yaml(struct obi_config *cfg, const char *text, size_t len, const char *name,
+		      char *err, size_t errlen);
+/* Reads and applies a YAML file (with ${VAR} expansion from envp). 0 or -1 with err. */
+int config_apply_yaml_file(struct obi_config *cfg, const char *path, char *const *envp, char *err,
+			   size_t errlen);
+/* Applies the environment (NULL-terminated "K=V" array). 0 or -1 with err. */
+int config_apply_env(struct obi_config *cfg, char *const *envp, char *err, size_t errlen);
+/* Cross-field checks for the given process(es). 0 or -1 with err. */
+int config_validate(const struct obi_config *cfg, unsigned proc_mask, char *err, size_t errlen);
+/* Effective configuration as YAML; secrets redacted. */
+void config_dump(const struct obi_config *cfg, FILE *out);
+/* docs/configuration.md, generated from the schema. */
+void config_write_docs(FILE *out);
+void config_free(struct obi_config *cfg);
+
+/*
+ * The whole start-up sequence for a process: defaults < YAML (-config FILE or
+ * OTEL_EBPF_CONFIG_PATH, env wins) < env, then validation. Recognises -config/--config FILE,
+ * --check-config, --dump-config, --config-docs; other arguments are an error. On a config error it
+ * prints the message on stderr and returns 2 (the caller exits with it). On success returns 0 and
+ * sets *action.
+ */
+int config_load(struct obi_config *cfg, int argc, char **argv, char *const *envp, unsigned proc,
+		enum config_action *action);
+
+/* Parsers exposed for tests and for other modules. */
+int config_parse_portlist(const char *s, struct config_portlist *out, char *err, size_t errlen);
+bool config_portlist_contains(const struct config_portlist *pl, uint16_t port);
+int config_parse_duration(const char *s, uint64_t *ns); /* Go syntax: "10ms", "1m30s", "0" */
+int config_parse_bool(const char *s, bool *out);	  /* strconv.ParseBool */
+int config_parse_size(const char *s, uint64_t *out);	  /* "4096", "4KiB", "8MiB" */
+
+#endif /* OBI_CONFIG_H */

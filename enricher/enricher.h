@@ -1,0 +1,67 @@
+/* enricher.h: obi-enricher's process state and the interfaces between its modules. */
+#ifndef OBI_ENRICHER_H
+#define OBI_ENRICHER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "obi_abi.h"
+#include "log.h"
+#include "printer.h"
+#include "span.h"
+#include "wire.h"
+
+/* A process the probe selected, with the service it maps to. */
+struct proc_entry {
+	struct proc_entry *next;
+	uint32_t pid;
+	uint32_t ns_pid;
+	uint64_t start_unix_ns;
+	uint64_t dead_since_ns; /* 0 while alive; kept a while for records still in flight */
+	struct span_service svc;
+	char *name, *namespace_, *instance_id, *exe, *cmdline, *cgroup, *res_attrs;
+};
+
+#define PROC_TABLE_BUCKETS 4096
+
+struct proc_table {
+	struct proc_entry *b[PROC_TABLE_BUCKETS];
+	unsigned n;
+};
+
+/* Counters of everything the enricher refused or lost; exported as metrics later. */
+struct enricher_stats {
+	uint64_t msgs, bad_msgs, records, bad_records, not_http, unknown_pid, spans;
+	uint64_t probe[OBI_ST__MAX + OBI_PST__MAX];
+};
+
+struct enricher {
+	struct obi_config cfg;
+	struct proc_table procs;
+	struct printer printer;
+	struct enricher_stats st;
+	struct log_ratelimit bad_rl;
+	char hostname[256];
+	int fd, epfd, sigfd, timerfd;
+	bool hello_ok, stop;
+	int64_t mono_to_unix_ns;
+	uint8_t rbuf[OBI_WIRE_MAX_MSG];
+};
+
+/* proc_table.c */
+void proc_table_init(struct proc_table *t);
+void proc_table_clear(struct proc_table *t);
+struct proc_entry *proc_table_get(struct proc_table *t, uint32_t pid);
+/* Adds or replaces a process from a PROC_ADD message; names it per the config. */
+int proc_table_put(struct proc_table *t, const struct wire_proc_view *v,
+		   const struct obi_config *cfg, const char *hostname);
+void proc_table_mark_dead(struct proc_table *t, uint32_t pid, uint64_t now_ns);
+/* Frees processes dead for longer than grace_ns. */
+void proc_table_reap(struct proc_table *t, uint64_t now_ns, uint64_t grace_ns);
+
+/* records.c: validation of one RECORDS payload and span emission. */
+void enricher_on_records(struct enricher *e, const uint8_t *p, size_t len);
+uint64_t enricher_now_ns(void);
+
+#endif /* OBI_ENRICHER_H */

@@ -1,0 +1,310 @@
+/* main.c: obi-enricher: privilege drop, sandbox, connection to obi-probe and the message loop. */
+#include <errno.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "enricher.h"
+#include "sandbox.h"
+
+/* Processes are kept this long after exit: their last records may still be in flight. */
+#define ENRICHER_DEAD_GRACE_NS (10ULL * 1000000000ULL)
+
+/* Everything the enricher does once sandboxed: the socket (reconnects included), stdio, time. */
+static const struct sandbox_rule enricher_seccomp_rules[] = {
+	{"read", -1},	       {"write", -1},		{"writev", -1},	       {"close", -1},
+	{"fstat", -1},	       {"newfstatat", -1},	{"lseek", -1},	       {"ioctl", -1},
+	{"fcntl", -1},	       {"socket", AF_UNIX},	{"connect", -1},       {"recvfrom", -1},
+	{"recvmsg", -1},       {"sendto", -1},		{"sendmsg", -1},       {"epoll_wait", -1},
+	{"epoll_pwait", -1},   {"epoll_ctl", -1},	{"mmap", -1},	       {"munmap", -1},
+	{"mprotect", -1},      {"mremap", -1},		{"brk", -1},	       {"madvise", -1},
+	{"futex", -1},	       {"clock_gettime", -1},	{"clock_nanosleep", -1}, {"nanosleep", -1},
+	{"timerfd_settime", -1}, {"rt_sigprocmask", -1}, {"rt_sigreturn", -1}, {"getpid", -1},
+	{"gettid", -1},	       {"exit", -1},		{"exit_group", -1},    {"restart_syscall", -1},
+	{"getrandom", -1},
+	/* libc may try to open locale or time-zone files; those opens fail, harmlessly. */
+	{"openat", -1, EACCES},	{"open", -1, EACCES},
+};
+
+static int enricher_drop_privileges(struct enricher *e)
+{
+	const char *sc = getenv("OBI_SECCOMP");
+	int rc;
+
+	/* Started as root (a misconfigured pod, or by hand): become the unprivileged user. */
+	if (geteuid() == 0) {
+		if (setgroups(0, NULL) || setgid(e->cfg.enricher_gid) || setuid(e->cfg.enricher_uid)) {
+			log_error(errno, "dropping to uid %u", e->cfg.enricher_uid);
+			return -1;
+		}
+		log_info("dropped root: running as uid %u", e->cfg.enricher_uid);
+	}
+	rc = sandbox_drop_all_caps();
+	if (rc) {
+		log_error(-rc, "clearing capabilities");
+		return -1;
+	}
+	if (sc && strcmp(sc, "off") == 0)
+		return 0;
+	rc = sandbox_apply(enricher_seccomp_rules,
+			   sizeof(enricher_seccomp_rules) / sizeof(enricher_seccomp_rules[0]),
+			   sc && strcmp(sc, "log") == 0);
+	if (rc)
+		log_error(-rc, "installing the seccomp filter");
+	return rc ? -1 : 0;
+}
+
+static void enricher_disconnect(struct enricher *e, const char *why)
+{
+	if (e->fd < 0)
+		return;
+	log_info("probe connection closed: %s", why);
+	epoll_ctl(e->epfd, EPOLL_CTL_DEL, e->fd, NULL);
+	close(e->fd);
+	e->fd = -1;
+	e->hello_ok = false;
+	/* The probe sends its whole table again on reconnect. */
+	proc_table_clear(&e->procs);
+}
+
+/* Connects to the probe, retrying with back-off until it answers or a signal arrives. */
+static int enricher_connect(struct enricher *e)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct epoll_event ev = {.events = EPOLLIN};
+	struct obi_wire_hello h;
+	unsigned attempt = 0;
+	long delay_ms = 50;
+	int fd;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", e->cfg.socket_path);
+	while (!e->stop) {
+		struct signalfd_siginfo si;
+
+		fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+		if (fd < 0) {
+			log_error(errno, "socket");
+			return -1;
+		}
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			break;
+		if (attempt++ % 20 == 0)
+			log_info("waiting for obi-probe on %s (%s)", sa.sun_path, strerror(errno));
+		close(fd);
+		fd = -1;
+		if (read(e->sigfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGPIPE) {
+			e->stop = true;
+			break;
+		}
+		nanosleep(&(struct timespec){.tv_sec = delay_ms / 1000,
+					     .tv_nsec = (delay_ms % 1000) * 1000000L},
+			  NULL);
+		delay_ms = delay_ms * 2 > 1000 ? 1000 : delay_ms * 2;
+	}
+	if (fd < 0)
+		return -1;
+	e->fd = fd;
+	ev.data.fd = fd;
+	epoll_ctl(e->epfd, EPOLL_CTL_ADD, fd, &ev);
+	wire_hello_init(&h, OBI_WIRE_ROLE_ENRICHER, 0);
+	if (wire_send(fd, OBI_MSG_HELLO, 0, &h, sizeof(h))) {
+		enricher_disconnect(e, "sending hello failed");
+		return 0;
+	}
+	log_info("connected to obi-probe on %s", sa.sun_path);
+	return 0;
+}
+
+static void enricher_on_message(struct enricher *e, const struct wire_msg *m)
+{
+	struct wire_proc_view pv;
+	struct obi_wire_hello h;
+	uint32_t pid;
+
+	e->st.msgs++;
+	if (!e->hello_ok && m->type != OBI_MSG_HELLO) {
+		enricher_disconnect(e, "message before hello");
+		return;
+	}
+	switch (m->type) {
+	case OBI_MSG_HELLO:
+		if (e->hello_ok || wire_get_hello(m, &h) || h.role != OBI_WIRE_ROLE_PROBE ||
+		    h.wire_version != OBI_WIRE_VERSION || h.abi_version != OBI_ABI_VERSION) {
+			enricher_disconnect(e, "bad or repeated hello (version mismatch?)");
+			return;
+		}
+		e->hello_ok = true;
+		e->mono_to_unix_ns = h.mono_to_unix_ns;
+		break;
+	case OBI_MSG_PROC_ADD:
+		if (wire_get_proc(m, &pv) || proc_table_put(&e->procs, &pv, &e->cfg, e->hostname)) {
+			e->st.bad_msgs++;
+			log_ratelimited(&e->bad_rl, enricher_now_ns(), LOG_LVL_WARN,
+					"dropping an invalid process description");
+		}
+		break;
+	case OBI_MSG_PROC_DEL:
+		if (wire_get_pid(m, &pid) == 0)
+			proc_table_mark_dead(&e->procs, pid, enricher_now_ns());
+		else
+			e->st.bad_msgs++;
+		break;
+	case OBI_MSG_RECORDS:
+		enricher_on_records(e, m->payload, m->len);
+		break;
+	case OBI_MSG_STATS: {
+		struct obi_wire_stats sh;
+		size_t n;
+
+		memcpy(&sh, m->payload, sizeof(sh));
+		n = sh.n < OBI_ST__MAX + OBI_PST__MAX ? sh.n : OBI_ST__MAX + OBI_PST__MAX;
+		if (m->len != sizeof(sh) + (size_t)sh.n * 8) {
+			e->st.bad_msgs++;
+			break;
+		}
+		memcpy(e->st.probe, m->payload + sizeof(sh), n * 8);
+		break;
+	}
+	default:
+		e->st.bad_msgs++;
+	}
+}
+
+static void enricher_on_readable(struct enricher *e)
+{
+	for (int i = 0; i < 64 && e->fd >= 0; i++) {
+		struct wire_msg m;
+		int rc = wire_recv(e->fd, e->rbuf, OBI_WIRE_ROLE_PROBE, &m);
+
+		if (rc == -EAGAIN || rc == -EINTR)
+			return;
+		if (rc == 0) {
+			enricher_disconnect(e, "probe went away");
+			return;
+		}
+		if (rc < 0 && wire_is_proto_err(rc)) {
+			/* One bad datagram is dropped; the framing of the next is intact. */
+			e->st.bad_msgs++;
+			log_ratelimited(&e->bad_rl, enricher_now_ns(), LOG_LVL_WARN,
+					"dropping a bad message from the probe: %s", wire_strerror(rc));
+			continue;
+		}
+		if (rc < 0) {
+			enricher_disconnect(e, strerror(-rc));
+			return;
+		}
+		enricher_on_message(e, &m);
+	}
+}
+
+static int enricher_setup(struct enricher *e)
+{
+	struct itimerspec its = {.it_interval = {1, 0}, .it_value = {1, 0}};
+	struct epoll_event ev = {.events = EPOLLIN};
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	e->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	e->epfd = epoll_create1(EPOLL_CLOEXEC);
+	e->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (e->sigfd < 0 || e->epfd < 0 || e->timerfd < 0)
+		return -1;
+	timerfd_settime(e->timerfd, 0, &its, NULL);
+	ev.data.fd = e->sigfd;
+	epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->sigfd, &ev);
+	ev.data.fd = e->timerfd;
+	epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->timerfd, &ev);
+	return 0;
+}
+
+static void enricher_run(struct enricher *e)
+{
+	struct epoll_event evs[8];
+
+	while (!e->stop) {
+		int n;
+
+		if (e->fd < 0 && enricher_connect(e))
+			break;
+		n = epoll_wait(e->epfd, evs, 8, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+
+			if (fd == e->sigfd) {
+				struct signalfd_siginfo si;
+
+				if (read(e->sigfd, &si, sizeof(si)) == sizeof(si) &&
+				    si.ssi_signo != SIGPIPE)
+					e->stop = true;
+			} else if (fd == e->timerfd) {
+				uint64_t x;
+
+				if (read(e->timerfd, &x, sizeof(x)) < 0 && errno != EAGAIN)
+					log_warn(errno, "timer");
+				proc_table_reap(&e->procs, enricher_now_ns(), ENRICHER_DEAD_GRACE_NS);
+			} else if (fd == e->fd) {
+				enricher_on_readable(e);
+				if (e->fd >= 0 && (evs[i].events & (EPOLLHUP | EPOLLERR)))
+					enricher_disconnect(e, "hang-up");
+			}
+		}
+	}
+}
+
+int main(int argc, char **argv, char **envp)
+{
+	struct enricher *e = calloc(1, sizeof(*e));
+	enum config_action action;
+	int rc = 1;
+
+	if (!e)
+		return 1;
+	e->fd = e->epfd = e->sigfd = e->timerfd = -1;
+	e->bad_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(10ULL * 1000000000ULL, 10);
+	log_init("obi-enricher", LOG_LVL_INFO);
+	rc = config_load(&e->cfg, argc, argv, envp, CONFIG_PROC_ENRICHER, &action);
+	if (rc)
+		goto out_free;
+	rc = 0;
+	if (action == CONFIG_ACTION_DUMP)
+		config_dump(&e->cfg, stdout);
+	if (action == CONFIG_ACTION_DOCS)
+		config_write_docs(stdout);
+	if (action != CONFIG_ACTION_RUN)
+		goto out;
+	log_set_level((enum log_level)e->cfg.log_level);
+	prctl(PR_SET_NAME, "obi-enricher", 0, 0, 0);
+	if (gethostname(e->hostname, sizeof(e->hostname) - 1))
+		snprintf(e->hostname, sizeof(e->hostname), "localhost");
+	proc_table_init(&e->procs);
+	printer_init(&e->printer, e->cfg.trace_printer, stdout);
+	rc = 1;
+	if (enricher_setup(e) || enricher_drop_privileges(e))
+		goto out;
+	enricher_run(e);
+	log_info("stopping: %llu spans, %llu bad records, %llu bad messages, %llu non-HTTP",
+		 (unsigned long long)e->st.spans, (unsigned long long)e->st.bad_records,
+		 (unsigned long long)e->st.bad_msgs, (unsigned long long)e->st.not_http);
+	rc = 0;
+out:
+	proc_table_clear(&e->procs);
+	config_free(&e->cfg);
+out_free:
+	free(e);
+	return rc;
+}

@@ -1,0 +1,61 @@
+/* span.h: a finished span as the enricher hands it to printers and exporters. */
+#ifndef OBI_SPAN_H
+#define OBI_SPAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Values are OTLP's SpanKind and Status.StatusCode. */
+enum span_kind { SPAN_KIND_INTERNAL = 1, SPAN_KIND_SERVER = 2, SPAN_KIND_CLIENT = 3 };
+enum span_status { SPAN_STATUS_UNSET = 0, SPAN_STATUS_OK = 1, SPAN_STATUS_ERROR = 2 };
+
+/* The service (resource) a span belongs to; owned by the process table. */
+struct span_service {
+	const char *name;	  /* service.name */
+	const char *namespace_; /* service.namespace; "" if none */
+	const char *instance_id;  /* service.instance.id */
+	const char *sdk_language; /* telemetry.sdk.language ("generic" when unknown) */
+	const char *exe_path;	  /* process.executable.path */
+	const char *resource_attrs; /* raw OTEL_RESOURCE_ATTRIBUTES of the process; "" if none */
+	uint32_t pid;		  /* host pid */
+};
+
+#define SPAN_STR_MAX 1024
+#define SPAN_ADDR_MAX 48
+
+struct span {
+	enum span_kind kind;
+	enum span_status status;
+	uint64_t start_ns; /* Unix epoch nanoseconds: request start */
+	uint64_t end_ns;   /* Unix epoch nanoseconds: end of the exchange */
+	uint8_t trace_id[16];
+	uint8_t span_id[8];
+	uint8_t parent_span_id[8]; /* all zero: root span */
+	uint8_t trace_flags;
+	char name[SPAN_STR_MAX + 32]; /* "GET" now; "GET /route" when routes exist */
+
+	/* HTTP attributes; empty strings are absent attributes. */
+	char method[32];	    /* http.request.method */
+	char path[SPAN_STR_MAX];    /* url.path */
+	char query[SPAN_STR_MAX];   /* url.query, without '?' */
+	char route[SPAN_STR_MAX];   /* http.route */
+	char full_url[SPAN_STR_MAX * 2 + 64]; /* url.full (client spans) */
+	char host_header[256];	    /* Host header, without port */
+	char user_agent[256];	    /* user_agent.original */
+	int status_code;	    /* http.response.status_code; 0: no response */
+	uint64_t req_body_size;	    /* http.request.body.size */
+	uint64_t resp_body_size;    /* http.response.body.size */
+	uint64_t req_bytes;	    /* whole request on the wire, headers included */
+	uint64_t resp_bytes;	    /* whole response on the wire, headers included */
+	char protocol_version[8];   /* network.protocol.version: "1.0", "1.1" */
+
+	/* Peer is always the client side, host always the server side (as OBI). */
+	char peer_addr[SPAN_ADDR_MAX]; /* client.address (server spans) */
+	uint16_t peer_port;
+	char host_addr[SPAN_ADDR_MAX]; /* server.address */
+	uint16_t host_port;	       /* server.port */
+
+	const struct span_service *svc;
+};
+
+#endif /* OBI_SPAN_H */

@@ -1,0 +1,243 @@
+/* span_build.c: turns one kernel HTTP record (header + captured heads) into a sanitized span. */
+#include "span_build.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "http_parse.h"
+
+/*
+ * Length of the valid UTF-8 sequence at s[0..len), 0 if invalid (overlong forms, surrogates and
+ * code points above U+10FFFF included: they break JSON consumers just as garbage does).
+ */
+static size_t span_build_utf8_len(const uint8_t *s, size_t len)
+{
+	uint8_t c = s[0];
+	size_t n, i;
+	uint32_t cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (len < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	/* C1 controls (U+0080..U+009F) are terminal escapes too. */
+	if (cp >= 0x80 && cp <= 0x9f)
+		return 0;
+	return n;
+}
+
+/*
+ * Appends src[0..len) to the NUL-terminated dst (size dstsz), replacing control bytes and
+ * invalid UTF-8 with '?', and never splitting a multi-byte character when space runs out. The
+ * strings end up in JSON and on terminals, so everything that leaves here is printable UTF-8.
+ */
+static void span_build_append_safe(char *dst, size_t dstsz, const char *src, size_t len)
+{
+	const uint8_t *s = (const uint8_t *)src;
+	size_t o = strnlen(dst, dstsz), i = 0;
+
+	if (o >= dstsz)
+		return;
+	while (i < len) {
+		size_t n = span_build_utf8_len(s + i, len - i);
+
+		if (n == 0 || s[i] < 0x20 || s[i] == 0x7f) {
+			if (o + 1 >= dstsz)
+				break;
+			dst[o++] = '?';
+			i += n ? n : 1;
+			continue;
+		}
+		if (o + n >= dstsz)
+			break;
+		memcpy(dst + o, s + i, n);
+		o += n;
+		i += n;
+	}
+	dst[o] = '\0';
+}
+
+static void span_build_copy_safe(char *dst, size_t dstsz, const char *src, size_t len)
+{
+	dst[0] = '\0';
+	span_build_append_safe(dst, dstsz, src, len);
+}
+
+static void span_build_append_str(char *dst, size_t dstsz, const char *src)
+{
+	span_build_append_safe(dst, dstsz, src, strlen(src));
+}
+
+static void span_build_addr(const uint8_t a[16], char *dst, size_t dstsz)
+{
+	static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+	if (memcmp(a, v4mapped, sizeof(v4mapped)) == 0)
+		snprintf(dst, dstsz, "%u.%u.%u.%u", a[12], a[13], a[14], a[15]);
+	else if (!inet_ntop(AF_INET6, a, dst, (socklen_t)dstsz))
+		snprintf(dst, dstsz, "?");
+}
+
+/* "scheme://..." targets are already full URLs. */
+static bool span_build_is_absolute(const struct http_view *t)
+{
+	const char *sep = t->len ? memmem(t->p, t->len, "://", 3) : NULL;
+
+	return sep && t->p[0] != '/' && !memchr(t->p, '/', (size_t)(sep - t->p));
+}
+
+static void span_build_full_url(const struct http_request_head *req, struct span *out)
+{
+	char port[8];
+	size_t sz = sizeof(out->full_url);
+
+	out->full_url[0] = '\0';
+	if (span_build_is_absolute(&req->target)) {
+		const char *hash = memchr(req->target.p, '#', req->target.len);
+		size_t n = hash ? (size_t)(hash - req->target.p) : req->target.len;
+
+		span_build_copy_safe(out->full_url, sz, req->target.p, n);
+		return;
+	}
+	span_build_append_str(out->full_url, sz, "http://");
+	port[0] = '\0';
+	if (out->host_header[0]) {
+		span_build_append_str(out->full_url, sz, out->host_header);
+		if (req->host_port)
+			snprintf(port, sizeof(port), ":%u", req->host_port);
+	} else {
+		bool v6 = strchr(out->host_addr, ':') != NULL;
+
+		if (v6)
+			span_build_append_str(out->full_url, sz, "[");
+		span_build_append_str(out->full_url, sz, out->host_addr);
+		if (v6)
+			span_build_append_str(out->full_url, sz, "]");
+		if (out->host_port != 80)
+			snprintf(port, sizeof(port), ":%u", out->host_port);
+	}
+	span_build_append_str(out->full_url, sz, port);
+	span_build_append_str(out->full_url, sz, out->path);
+	if (out->query[0]) {
+		span_build_append_str(out->full_url, sz, "?");
+		span_build_append_str(out->full_url, sz, out->query);
+	}
+}
+
+/* OBI: a server failed on 5xx or no response; a client also on 4xx. Success stays UNSET. */
+static enum span_status span_build_status(enum span_kind kind, int code)
+{
+	if (code == 0)
+		return SPAN_STATUS_ERROR;
+	if (kind == SPAN_KIND_CLIENT)
+		return code >= 400 ? SPAN_STATUS_ERROR : SPAN_STATUS_UNSET;
+	return code >= 500 ? SPAN_STATUS_ERROR : SPAN_STATUS_UNSET;
+}
+
+static void span_build_sizes(const struct obi_rec_http *rec, const struct http_request_head *req,
+			     const struct http_response_head *resp, bool have_resp,
+			     struct span *out)
+{
+	out->req_bytes = rec->req_bytes;
+	out->resp_bytes = rec->resp_bytes;
+
+	if (req->header_len > 0 && req->header_len <= rec->req_bytes)
+		out->req_body_size = rec->req_bytes - req->header_len;
+	else if (req->content_length >= 0)
+		out->req_body_size = (uint64_t)req->content_length;
+	else
+		out->req_body_size = 0;
+
+	/* Response heads are captured only partially: a known end beats Content-Length. */
+	if (have_resp && resp->header_len > 0 && resp->header_len <= rec->resp_bytes)
+		out->resp_body_size = rec->resp_bytes - resp->header_len;
+	else if (have_resp && resp->content_length >= 0)
+		out->resp_body_size = (uint64_t)resp->content_length;
+	else
+		out->resp_body_size = rec->resp_bytes;
+}
+
+int span_build_http(const struct obi_rec_http *rec, const uint8_t *data, size_t data_len,
+		    int64_t mono_to_unix_ns, const struct span_service *svc, struct span *out)
+{
+	struct http_request_head req;
+	struct http_response_head resp;
+	size_t req_len, resp_len;
+	bool have_resp;
+	int ret = SPAN_BUILD_NOT_HTTP;
+
+	memset(out, 0, sizeof(*out));
+	out->svc = svc;
+
+	if (!data)
+		goto out;
+	/* The caller checked data_len; clamp anyway so a bad record can never read past data. */
+	req_len = rec->req_cap < data_len ? rec->req_cap : data_len;
+	resp_len = rec->resp_cap < data_len - req_len ? rec->resp_cap : data_len - req_len;
+	if (http_parse_request(data, req_len, &req) != 0)
+		goto out;
+	have_resp = http_parse_response(data + req_len, resp_len, &resp) == 0;
+
+	/* UNKNOWN becomes SERVER: a span needs a kind; serving is the common case. */
+	out->kind = rec->role == OBI_ROLE_CLIENT ? SPAN_KIND_CLIENT : SPAN_KIND_SERVER;
+	/* Unsigned arithmetic: the offset may be negative, and wrapping is defined. */
+	out->start_ns = rec->start_ns + (uint64_t)mono_to_unix_ns;
+	out->end_ns =
+	    (rec->end_ns < rec->start_ns ? rec->start_ns : rec->end_ns) + (uint64_t)mono_to_unix_ns;
+	memcpy(out->trace_id, rec->trace_id, sizeof(out->trace_id));
+	memcpy(out->span_id, rec->span_id, sizeof(out->span_id));
+	memcpy(out->parent_span_id, rec->parent_span_id, sizeof(out->parent_span_id));
+	out->trace_flags = rec->trace_flags;
+
+	span_build_copy_safe(out->method, sizeof(out->method), req.method.p, req.method.len);
+	span_build_copy_safe(out->name, sizeof(out->name), out->method, strlen(out->method));
+	span_build_copy_safe(out->path, sizeof(out->path), req.path.p, req.path.len);
+	span_build_copy_safe(out->query, sizeof(out->query), req.query.p, req.query.len);
+	span_build_copy_safe(out->host_header, sizeof(out->host_header), req.host.p, req.host.len);
+	span_build_copy_safe(out->user_agent, sizeof(out->user_agent), req.user_agent.p,
+			     req.user_agent.len);
+	snprintf(out->protocol_version, sizeof(out->protocol_version), "1.%d",
+		 req.version_minor ? 1 : 0);
+
+	out->status_code = have_resp ? resp.status : 0;
+	out->status = span_build_status(out->kind, out->status_code);
+	span_build_sizes(rec, &req, &resp, have_resp, out);
+
+	if (out->kind == SPAN_KIND_SERVER) {
+		span_build_addr(rec->laddr, out->host_addr, sizeof(out->host_addr));
+		out->host_port = rec->lport;
+		span_build_addr(rec->raddr, out->peer_addr, sizeof(out->peer_addr));
+		out->peer_port = rec->rport;
+	} else {
+		span_build_addr(rec->raddr, out->host_addr, sizeof(out->host_addr));
+		out->host_port = rec->rport;
+		span_build_addr(rec->laddr, out->peer_addr, sizeof(out->peer_addr));
+		out->peer_port = rec->lport;
+		span_build_full_url(&req, out);
+	}
+	ret = SPAN_BUILD_OK;
+out:
+	return ret;
+}

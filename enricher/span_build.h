@@ -1,0 +1,24 @@
+/* span_build.h: turns one validated kernel HTTP record into a span. */
+#ifndef OBI_SPAN_BUILD_H
+#define OBI_SPAN_BUILD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/obi_abi.h"
+#include "span.h"
+
+enum span_build_result {
+	SPAN_BUILD_OK = 0,
+	SPAN_BUILD_NOT_HTTP = -1, /* captured request bytes are not an HTTP/1.x request */
+};
+
+/*
+ * rec: the record header; data/data_len: the req_cap + resp_cap bytes that followed it (the
+ * caller has checked that data_len == req_cap + resp_cap). mono_to_unix_ns is added to the
+ * record's monotonic timestamps. The span's svc pointer is set to svc.
+ */
+int span_build_http(const struct obi_rec_http *rec, const uint8_t *data, size_t data_len,
+		    int64_t mono_to_unix_ns, const struct span_service *svc, struct span *out);
+
+#endif /* OBI_SPAN_BUILD_H */

@@ -1,0 +1,150 @@
+/* caps.c: obi-probe's capability check, its ordered privilege drop, and tracefs availability. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "probe.h"
+#include "sandbox.h"
+
+struct probe_cap_need {
+	cap_value_t cap;
+	const char *name;
+	const char *why;
+	bool essential; /* nothing can work without it */
+};
+
+/* What the probe needs at run time; anything else is dropped after start-up. */
+static const struct probe_cap_need probe_caps[] = {
+	{CAP_BPF, "BPF", "load BPF programs and maps", true},
+	{CAP_PERFMON, "PERFMON", "attach tracepoints and read kernel/user memory from BPF", true},
+	{CAP_SYS_PTRACE, "SYS_PTRACE", "read /proc/PID/{exe,environ} of other users' processes",
+	 false},
+	{CAP_DAC_READ_SEARCH, "DAC_READ_SEARCH", "open executables and /proc entries of any owner",
+	 false},
+	{CAP_CHECKPOINT_RESTORE, "CHECKPOINT_RESTORE", "follow /proc/PID/map_files links", false},
+};
+
+#define PROBE_NCAPS (sizeof(probe_caps) / sizeof(probe_caps[0]))
+
+static bool probe_cap_effective(cap_t caps, cap_value_t c)
+{
+	cap_flag_value_t v = CAP_CLEAR;
+
+	return cap_get_flag(caps, c, CAP_EFFECTIVE, &v) == 0 && v == CAP_SET;
+}
+
+int probe_caps_check(void)
+{
+	cap_t caps = cap_get_proc();
+	char missing[512] = "";
+	bool fatal = false, admin;
+	size_t off = 0;
+
+	if (!caps) {
+		log_error(errno, "reading capabilities");
+		return -1;
+	}
+	admin = probe_cap_effective(caps, CAP_SYS_ADMIN);
+	for (size_t i = 0; i < PROBE_NCAPS; i++) {
+		if (probe_cap_effective(caps, probe_caps[i].cap))
+			continue;
+		if (probe_caps[i].essential && !admin)
+			fatal = true;
+		log_msg(probe_caps[i].essential && !admin ? LOG_LVL_ERROR : LOG_LVL_WARN,
+			"missing capability CAP_%s: needed to %s", probe_caps[i].name,
+			probe_caps[i].why);
+		off += snprintf(missing + off, sizeof(missing) - off, "%s%s", off ? ", " : "",
+				probe_caps[i].name);
+		if (off >= sizeof(missing))
+			off = sizeof(missing) - 1;
+	}
+	cap_free(caps);
+	if (off)
+		log_msg(fatal ? LOG_LVL_ERROR : LOG_LVL_WARN,
+			"add the missing capabilities (%s) to obi-probe: in Kubernetes "
+			"securityContext.capabilities.add: [BPF, PERFMON, SYS_PTRACE, NET_RAW, "
+			"CHECKPOINT_RESTORE, DAC_READ_SEARCH], or run it as root",
+			missing);
+	return fatal ? -1 : 0;
+}
+
+/*
+ * Step 2 of the drop order (after BPF load/attach and socket creation): keep only the run-time
+ * capabilities in the effective and permitted sets, clear inheritable and ambient, and shrink the
+ * bounding set where we may. Steps 3 and 4 (no_new_privs, seccomp) are sandbox_apply().
+ */
+int probe_caps_drop(void)
+{
+	cap_value_t keep[PROBE_NCAPS];
+	cap_t have = cap_get_proc(), want = cap_init();
+	int n = 0, rc = -1;
+
+	if (!have || !want) {
+		log_error(errno, "capability state");
+		goto out;
+	}
+	for (size_t i = 0; i < PROBE_NCAPS; i++)
+		if (probe_cap_effective(have, probe_caps[i].cap))
+			keep[n++] = probe_caps[i].cap;
+	if (n && (cap_set_flag(want, CAP_EFFECTIVE, n, keep, CAP_SET) ||
+		  cap_set_flag(want, CAP_PERMITTED, n, keep, CAP_SET))) {
+		log_error(errno, "building the capability set");
+		goto out;
+	}
+	/* The bounding set needs CAP_SETPCAP, which we hold only when started as root. */
+	if (probe_cap_effective(have, CAP_SETPCAP)) {
+		for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++) {
+			bool kept = false;
+
+			for (int i = 0; i < n; i++)
+				kept |= keep[i] == c;
+			if (!kept && CAP_IS_SUPPORTED(c))
+				cap_drop_bound(c);
+		}
+	}
+	if (cap_set_proc(want) != 0) {
+		log_error(errno, "dropping capabilities");
+		goto out;
+	}
+	if (CAP_AMBIENT_SUPPORTED())
+		cap_reset_ambient();
+	rc = 0;
+out:
+	if (have)
+		cap_free(have);
+	if (want)
+		cap_free(want);
+	return rc;
+}
+
+static bool probe_tracefs_at(const char *dir)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/events/syscalls", dir);
+	return access(path, R_OK) == 0;
+}
+
+/* The syscall tracepoints are found by id under tracefs, which a fresh machine may not mount. */
+int probe_tracefs_ensure(void)
+{
+	if (probe_tracefs_at("/sys/kernel/tracing") || probe_tracefs_at("/sys/kernel/debug/tracing"))
+		return 0;
+	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  NULL) == 0 &&
+	    probe_tracefs_at("/sys/kernel/tracing")) {
+		log_info("mounted tracefs at /sys/kernel/tracing");
+		return 0;
+	}
+	log_error(errno, "the syscall front end needs tracefs, which is not mounted at "
+			 "/sys/kernel/tracing and could not be mounted (needs CAP_SYS_ADMIN); run "
+			 "'mount -t tracefs tracefs /sys/kernel/tracing' on the host, or mount the "
+			 "host's /sys/kernel/tracing into the container");
+	return -1;
+}

@@ -1,0 +1,219 @@
+/* discover.c: the selection policy: which processes are instrumented, found at start and by events. */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "glob.h"
+#include "log.h"
+#include "probe.h"
+
+/* Our own binaries are never instrumented (OBI excludes itself the same way). */
+static bool probe_discover_is_self(const char *exe)
+{
+	const char *base = strrchr(exe, '/');
+
+	base = base ? base + 1 : exe;
+	return strcmp(base, "obi") == 0 || strcmp(base, "obi-probe") == 0 ||
+	       strcmp(base, "obi-enricher") == 0;
+}
+
+int probe_discover_init(struct probe *p)
+{
+	p->selected = calloc(PROBE_PID_LIMIT / 64, sizeof(uint64_t));
+	return p->selected ? 0 : -ENOMEM;
+}
+
+void probe_discover_free(struct probe *p)
+{
+	free(p->selected);
+	p->selected = NULL;
+}
+
+bool probe_proc_selected(const struct probe *p, uint32_t pid)
+{
+	return pid < PROBE_PID_LIMIT && (p->selected[pid / 64] >> (pid % 64) & 1);
+}
+
+static void probe_proc_mark(struct probe *p, uint32_t pid, bool on)
+{
+	uint64_t bit = 1ULL << (pid % 64);
+
+	if (on && !(p->selected[pid / 64] & bit)) {
+		p->selected[pid / 64] |= bit;
+		p->nselected++;
+	} else if (!on && (p->selected[pid / 64] & bit)) {
+		p->selected[pid / 64] &= ~bit;
+		p->nselected--;
+	}
+}
+
+int probe_proc_select(struct probe *p, uint32_t pid, const char *why)
+{
+	char exe[4096] = "?";
+
+	if (pid == 0 || pid >= PROBE_PID_LIMIT || probe_proc_selected(p, pid))
+		return 0;
+	if (pid == (uint32_t)p->self_pid || (p->conn_pid && pid == (uint32_t)p->conn_pid))
+		return 0;
+	if (probe_procfs_exe(pid, exe, sizeof(exe)) == 0 && probe_discover_is_self(exe))
+		return 0;
+	if (probe_bpf_select_pid(p, pid, true)) {
+		log_warn(errno, "selecting pid %u", pid);
+		return -1;
+	}
+	probe_proc_mark(p, pid, true);
+	log_info("instrumenting pid %u (%s): %s", pid, exe, why);
+	if (p->conn_ready)
+		probe_ipc_send_proc(p, pid);
+	return 0;
+}
+
+void probe_proc_forget(struct probe *p, uint32_t pid)
+{
+	struct obi_wire_pid m = {.pid = pid};
+
+	if (!probe_proc_selected(p, pid))
+		return;
+	probe_bpf_select_pid(p, pid, false);
+	probe_proc_mark(p, pid, false);
+	log_debug("pid %u left", pid);
+	if (p->conn_ready)
+		probe_ipc_queue(p, OBI_MSG_PROC_DEL, &m, sizeof(m));
+}
+
+static bool probe_discover_exe_ok(const struct probe *p, uint32_t pid)
+{
+	char exe[4096];
+
+	if (!p->cfg.auto_target_exe)
+		return true;
+	return probe_procfs_exe(pid, exe, sizeof(exe)) == 0 && glob_match(p->cfg.auto_target_exe, exe);
+}
+
+static bool probe_discover_ports_ok(const struct probe *p, uint32_t pid)
+{
+	uint16_t ports[256];
+	int n;
+
+	if (!p->cfg.open_port.n)
+		return true;
+	n = probe_procfs_listen_ports(pid, ports, 256);
+	for (int i = 0; i < n; i++)
+		if (config_portlist_contains(&p->cfg.open_port, ports[i]))
+			return true;
+	return false;
+}
+
+/* Both criteria, when both are set, must hold (as OBI). */
+static bool probe_discover_matches(const struct probe *p, uint32_t pid)
+{
+	return probe_discover_exe_ok(p, pid) && probe_discover_ports_ok(p, pid);
+}
+
+int probe_discover_scan(struct probe *p)
+{
+	uint32_t *pids = NULL, *ppids = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	bool changed = true;
+	DIR *d = opendir("/proc");
+	int rc = -1;
+
+	if (!d) {
+		log_error(errno, "opening /proc");
+		return -1;
+	}
+	while ((de = readdir(d))) {
+		char *end;
+		unsigned long pid = strtoul(de->d_name, &end, 10);
+
+		if (*end || !pid || pid >= PROBE_PID_LIMIT)
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 1024;
+			uint32_t *np = realloc(pids, ncap * sizeof(*np));
+			uint32_t *npp = np ? realloc(ppids, ncap * sizeof(*npp)) : NULL;
+
+			if (np)
+				pids = np;
+			if (!np || !npp)
+				goto out;
+			ppids = npp;
+			cap = ncap;
+		}
+		pids[n] = (uint32_t)pid;
+		ppids[n] = 0;
+		probe_procfs_ppid((uint32_t)pid, &ppids[n]);
+		n++;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (probe_discover_matches(p, pids[i]))
+			probe_proc_select(p, pids[i], "matched at start");
+	/* Children of selected processes are selected too; repeat until nothing changes. */
+	for (int round = 0; changed && round < 16; round++) {
+		changed = false;
+		for (size_t i = 0; i < n; i++) {
+			if (!probe_proc_selected(p, pids[i]) && ppids[i] &&
+			    probe_proc_selected(p, ppids[i])) {
+				probe_proc_select(p, pids[i], "child of a selected process");
+				changed = probe_proc_selected(p, pids[i]);
+			}
+		}
+	}
+	rc = 0;
+out:
+	closedir(d);
+	free(pids);
+	free(ppids);
+	return rc;
+}
+
+void probe_discover_on_record(struct probe *p, const void *data, size_t len)
+{
+	struct obi_rec_hdr h;
+
+	memcpy(&h, data, sizeof(h));
+	switch (h.type) {
+	case OBI_REC_EXEC:
+		if (probe_proc_selected(p, h.pid)) {
+			/* Same pid, new program: the enricher must learn the new executable. */
+			if (p->conn_ready)
+				probe_ipc_send_proc(p, h.pid);
+		} else if (p->cfg.auto_target_exe && !p->cfg.open_port.n &&
+			   probe_discover_exe_ok(p, h.pid)) {
+			probe_proc_select(p, h.pid, "executable matched at exec");
+		}
+		break;
+	case OBI_REC_FORK:
+		/* Already in the kernel filter; record it and tell the enricher. */
+		if (!probe_proc_selected(p, h.pid) && h.pid < PROBE_PID_LIMIT) {
+			probe_proc_mark(p, h.pid, true);
+			if (p->conn_ready)
+				probe_ipc_send_proc(p, h.pid);
+		}
+		break;
+	case OBI_REC_EXIT:
+		probe_proc_forget(p, h.pid);
+		break;
+	case OBI_REC_LISTEN: {
+		struct obi_rec_listen l;
+
+		if (len < sizeof(l))
+			break;
+		memcpy(&l, data, sizeof(l));
+		if (!p->cfg.open_port.n || probe_proc_selected(p, h.pid) ||
+		    !config_portlist_contains(&p->cfg.open_port, l.port))
+			break;
+		if (probe_discover_exe_ok(p, h.pid))
+			probe_proc_select(p, h.pid, "listening on a selected port");
+		break;
+	}
+	default:
+		break;
+	}
+	(void)len;
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# tests/deps.sh: installs the Debian packages the build, the tests and the benches need (idempotent).
+set -eu
+pkgs=(build-essential clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libcap-dev libcap2-bin
+      libseccomp-dev libyaml-dev libcjson-dev libcurl4-openssl-dev libnanopb-dev nanopb
+      libcmocka-dev pkg-config nginx wrk curl python3 protobuf-compiler iproute2 procps)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+	echo "deps: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "deps: all present"

@@ -1,0 +1,449 @@
+/* test_span_build.c: unit tests of kernel HTTP record -> span (enricher/span_build.c). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "span_build.h"
+
+#define TEST_OFFSET ((int64_t)1775595600000000000) /* 2026-04-07T21:00:00Z minus monotonic 0 */
+
+static const struct span_service test_svc = {
+    .name = "users",
+    .namespace_ = "shop",
+    .instance_id = "host:1234",
+    .sdk_language = "go",
+    .exe_path = "/usr/bin/users",
+    .resource_attrs = "",
+    .pid = 1234,
+};
+
+/* Captured by curl 8.5 against nginx 1.24 (loopback). */
+static const char curl_req[] = "GET /files/big.bin?v=2 HTTP/1.1\r\n"
+			       "Host: 127.0.0.1:8080\r\n"
+			       "User-Agent: curl/8.5.0\r\n"
+			       "Accept: */*\r\n"
+			       "\r\n";
+static const char nginx_resp[] = "HTTP/1.1 200 OK\r\n"
+				 "Server: nginx/1.24.0\r\n"
+				 "Date: Tue, 07 Apr 2026 21:00:48 GMT\r\n"
+				 "Content-Type: application/octet-stream\r\n"
+				 "Content-Length: 1048576\r\n"
+				 "Last-Modified: Tue, 07 Apr 2026 20:00:00 GMT\r\n"
+				 "Connection: keep-alive\r\n"
+				 "ETag: \"69d4f1c0-100000\"\r\n"
+				 "Accept-Ranges: bytes\r\n"
+				 "\r\n";
+
+static void test_span_build_v4(uint8_t a[16], uint8_t b0, uint8_t b1, uint8_t b2, uint8_t b3)
+{
+	memset(a, 0, 16);
+	a[10] = 0xff;
+	a[11] = 0xff;
+	a[12] = b0;
+	a[13] = b1;
+	a[14] = b2;
+	a[15] = b3;
+}
+
+/* A record plus its trailing bytes, as the ring delivers them; free() the result. */
+struct test_span_build_rec {
+	struct obi_rec_http rec;
+	uint8_t *data;
+	size_t len;
+};
+
+static void test_span_build_make(struct test_span_build_rec *r, uint8_t role, const char *req,
+				 size_t req_len, const char *resp, size_t resp_len)
+{
+	size_t i;
+
+	memset(&r->rec, 0, sizeof(r->rec));
+	r->rec.hdr.type = OBI_REC_HTTP;
+	r->rec.hdr.abi_version = OBI_ABI_VERSION;
+	r->rec.hdr.pid = 1234;
+	r->rec.role = role;
+	r->rec.start_ns = 48479048000ull;
+	r->rec.end_ns = r->rec.start_ns + 397234;
+	r->rec.resp_start_ns = r->rec.start_ns + 300000;
+	r->rec.req_bytes = req_len;
+	r->rec.resp_bytes = resp_len;
+	r->rec.req_cap = (uint16_t)req_len;
+	r->rec.resp_cap = (uint16_t)resp_len;
+	r->rec.trace_flags = 1;
+	for (i = 0; i < 16; i++)
+		r->rec.trace_id[i] = (uint8_t)(0xa0 + i);
+	for (i = 0; i < 8; i++)
+		r->rec.span_id[i] = (uint8_t)(0x10 + i);
+	test_span_build_v4(r->rec.laddr, 127, 0, 0, 1);
+	test_span_build_v4(r->rec.raddr, 127, 0, 0, 2);
+	r->len = req_len + resp_len;
+	/* Exact-size heap copy: ASan flags any read past the captured bytes. */
+	r->data = malloc(r->len ? r->len : 1);
+	assert_non_null(r->data);
+	memcpy(r->data, req, req_len);
+	memcpy(r->data + req_len, resp, resp_len);
+}
+
+static int test_span_build_run(struct test_span_build_rec *r, struct span *s)
+{
+	return span_build_http(&r->rec, r->data, r->len, TEST_OFFSET, &test_svc, s);
+}
+
+static void test_server_nginx_1mib(void **state)
+{
+	struct test_span_build_rec r;
+	struct span *s = calloc(1, sizeof(*s));
+	size_t i;
+
+	(void)state;
+	test_span_build_make(&r, OBI_ROLE_SERVER, curl_req, strlen(curl_req), nginx_resp,
+			     strlen(nginx_resp));
+	r.rec.resp_bytes = strlen(nginx_resp) + 1048576;
+	r.rec.lport = 8080;
+	r.rec.rport = 51234;
+	assert_int_equal(test_span_build_run(&r, s), SPAN_BUILD_OK);
+
+	assert_int_equal(s->kind, SPAN_KIND_SERVER);
+	assert_int_equal(s->status, SPAN_STATUS_UNSET);
+	assert_int_equal(s->start_ns, 48479048000ull + (uint64_t)TEST_OFFSET);
+	assert_int_equal(s->end_ns, 48479048000ull + 397234 + (uint64_t)TEST_OFFSET);
+	for (i = 0; i < 16; i++)
+		assert_int_equal(s->trace_id[i], 0xa0 + i);
+	for (i = 0; i < 8; i++) {
+		assert_int_equal(s->span_id[i], 0x10 + i);
+		assert_int_equal(s->parent_span_id[i], 0);
+	}
+	assert_int_equal(s->trace_flags, 1);
+	assert_string_equal(s->name, "GET");
+	assert_string_equal(s->method, "GET");
+	assert_string_equal(s->path, "/files/big.bin");
+	assert_string_equal(s->query, "v=2");
+	assert_string_equal(s->route, "");
+	assert_string_equal(s->full_url, ""); /* server spans have no url.full */
+	assert_string_equal(s->host_header, "127.0.0.1");
+	assert_string_equal(s->user_agent, "curl/8.5.0");
+	assert_string_equal(s->protocol_version, "1.1");
+	assert_int_equal(s->status_code, 200);
+	assert_int_equal(s->req_bytes, strlen(curl_req));
+	assert_int_equal(s->resp_bytes, strlen(nginx_resp) + 1048576);
+	assert_int_equal(s->req_body_size, 0);
+	assert_int_equal(s->resp_body_size, 1048576);
+	assert_string_equal(s->host_addr, "127.0.0.1");
+	assert_int_equal(s->host_port, 8080);
+	assert_string_equal(s->peer_addr, "127.0.0.2");
+	assert_int_equal(s->peer_port, 51234);
+	assert_ptr_equal(s->svc, &test_svc);
+	free(r.data);
+	free(s);
+}
+
+static void test_resp_head_cut(void **state)
+{
+	/* Only 256 response bytes are captured: the end is unknown, Content-Length decides. */
+	struct test_span_build_rec r;
+	struct span *s = calloc(1, sizeof(*s));
+	char big[600];
+
+	(void)state;
+	snprintf(big, sizeof(big),
+		 "HTTP/1.1 200 OK\r\nContent-Length: 1048576\r\nX-Pad: %0300d\r\n\r\n", 0);
+	test_span_build_make(&r, OBI_ROLE_SERVER, curl_req, strlen(curl_req), big, 256);
+	r.rec.resp_bytes = strlen(big) + 1048576;
+	assert_int_equal(test_span_build_run(&r, s), SPAN_BUILD_OK);
+	assert_int_equal(s->status_code, 200);
+	assert_int_equal(s->resp_body_size, 1048576);
+	free(r.data);
+
+	/* No Content-Length either (chunked): the whole response counts. */
+	snprintf(big, sizeof(big),
+		 "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Pad: %0300d\r\n", 0);
+	test_span_build_make(&r, OBI_ROLE_SERVER, curl_req, strlen(curl_req), big, 256);
+	r.rec.resp_bytes = 5000;
+	assert_int_equal(test_span_build_run(&r, s), SPAN_BUILD_OK);
+	assert_int_equal(s->resp_body_size, 5000);
+	free(r.data);
+	free(s);
+}
+
+static void test_post_body_sizes(void **state)
+{
+	static const char req[] = "POST /api/orders HTTP/1.1\r\n"
+				  "Host: orders.shop\r\n"
+				  "Content-Type: application/json\r\n"
+				  "Content-Length: 27\r\n"
+				  "\r\n"
+				  "{\"item\":42,\"qty\":1,\"x\":\"y\"}";
+	static const char resp[] = "HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\n{}";
+	struct test_span_build_rec r;
+	struct span *s = calloc(1, sizeof(*s));
+	size_t head = strlen(req) - 27;
+
+	(void)state;
+	test_span_build_make(&r, OBI_ROLE_SERVER, req, strlen(req), resp, strlen(resp));
+	assert_int_equal(test_span_build_run(&r, s), SPAN_BUILD_OK);
+	assert_int_equal(s->req_body_size, 27);
+	assert_int_equal(s->resp_body_size, 2);
+	assert_int_equal(s->status_code, 201);
+	assert_int_equal(s->status, SPAN_STATUS_UNSET);
+	free(r.data);
+
+	/* Head longer than the capture: Content-Length is used for the request body. */
+	test_span_build_make(&r, OBI_ROLE_SERVER, req, head - 1, resp, strlen(resp));
+	r.rec.req_bytes = strlen(req);
+	r.rec.flags = OBI_HTTP_F_REQ_TRUNC;
+	assert_int_equal(test_span_build_run(&r, s), SPAN_BUILD_OK);
+	assert_int_equal(s->req_body_size, 27);
+	assert_string_equal(s->host_header, "orders.shop");
+	free(r.data);
+
+	/* Cut before Content-Length: unknown, 0. */
+	test_span_build_make(&r, OBI_ROLE_SERVER, req, 30, resp, strlen(resp));
+	r.rec.req_bytes = strlen(req);
+	assert_int_equal(test_span_build_run(&r, s), SPAN_BUILD_OK);
+	assert_int_equal(s->req_body_size, 0);
+	assert_string_equal(s->path, "/api/orders");
+	free(r.data);
+	free(s);
+}
+
+static void test_status_mapping(void **state)
+{
+	static const struct {
+		const char *resp;
+		uint8_t role;
+		int code;
+		enum span_status st;
+	} cases[] = {
+	    {"HTTP/1.1 200 OK\r\n\r\n", OBI_ROLE_SERVER, 200, SPAN_STATUS_UNSET},
+	    {"HTTP/1.1 200 OK\r\n\r\n", OBI_ROLE_CLIENT, 200, SPAN_STATUS_UNSET},
+	    {"HTTP/1.1 302 Found\r\n\r\n", OBI_ROLE_CLIENT, 302, SPAN_STATUS_UNSET},
+	    {"HTTP/1.1 404 Not Found\r\n\r\n", OBI_ROLE_SERVER, 404, SPAN_STATUS_UNSET},
+	    {"HTTP/1.1 404 Not Found\r\n\r\n", OBI_ROLE_CLIENT, 404, SPAN_STATUS_ERROR},
+	    {"HTTP/1.1 499 x\r\n\r\n", OBI_ROLE_SERVER, 499, SPAN_STATUS_UNSET},
+	    {"HTTP/1.1 503 Service Unavailable\r\n\r\n", OBI_ROLE_SERVER, 503, SPAN_STATUS_ERROR},
+	    {"HTTP/1.1 503 Service Unavailable\r\n\r\n", OBI_ROLE_CLIENT, 503, SPAN_STATUS_ERROR},
+	    {"", OBI_ROLE_SERVER, 0, SPAN_STATUS_ERROR},
+	    {"", OBI_ROLE_CLIENT, 0, SPAN_STATUS_ERROR},
+	    {"garbage\r\n", OBI_ROLE_SERVER, 0, SPAN_STATUS_ERROR},
+	    {"HTTP/1.1 999 x\r\n\r\n", OBI_ROLE_SERVER, 0, SPAN_STATUS_ERROR},
+	};
+	struct test_span_build_rec r;
+	struct span *s = calloc(1, sizeof(*s));
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		test_span_build_make(&r, cases[i].role, curl_req, strlen(curl_req), cases[i].resp,
+				     strlen(cases[i].resp));
+		assert_int_equal(test_span_build_run(&r, s), SPAN_BUILD_OK);
+		if (s->status_code != cases[i].code || s->status != cases[i].st)
+			fail_msg("case %zu: code %d status %d", i, s->status_code, s->status);
+		assert_int_equal(s->kind, cases[i].role == OBI_ROLE_CLIENT ? SPAN_KIND_CLIENT
+									   : SPAN_KIND_SERVER);
+		free(r.data);
+	}
+	free(s);
+}
+
+static void test_client_url_full(void **state)
+{
+	static const struct {
+		const char *req;
+		uint16_t rport;
+		int v6;
+		const char *url, *host_header;
+	} cases[] = {
+	    {"GET /users/42?x=1 HTTP/1.1\r\nHost: users.shop:8080\r\n\r\n", 8080, 0,
+	     "http://users.shop:8080/users/42?x=1", "users.shop"},
+	    {"GET /a HTTP/1.1\r\nHost: example.com\r\n\r\n", 80, 0, "http://example.com/a",
+	     "example.com"},
+	    {"GET /a HTTP/1.0\r\n\r\n", 80, 0, "http://10.0.0.7/a", ""},
+	    {"GET /a?b HTTP/1.0\r\n\r\n", 8080, 0, "http://10.0.0.7:8080/a?b", ""},
+	    {"GET /a HTTP/1.0\r\n\r\n", 8080, 1, "http://[2001:db8::7]:8080/a", ""},
+	    {"GET /a HTTP/1.1\r\nHost: [2001:db8::7]:9000\r\n\r\n", 9000, 1,
+	     "http://[2001:db8::7]:9000/a", "[2001:db8::7]"},
+	    {"GET http://proxy.example/x?y=1#f HTTP/1.1\r\nHost: proxy.example\r\n\r\n", 3128, 0,
+	     "http://proxy.example/x?y=1", "proxy.example"},
+	};
+	static const uint8_t v6peer[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+					   0,	 0,    0,    0,	   0, 0, 0, 0x05};
+	static const uint8_t v6srv[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+					  0,	0,    0,    0,	  0, 0, 0, 0x07};
+	struct test_span_build_rec r;
+	struct span *s = calloc(1, sizeof(*s));
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		test_span_build_make(&r, OBI_ROLE_CLIENT, cases[i].req, strlen(cases[i].req),
+				     "HTTP/1.1 200 OK\r\n\r\n", 19);
+		test_span_build_v4(r.rec.laddr, 10, 0, 0, 5);
+		test_span_build_v4(r.rec.raddr, 10, 0, 0, 7);
+		if (cases[i].v6) {
+			memcpy(r.rec.laddr, v6peer, 16);
+			memcpy(r.rec.raddr, v6srv, 16);
+		}
+		r.rec.lport = 40000;
+		r.rec.rport = cases[i].rport;
+		assert_int_equal(test_span_build_run(&r, s), SPAN_BUILD_OK);
+		assert_int_equal(s->kind, SPAN_KIND_CLIENT);
+		assert_string_equal(s->full_url, cases[i].url);
+		assert_string_equal(s->host_header, cases[i].host_header);
+		/* Client: host = remote (server) side, peer = local side. */
+		assert_string_equal(s->host_addr, cases[i].v6 ? "2001:db8::7" : "10.0.0.7");
+		assert_int_equal(s->host_port, cases[i].rport);
+		assert_string_equal(s->peer_addr, cases[i].v6 ? "2001:db8::5" : "10.0.0.5");
+		assert_int_equal(s->peer_port, 40000);
+		free(r.data);
+	}
+	free(s);
+}
+
+static void test_server_v6(void **state)
+{
+	struct test_span_build_rec r;
+	struct span *s = calloc(1, sizeof(*s));
+
+	(void)state;
+	test_span_build_make(&r, OBI_ROLE_SERVER, curl_req, strlen(curl_req),
+			     "HTTP/1.0 200 OK\r\n\r\n", 19);
+	memset(r.rec.laddr, 0, 16);
+	r.rec.laddr[15] = 1; /* ::1 */
+	memset(r.rec.raddr, 0, 16);
+	r.rec.raddr[0] = 0xfe;
+	r.rec.raddr[1] = 0x80;
+	r.rec.raddr[15] = 0x2a;
+	r.rec.lport = 80;
+	r.rec.rport = 33000;
+	assert_int_equal(test_span_build_run(&r, s), SPAN_BUILD_OK);
+	assert_string_equal(s->host_addr, "::1");
+	assert_string_equal(s->peer_addr, "fe80::2a");
+	assert_int_equal(s->host_port, 80);
+	assert_int_equal(s->peer_port, 33000);
+	free(r.data);
+	free(s);
+}
+
+static void test_ids_and_times(void **state)
+{
+	struct test_span_build_rec r;
+	struct span *s = calloc(1, sizeof(*s));
+
+	(void)state;
+	test_span_build_make(&r, OBI_ROLE_SERVER, curl_req, strlen(curl_req),
+			     "HTTP/1.1 200 OK\r\n\r\n", 19);
+	memset(r.rec.parent_span_id, 0x77, 8);
+	r.rec.trace_flags = 0;
+	r.rec.end_ns = r.rec.start_ns - 5; /* clock oddity: never a negative duration */
+	assert_int_equal(span_build_http(&r.rec, r.data, r.len, -1000, NULL, s), SPAN_BUILD_OK);
+	assert_int_equal(s->start_ns, r.rec.start_ns - 1000);
+	assert_int_equal(s->end_ns, s->start_ns);
+	assert_int_equal(s->parent_span_id[0], 0x77);
+	assert_int_equal(s->parent_span_id[7], 0x77);
+	assert_int_equal(s->trace_flags, 0);
+	assert_null(s->svc);
+	free(r.data);
+	free(s);
+}
+
+static void test_not_http(void **state)
+{
+	static const char *const reqs[] = {
+	    "\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03",
+	    "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+	    "",
+	    "HTTP/1.1 200 OK\r\n\r\n",
+	    "*3\r\n$3\r\nSET\r\n",
+	};
+	struct test_span_build_rec r;
+	struct span *s = calloc(1, sizeof(*s));
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
+		test_span_build_make(&r, OBI_ROLE_SERVER, reqs[i], strlen(reqs[i]), "", 0);
+		assert_int_equal(test_span_build_run(&r, s), SPAN_BUILD_NOT_HTTP);
+		free(r.data);
+	}
+	/* Bogus caps larger than the data are clamped, never read past it. */
+	test_span_build_make(&r, OBI_ROLE_SERVER, "GET / HTTP/1.1\r\n\r\n", 18, "HTTP/1.1 200", 12);
+	r.rec.req_cap = 1024;
+	r.rec.resp_cap = 256;
+	assert_int_equal(test_span_build_run(&r, s), SPAN_BUILD_OK);
+	assert_int_equal(s->status_code, 0);
+	free(r.data);
+	assert_int_equal(span_build_http(&r.rec, NULL, 0, 0, NULL, s), SPAN_BUILD_NOT_HTTP);
+	free(s);
+}
+
+static void test_sanitize(void **state)
+{
+	static const char req[] =
+	    "GET /a\xff"
+	    "b\xc3\xa9/\xe2\x82\xac/\xc0\xaf/\xed\xa0\x80?q=\x80z HTTP/1.1\r\n"
+	    "Host: evil\x1b[31m.com\r\n"
+	    "User-Agent: ua\x00\x7f\xc2\x9b"
+	    "end\tx\r\n"
+	    "\r\n";
+	struct test_span_build_rec r;
+	struct span *s = calloc(1, sizeof(*s));
+
+	(void)state;
+	test_span_build_make(&r, OBI_ROLE_CLIENT, req, sizeof(req) - 1, "HTTP/1.1 200 OK\r\n\r\n",
+			     19);
+	r.rec.rport = 80;
+	assert_int_equal(test_span_build_run(&r, s), SPAN_BUILD_OK);
+	/* Valid UTF-8 (é, €) is kept; 0xff, overlong C0 AF, surrogate ED A0 80 become '?'. */
+	assert_string_equal(s->path, "/a?b\xc3\xa9/\xe2\x82\xac/\?\?/\?\?\?");
+	assert_string_equal(s->query, "q=?z");
+	assert_string_equal(s->host_header, "evil?[31m.com");
+	/* NUL, DEL, the C1 CSI (C2 9B) and TAB are all replaced. */
+	assert_string_equal(s->user_agent, "ua????end?x");
+	assert_string_equal(s->full_url,
+			    "http://evil?[31m.com/a?b\xc3\xa9/\xe2\x82\xac/\?\?/\?\?\?\?q=?z");
+	free(r.data);
+	free(s);
+}
+
+static void test_long_target_truncation(void **state)
+{
+	/* A 2000-byte path with a multi-byte character straddling the 1023-byte limit. */
+	char *req = malloc(2100);
+	struct test_span_build_rec r;
+	struct span *s = calloc(1, sizeof(*s));
+	size_t n;
+
+	(void)state;
+	memcpy(req, "GET /", 5);
+	memset(req + 5, 'a', 2000);
+	/* Path index k is req[4 + k]: euro signs at path 1018..1020 and 1021..1023. */
+	memcpy(req + 1022, "\xe2\x82\xac\xe2\x82\xac", 6);
+	test_span_build_make(&r, OBI_ROLE_SERVER, req, 1028, "", 0);
+	assert_int_equal(test_span_build_run(&r, s), SPAN_BUILD_OK);
+	n = strlen(s->path);
+	assert_true(n <= SPAN_STR_MAX - 1);
+	assert_int_equal(n, 1021); /* the second euro sign did not fit whole */
+	assert_memory_equal(s->path + 1018, "\xe2\x82\xac", 3);
+	free(r.data);
+	free(req);
+	free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_server_nginx_1mib), cmocka_unit_test(test_resp_head_cut),
+	    cmocka_unit_test(test_post_body_sizes),   cmocka_unit_test(test_status_mapping),
+	    cmocka_unit_test(test_client_url_full),   cmocka_unit_test(test_server_v6),
+	    cmocka_unit_test(test_ids_and_times),     cmocka_unit_test(test_not_http),
+	    cmocka_unit_test(test_sanitize),	      cmocka_unit_test(test_long_target_truncation),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
