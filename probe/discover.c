@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <libgen.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -51,6 +52,49 @@ static void probe_proc_mark(struct probe *p, uint32_t pid, bool on)
 	}
 }
 
+/*
+ * Children that already exist when their parent gets selected (nginx forks its workers right
+ * after listen(), before the LISTEN record reaches us) are selected with it; later children are
+ * selected by the kernel's fork hook.
+ */
+static void probe_proc_select_children(struct probe *p, uint32_t pid, int depth)
+{
+	char path[64];
+	struct dirent *de;
+	DIR *d;
+
+	if (depth > 8)
+		return;
+	snprintf(path, sizeof(path), "/proc/%u/task", pid);
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char cpath[400], buf[4096], *s, *end;
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(cpath, sizeof(cpath), "%s/%s/children", path, de->d_name);
+		f = fopen(cpath, "re");
+		if (!f)
+			continue;
+		if (fgets(buf, sizeof(buf), f)) {
+			for (s = buf;; s = end) {
+				unsigned long child = strtoul(s, &end, 10);
+
+				if (end == s)
+					break;
+				if (child && child < PROBE_PID_LIMIT && !probe_proc_selected(p, child) &&
+				    probe_proc_select(p, (uint32_t)child, "child of a selected process") == 0)
+					probe_proc_select_children(p, (uint32_t)child, depth + 1);
+			}
+		}
+		fclose(f);
+	}
+	closedir(d);
+}
+
 int probe_proc_select(struct probe *p, uint32_t pid, const char *why)
 {
 	char exe[4096] = "?";
@@ -69,6 +113,8 @@ int probe_proc_select(struct probe *p, uint32_t pid, const char *why)
 	log_info("instrumenting pid %u (%s): %s", pid, exe, why);
 	if (p->conn_ready)
 		probe_ipc_send_proc(p, pid);
+	if (strcmp(why, "child of a selected process") != 0)
+		probe_proc_select_children(p, pid, 0);
 	return 0;
 }
 
