@@ -72,29 +72,29 @@ BINS := $(BUILD)/obi-probe $(BUILD)/obi-enricher $(BUILD)/obi
 
 all: $(BINS)
 
-$(BUILD) $(BUILD)/common $(BUILD)/probe $(BUILD)/enricher $(BUILD)/bpf $(BUILD)/tests $(BUILD)/fuzz:
-	$(Q)mkdir -p $@
+# --- BPF: object -> linked object -> skeleton (static pattern rules: no implicit chains) -------
+BPF_OBJ := $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
 
-# --- BPF: object -> linked object -> skeleton --------------------------------------------
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c | $(BUILD)/bpf
+$(BPF_OBJ): $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c
 	@echo "  BPF     $@"
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
 	$(Q)$(LLVM_STRIP) -g $@
 
-$(BUILD)/%.linked.o: $(BUILD)/bpf/%.bpf.o
-	$(Q)$(BPFTOOL) gen object $@ $<
-
-$(BUILD)/%.skel.h: $(BUILD)/%.linked.o
+$(SKELS): $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	@echo "  SKEL    $@"
-	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+	$(Q)$(BPFTOOL) gen object $(BUILD)/$*.linked.o $<
+	$(Q)$(BPFTOOL) gen skeleton $(BUILD)/$*.linked.o name $(subst -,_,$*)_bpf > $@
 
 # --- user space -------------------------------------------------------------------------
-$(BUILD)/probe/%.o: probe/%.c $(SKELS) | $(BUILD)/probe
+$(PROBE_OBJ) $(LAUNCHER_OBJ): $(BUILD)/probe/%.o: probe/%.c $(SKELS)
 	@echo "  CC      $@"
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/%.o: %.c | $(BUILD)/common $(BUILD)/enricher
+$(COMMON_OBJ) $(ENRICHER_OBJ): $(BUILD)/%.o: %.c
 	@echo "  CC      $@"
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/obi-probe: $(PROBE_OBJ) $(COMMON_OBJ)
@@ -110,7 +110,8 @@ $(BUILD)/obi: $(LAUNCHER_OBJ) $(COMMON_OBJ)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_LAUNCHER) -o $@
 
 # --- tests ------------------------------------------------------------------------------
-$(BUILD)/tests/%.o: tests/unit/%.c | $(BUILD)/tests
+$(BUILD)/tests/%.o: tests/unit/%.c
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Ienricher -Iprobe -c $< -o $@
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(ENRICHER_LIB_OBJ) $(COMMON_OBJ)

@@ -110,8 +110,7 @@ static __always_inline __u64 obi_rb_flags(void *rb)
 }
 
 /* Writes the exchange held in c to the ring and returns the connection to idle. */
-static __always_inline void obi_emit(struct obi_conn *c, const struct obi_conn_key *key,
-				     __u16 flags)
+static __always_inline void obi_emit(struct obi_conn *c, __u16 flags)
 {
 	struct obi_rec_http *r = &c->rec;
 	__u32 req = c->req_len, resp = c->resp_len, size;
@@ -134,10 +133,7 @@ static __always_inline void obi_emit(struct obi_conn *c, const struct obi_conn_k
 		obi_stat_inc(OBI_ST_RB_DROPS);
 	else
 		obi_stat_inc(OBI_ST_HTTP_EMITTED);
-	if (r->role == OBI_ROLE_SERVER)
-		obi_trace_server_done(r->hdr.tid, r->span_id);
 	c->state = OBI_CS_IDLE;
-	bpf_map_delete_elem(&obi_pending, key);
 }
 
 /* Appends up to `n` bytes at user address `src` to the request capture. */
@@ -191,11 +187,9 @@ static __always_inline void obi_capture_resp(struct obi_conn *c, __u64 src, __u6
 	c->resp_len = have + n;
 }
 
-static __always_inline void obi_start_exchange(struct obi_conn *c, const struct obi_conn_key *key,
-					       __u32 tid, __u64 now)
+static __always_inline void obi_start_exchange(struct obi_conn *c, __u32 tid, __u64 now)
 {
 	struct obi_rec_http *r = &c->rec;
-	__u8 one = 1;
 
 	c->state = OBI_CS_REQ;
 	c->req_len = 0;
@@ -208,7 +202,6 @@ static __always_inline void obi_start_exchange(struct obi_conn *c, const struct 
 	r->resp_bytes = 0;
 	r->flags = 0;
 	r->exch_seq++;
-	bpf_map_update_elem(&obi_pending, key, &one, BPF_ANY);
 }
 
 static __always_inline struct obi_conn *obi_conn_new(const struct obi_conn_key *key,
@@ -246,24 +239,28 @@ static __always_inline void obi_on_io(struct sock *sk, __u32 netns, const struct
 	struct obi_conn_key key = {.sk = (__u64)sk, .netns = netns};
 	__u64 pid_tgid = bpf_get_current_pid_tgid(), now, base = 0, seglen = 0;
 	__u8 head[8] = {};
-	bool have_head = false, req_dir;
+	bool req_dir, is_req = false;
 	struct obi_conn *c;
 
 	if (ret <= 0)
 		return;
-	if (obi_io_first_seg(io, &base, &seglen) == 0) {
-		/* Every request line is longer than 8 bytes; shorter I/O cannot start one. */
-		if (ret >= 8 && seglen >= 8 && bpf_probe_read_user(head, 8, (void *)base) == 0)
-			have_head = true;
-	} else {
+	if (obi_io_first_seg(io, &base, &seglen) != 0) {
 		obi_stat_inc(OBI_ST_NO_PAYLOAD);
+		base = 0;
+		seglen = 0;
 	}
 	if (seglen > (__u64)ret)
 		seglen = ret;
-
 	c = bpf_map_lookup_elem(&obi_conns, &key);
+	/* The request flows in for a server, out for a client. */
+	req_dir = c ? (c->role == OBI_ROLE_SERVER) != io->egress : true;
+	/* Only a request-direction I/O outside a request can start one: peek only then. Every
+	 * request line is longer than 8 bytes, so shorter I/O cannot start one. */
+	if (req_dir && (!c || c->state != OBI_CS_REQ) && seglen >= 8 &&
+	    bpf_probe_read_user(head, 8, (void *)base) == 0)
+		is_req = obi_is_request_start(head, ret);
 	if (!c) {
-		if (!have_head || !obi_is_request_start(head, ret))
+		if (!is_req)
 			return;
 		c = obi_conn_new(&key, sk, io->egress ? OBI_ROLE_CLIENT : OBI_ROLE_SERVER,
 				 pid_tgid >> 32);
@@ -272,22 +269,19 @@ static __always_inline void obi_on_io(struct sock *sk, __u32 netns, const struct
 	}
 	now = bpf_ktime_get_ns();
 	c->last_ns = now;
-	/* The request flows in for a server, out for a client. */
-	req_dir = (c->role == OBI_ROLE_SERVER) != io->egress;
-
 	if (req_dir) {
-		if (have_head && obi_is_request_start(head, ret) && c->state != OBI_CS_REQ) {
+		if (is_req) {
 			if (c->state == OBI_CS_RESP)
-				obi_emit(c, &key, 0);
-			obi_start_exchange(c, &key, (__u32)pid_tgid, now);
+				obi_emit(c, 0);
+			obi_start_exchange(c, (__u32)pid_tgid, now);
 			if (c->role == OBI_ROLE_CLIENT)
-				obi_trace_client_start(&c->rec, (__u32)pid_tgid);
+				obi_trace_client_start(&c->rec);
 			obi_capture_req(c, base, seglen);
 			if (c->role == OBI_ROLE_SERVER)
-				obi_trace_server_start(c, (__u32)pid_tgid, now);
+				obi_trace_server_start(c, &key);
 		} else if (c->state == OBI_CS_REQ) {
 			obi_capture_req(c, base, seglen);
-		} else if (c->state == OBI_CS_IDLE) {
+		} else {
 			return;
 		}
 		c->rec.req_bytes += ret;
@@ -300,7 +294,7 @@ static __always_inline void obi_on_io(struct sock *sk, __u32 netns, const struct
 		}
 		if (!io->kind)
 			c->rec.flags |= OBI_HTTP_F_NO_PAYLOAD;
-		else if (c->resp_len < OBI_RESP_CAP)
+		else if (c->resp_len < OBI_RESP_CAP && seglen)
 			obi_capture_resp(c, base, seglen);
 		c->rec.resp_bytes += ret;
 	}
@@ -308,21 +302,17 @@ static __always_inline void obi_on_io(struct sock *sk, __u32 netns, const struct
 }
 
 /* TCP state change: flush the exchange of a closing connection, forget a closed one. */
-static __always_inline void obi_on_state(struct sock *sk, int newstate)
+static __always_inline void obi_on_state(struct sock *sk, __u32 netns, int newstate)
 {
-	struct obi_conn_key key = {.sk = (__u64)sk};
+	struct obi_conn_key key = {.sk = (__u64)sk, .netns = netns};
 	struct obi_conn *c;
 
-	/* 1 ESTABLISHED, 4 FIN_WAIT1, 7 CLOSE, 9 LAST_ACK: see include/net/tcp_states.h */
-	if (newstate != 4 && newstate != 7 && newstate != 9)
-		return;
-	key.netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	c = bpf_map_lookup_elem(&obi_conns, &key);
 	if (!c)
 		return;
 	if (c->state == OBI_CS_RESP || c->state == OBI_CS_REQ) {
 		obi_stat_inc(OBI_ST_CLOSED);
-		obi_emit(c, &key, OBI_HTTP_F_CLOSED);
+		obi_emit(c, OBI_HTTP_F_CLOSED);
 	}
 	if (newstate == 7)
 		bpf_map_delete_elem(&obi_conns, &key);

@@ -48,9 +48,10 @@ struct obi_conn {
 struct obi_srv_span {
 	__u8 trace_id[16];
 	__u8 span_id[8];
-	__u64 start_ns;
+	struct obi_conn_key conn; /* the connection carrying that request */
+	__u32 exch_seq;		  /* and which exchange on it */
 	__u8 trace_flags;
-	__u8 pad[7];
+	__u8 pad[3];
 };
 
 /* Syscall front end: arguments stashed at sys_enter for sys_exit. */
@@ -102,18 +103,15 @@ struct {
 	__type(value, struct obi_conn);
 } obi_conns SEC(".maps");
 
-/* Connections with an exchange not yet emitted: what the sweep walks. Value: unused. */
+/*
+ * The server span the current thread is serving, in task-local storage (no hashing, freed with
+ * the task). It is trusted only while its connection still holds that exchange: checked lazily
+ * when the thread makes a client call, so nothing has to be deleted when the exchange ends.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 8192); /* resized by the probe */
-	__type(key, struct obi_conn_key);
-	__type(value, __u8);
-} obi_pending SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32); /* host tid */
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct obi_srv_span);
 } obi_srv_spans SEC(".maps");
 

@@ -26,9 +26,9 @@ char LICENSE[] SEC("license") = "GPL";
 #define OBI_NR_RECVFROM 45
 #define OBI_NR_SENDMSG 46
 #define OBI_NR_RECVMSG 47
-#define OBI_REG_NR(r) BPF_CORE_READ(r, orig_ax)
-#define OBI_REG_ARG2(r) BPF_CORE_READ(r, si)
-#define OBI_REG_ARG3(r) BPF_CORE_READ(r, dx)
+#define OBI_REG_NR_DIRECT(r) ((r)->orig_ax)
+#define OBI_REG_ARG2_DIRECT(r) ((r)->si)
+#define OBI_REG_ARG3_DIRECT(r) ((r)->dx)
 #elif defined(__TARGET_ARCH_arm64)
 #define OBI_NR_READ 63
 #define OBI_NR_WRITE 64
@@ -38,11 +38,27 @@ char LICENSE[] SEC("license") = "GPL";
 #define OBI_NR_RECVFROM 207
 #define OBI_NR_SENDMSG 211
 #define OBI_NR_RECVMSG 212
-#define OBI_REG_NR(r) BPF_CORE_READ(r, syscallno)
-#define OBI_REG_ARG2(r) BPF_CORE_READ(r, regs[1])
-#define OBI_REG_ARG3(r) BPF_CORE_READ(r, regs[2])
+#define OBI_REG_NR_DIRECT(r) ((r)->syscallno)
+#define OBI_REG_ARG2_DIRECT(r) ((r)->regs[1])
+#define OBI_REG_ARG3_DIRECT(r) ((r)->regs[2])
 #endif
 
+/* Socket front end: sk is a trusted BTF pointer, so fields are plain (relocated) loads. */
+static __always_inline bool obi_sk_is_tcp_direct(struct sock *sk)
+{
+	__u16 family = sk->__sk_common.skc_family;
+
+	if (family != OBI_AF_INET && family != OBI_AF_INET6)
+		return false;
+	return sk->sk_protocol == OBI_IPPROTO_TCP && sk->sk_type == OBI_SOCK_STREAM;
+}
+
+static __always_inline __u32 obi_sk_netns_direct(struct sock *sk)
+{
+	return sk->__sk_common.skc_net.net->ns.inum;
+}
+
+/* Syscall front end: sk came out of the file table as a plain address: read it with helpers. */
 static __always_inline bool obi_sk_is_tcp(struct sock *sk)
 {
 	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
@@ -73,31 +89,31 @@ static __always_inline void obi_sock_io(struct sock *sk, int ret, bool egress)
 
 	task = bpf_get_current_task_btf();
 	regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	nr = OBI_REG_NR(regs);
+	nr = OBI_REG_NR_DIRECT(regs);
 	switch (nr) {
 	case OBI_NR_READ:
 	case OBI_NR_WRITE:
 	case OBI_NR_RECVFROM:
 	case OBI_NR_SENDTO:
 		io.kind = OBI_BUF_PLAIN;
-		io.ptr = OBI_REG_ARG2(regs);
+		io.ptr = OBI_REG_ARG2_DIRECT(regs);
 		break;
 	case OBI_NR_READV:
 	case OBI_NR_WRITEV:
 		io.kind = OBI_BUF_IOV;
-		io.ptr = OBI_REG_ARG2(regs);
-		io.count = OBI_REG_ARG3(regs);
+		io.ptr = OBI_REG_ARG2_DIRECT(regs);
+		io.count = OBI_REG_ARG3_DIRECT(regs);
 		break;
 	case OBI_NR_RECVMSG:
 	case OBI_NR_SENDMSG:
 		io.kind = OBI_BUF_MSG;
-		io.ptr = OBI_REG_ARG2(regs);
+		io.ptr = OBI_REG_ARG2_DIRECT(regs);
 		break;
 	default:
 		/* sendfile, splice, io_uring, kernel senders: bytes count, payload unseen. */
 		io.kind = OBI_BUF_NONE;
 	}
-	obi_on_io(sk, obi_sk_netns(sk), &io, ret);
+	obi_on_io(sk, obi_sk_netns_direct(sk), &io, ret);
 }
 
 SEC("tp_btf/sock_send_length")
@@ -105,7 +121,7 @@ int BPF_PROG(obi_sock_send, struct sock *sk, int ret, int flags)
 {
 	if (!obi_pid_selected(bpf_get_current_pid_tgid() >> 32))
 		return 0;
-	if (ret <= 0 || !obi_sk_is_tcp(sk))
+	if (ret <= 0 || !obi_sk_is_tcp_direct(sk))
 		return 0;
 	obi_sock_io(sk, ret, true);
 	return 0;
@@ -116,7 +132,7 @@ int BPF_PROG(obi_sock_recv, struct sock *sk, int ret, int flags)
 {
 	if (!obi_pid_selected(bpf_get_current_pid_tgid() >> 32))
 		return 0;
-	if (ret <= 0 || (flags & OBI_MSG_PEEK) || !obi_sk_is_tcp(sk))
+	if (ret <= 0 || (flags & OBI_MSG_PEEK) || !obi_sk_is_tcp_direct(sk))
 		return 0;
 	obi_sock_io(sk, ret, false);
 	return 0;
@@ -267,7 +283,10 @@ int BPF_PROG(obi_sock_state, struct sock *sk, int oldstate, int newstate)
 		obi_ctl_emit_listen(sk);
 		return 0;
 	}
-	obi_on_state(sk, newstate);
+	/* 4 FIN_WAIT1, 7 CLOSE, 9 LAST_ACK (include/net/tcp_states.h): we closed, or it is over. */
+	if (newstate != 4 && newstate != 7 && newstate != 9)
+		return 0;
+	obi_on_state(sk, obi_sk_netns_direct(sk), newstate);
 	return 0;
 }
 
@@ -318,7 +337,6 @@ int BPF_PROG(obi_exit, struct task_struct *p)
 {
 	__u32 tid = BPF_CORE_READ(p, pid), tgid = BPF_CORE_READ(p, tgid);
 
-	bpf_map_delete_elem(&obi_srv_spans, &tid);
 	if (tid != tgid || !obi_pid_selected(tgid))
 		return 0;
 	bpf_map_delete_elem(&obi_pids, &tgid);
@@ -330,25 +348,17 @@ struct obi_sweep_ctx {
 	__u64 now;
 };
 
-static long obi_sweep_one(void *map, struct obi_conn_key *key, __u8 *val,
+static long obi_sweep_one(void *map, struct obi_conn_key *key, struct obi_conn *c,
 			  struct obi_sweep_ctx *sc)
 {
-	struct obi_conn *c = bpf_map_lookup_elem(&obi_conns, key);
-
-	if (!c) {
-		bpf_map_delete_elem(&obi_pending, key);
-		return 0;
-	}
 	if (c->state == OBI_CS_RESP && sc->now - c->last_ns >= obi_cfg.sweep_idle_ns) {
 		obi_stat_inc(OBI_ST_SWEPT);
-		obi_emit(c, key, OBI_HTTP_F_SWEPT);
+		obi_emit(c, OBI_HTTP_F_SWEPT);
 	} else if (c->state == OBI_CS_REQ && obi_cfg.request_timeout_ns &&
 		   sc->now - c->rec.start_ns >= obi_cfg.request_timeout_ns) {
 		obi_stat_inc(OBI_ST_TIMEOUTS);
 		c->rec.end_ns = c->rec.start_ns + obi_cfg.request_timeout_ns;
-		obi_emit(c, key, OBI_HTTP_F_TIMEOUT);
-	} else if (c->state == OBI_CS_IDLE) {
-		bpf_map_delete_elem(&obi_pending, key);
+		obi_emit(c, OBI_HTTP_F_TIMEOUT);
 	}
 	return 0;
 }
@@ -356,12 +366,13 @@ static long obi_sweep_one(void *map, struct obi_conn_key *key, __u8 *val,
 /*
  * Run by obi-probe through BPF_PROG_TEST_RUN on a timer: emits exchanges whose response went
  * quiet (keep-alive connections that stay open), so spans do not wait for the next request.
+ * Walking the connection table here keeps the per-request path free of bookkeeping.
  */
 SEC("raw_tp")
 int obi_sweep(void *ctx)
 {
 	struct obi_sweep_ctx sc = {.now = bpf_ktime_get_ns()};
 
-	bpf_for_each_map_elem(&obi_pending, obi_sweep_one, &sc, 0);
+	bpf_for_each_map_elem(&obi_conns, obi_sweep_one, &sc, 0);
 	return 0;
 }

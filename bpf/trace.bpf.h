@@ -127,6 +127,9 @@ static __always_inline bool obi_trace_from_header(struct obi_conn *c)
 
 	if (st.len > OBI_REQ_CAP_MAX)
 		st.len = OBI_REQ_CAP_MAX;
+	/* Shortest head that can hold the header: a request line plus the header itself. */
+	if (st.len < 16 + OBI_TP_NAME_LEN + OBI_TP_VALUE_LEN)
+		return false;
 	bpf_loop(OBI_REQ_CAP_MAX / 8, obi_tp_scan_word, &st, 0);
 	if (!st.found)
 		return false;
@@ -150,10 +153,11 @@ static __always_inline bool obi_trace_from_header(struct obi_conn *c)
 	return true;
 }
 
-static __always_inline void obi_trace_server_start(struct obi_conn *c, __u32 tid, __u64 now)
+static __always_inline void obi_trace_server_start(struct obi_conn *c,
+						   const struct obi_conn_key *key)
 {
 	struct obi_rec_http *r = &c->rec;
-	struct obi_srv_span s = {};
+	struct obi_srv_span *s;
 
 	__builtin_memset(r->parent_span_id, 0, 8);
 	if (!(obi_cfg.track_traceparent && obi_trace_from_header(c))) {
@@ -162,18 +166,26 @@ static __always_inline void obi_trace_server_start(struct obi_conn *c, __u32 tid
 	} else {
 		obi_random_ids(NULL, r->span_id);
 	}
-	__builtin_memcpy(s.trace_id, r->trace_id, 16);
-	__builtin_memcpy(s.span_id, r->span_id, 8);
-	s.trace_flags = r->trace_flags;
-	s.start_ns = now;
-	bpf_map_update_elem(&obi_srv_spans, &tid, &s, BPF_ANY);
+	s = bpf_task_storage_get(&obi_srv_spans, bpf_get_current_task_btf(), NULL,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!s)
+		return;
+	__builtin_memcpy(s->trace_id, r->trace_id, 16);
+	__builtin_memcpy(s->span_id, r->span_id, 8);
+	s->conn = *key;
+	s->exch_seq = r->exch_seq;
+	s->trace_flags = r->trace_flags;
 }
 
-static __always_inline void obi_trace_client_start(struct obi_rec_http *r, __u32 tid)
+/* A client call: child of the server span this thread serves, if that exchange is still open. */
+static __always_inline void obi_trace_client_start(struct obi_rec_http *r)
 {
-	struct obi_srv_span *s = bpf_map_lookup_elem(&obi_srv_spans, &tid);
+	struct obi_srv_span *s =
+		bpf_task_storage_get(&obi_srv_spans, bpf_get_current_task_btf(), NULL, 0);
+	struct obi_conn *srv = s ? bpf_map_lookup_elem(&obi_conns, &s->conn) : NULL;
 
-	if (s) {
+	if (srv && srv->role == OBI_ROLE_SERVER && srv->state != 0 &&
+	    srv->rec.exch_seq == s->exch_seq) {
 		__builtin_memcpy(r->trace_id, s->trace_id, 16);
 		__builtin_memcpy(r->parent_span_id, s->span_id, 8);
 		r->trace_flags = s->trace_flags;
@@ -184,20 +196,6 @@ static __always_inline void obi_trace_client_start(struct obi_rec_http *r, __u32
 	__builtin_memset(r->parent_span_id, 0, 8);
 	obi_random_ids(r->trace_id, r->span_id);
 	r->trace_flags = 1;
-}
-
-/* The thread no longer serves this span: its later client calls must not become children. */
-static __always_inline void obi_trace_server_done(__u32 tid, const __u8 *span_id)
-{
-	struct obi_srv_span *s = bpf_map_lookup_elem(&obi_srv_spans, &tid);
-	__u64 a, b;
-
-	if (!s)
-		return;
-	__builtin_memcpy(&a, s->span_id, 8);
-	__builtin_memcpy(&b, span_id, 8);
-	if (a == b)
-		bpf_map_delete_elem(&obi_srv_spans, &tid);
 }
 
 #endif /* OBI_TRACE_BPF_H */

@@ -109,7 +109,6 @@ static int probe_bpf_before_load(struct probe *p)
 
 	err = err ?: bpf_map__set_max_entries(s->maps.obi_events, p->cfg.ringbuf_size);
 	err = err ?: bpf_map__set_max_entries(s->maps.obi_conns, p->cfg.max_connections);
-	err = err ?: bpf_map__set_max_entries(s->maps.obi_pending, p->cfg.max_connections);
 	if (err)
 		return err;
 	bpf_object__for_each_program(prog, s->obj)

@@ -1,0 +1,995 @@
+#!/usr/bin/env python3
+"""End-to-end tests of obi against real peers (python http.server, nginx, curl, wrk).
+
+Runs every test once per capture front end (socket, syscall). Standard library only.
+Usage: e2e.py BUILD_DIR [-k NAME]... [--frontend socket|syscall] [--list]
+Prints one PASS/FAIL line per test and a final line "e2e: N passed, N failed".
+"""
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+LOG_ROOT = "/tmp/obi-e2e-logs"
+SOCK_ROOT = "/run/obi-e2e"
+PORT_LO, PORT_HI = 18000, 18999
+NGINX = "/usr/sbin/nginx"
+PYTHON = shutil.which("python3") or sys.executable
+CURL = shutil.which("curl") or "/usr/bin/curl"
+WRK = shutil.which("wrk") or "/usr/bin/wrk"
+FRONTENDS = ("socket", "syscall")
+
+BUILD = None  # absolute build directory, set in main()
+
+
+class TestFailure(Exception):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise TestFailure(msg)
+
+
+def wait_until(pred, timeout, interval=0.02):
+    """Polls pred() until it returns a truthy value or timeout seconds pass; returns the last
+    value of pred()."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v or time.monotonic() >= deadline:
+            return v
+        time.sleep(interval)
+
+
+def clean_env(extra=None):
+    """The harness's environment without any OTEL_* variable, plus extra."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    if extra:
+        env.update(extra)
+    return env
+
+
+def read_text(path):
+    try:
+        with open(path, "r", errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def tail(path, n=40):
+    lines = read_text(path).splitlines()
+    return "\n".join(lines[-n:])
+
+
+# ---------------------------------------------------------------------------------------------
+# Ports
+
+
+_used_ports = set()
+
+
+def listening_ports():
+    """Ports in LISTEN state (IPv4 and IPv6), from /proc/net/tcp*."""
+    ports = set()
+    for f in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in read_text(f).splitlines()[1:]:
+            parts = line.split()
+            if len(parts) > 3 and parts[3] == "0A":
+                ports.add(int(parts[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+def free_port():
+    """A port of 18000-18999 nobody listens on and that this run has not used yet."""
+    for _ in range(500):
+        p = random.randint(PORT_LO, PORT_HI)
+        if p in _used_ports or p in listening_ports():
+            continue
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.bind(("127.0.0.1", p))
+        except OSError:
+            continue
+        finally:
+            s.close()
+        _used_ports.add(p)
+        return p
+    raise TestFailure("no free port in 18000-18999")
+
+
+def is_listening(port):
+    return port in listening_ports()
+
+
+# ---------------------------------------------------------------------------------------------
+# Processes
+
+
+class Ctx:
+    """Per-test context: log directory, front end, and every process to clean up."""
+
+    def __init__(self, name, frontend):
+        self.name = name
+        self.fe = frontend
+        self.dir = os.path.join(LOG_ROOT, "%s.%s" % (name, frontend))
+        shutil.rmtree(self.dir, ignore_errors=True)
+        os.makedirs(self.dir)
+        self.procs = []  # (Popen, label)
+        self.tmpdirs = []
+        self.notes = []
+        self.obis = []
+
+    def note(self, s):
+        self.notes.append(s)
+
+    def tmpdir(self, prefix):
+        d = tempfile.mkdtemp(prefix="obi-e2e-%s-" % prefix)
+        os.chmod(d, 0o755)  # nginx workers run as nobody
+        self.tmpdirs.append(d)
+        return d
+
+    def spawn(self, argv, label, env=None, cwd=None, stdout=None, stderr=None):
+        out = stdout or open(os.path.join(self.dir, label + ".out"), "wb")
+        err = stderr or open(os.path.join(self.dir, label + ".err"), "wb")
+        p = subprocess.Popen(argv, env=env if env is not None else clean_env(), cwd=cwd,
+                             stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                             start_new_session=True)
+        out.close()
+        err.close()
+        self.procs.append((p, label))
+        return p
+
+    def cleanup(self):
+        for o in self.obis:
+            o.stop()
+        for p, _ in reversed(self.procs):
+            kill_group(p)
+        for d in self.tmpdirs:
+            shutil.rmtree(d, ignore_errors=True)
+
+    def log_files(self):
+        return sorted(os.path.join(self.dir, f) for f in os.listdir(self.dir))
+
+
+def kill_group(p, sig=signal.SIGTERM, timeout=5):
+    """Stops p and its whole process group (start_new_session makes pgid == pid)."""
+    try:
+        os.killpg(p.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        p.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        pass
+    try:
+        os.killpg(p.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        p.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def children_of(pid):
+    out = []
+    for t in os.listdir("/proc/%d/task" % pid) if os.path.isdir("/proc/%d/task" % pid) else []:
+        out += [int(x) for x in read_text("/proc/%d/task/%s/children" % (pid, t)).split()]
+    return out
+
+
+class Obi:
+    """One build/obi instance with its stdout (spans) and stderr (logs) in files."""
+
+    def __init__(self, ctx, env, label="obi"):
+        self.ctx = ctx
+        self.label = label
+        self.out = os.path.join(ctx.dir, label + ".out")
+        self.err = os.path.join(ctx.dir, label + ".err")
+        self.sock = "%s/%s-%d-%d/obi.sock" % (SOCK_ROOT, ctx.name, os.getpid(),
+                                              random.randint(0, 1 << 30))
+        e = clean_env({
+            "OTEL_EBPF_TRACE_PRINTER": "json",
+            "OTEL_EBPF_BPF_CAPTURE_FRONTEND": ctx.fe,
+            "OTEL_EBPF_PROBE_SOCKET_PATH": self.sock,
+        })
+        e.update(env)
+        self.p = ctx.spawn([os.path.join(BUILD, "obi")], label, env=e)
+        self.stopped = False
+        ctx.obis.append(self)
+
+    def stderr(self):
+        return read_text(self.err)
+
+    def alive(self):
+        return self.p.poll() is None
+
+    def wait_ready(self, timeout=20):
+        ok = wait_until(lambda: (not self.alive()) or (
+            "obi-probe: running:" in self.stderr() and "enricher connected" in self.stderr()),
+            timeout)
+        check(self.alive(), "obi exited during start-up (rc %s)" % self.p.poll())
+        check(ok, "obi not ready within %ds" % timeout)
+        want = "socket tracepoints" if self.ctx.fe == "socket" else "syscall tracepoints"
+        check("capture front end: " + want in self.stderr(),
+              "obi did not report capture front end %r" % want)
+
+    def instrumented(self, pid):
+        return re.search(r"instrumenting pid %d \(" % pid, self.stderr()) is not None
+
+    def wait_instrumented(self, pid, timeout=5):
+        check(wait_until(lambda: self.instrumented(pid), timeout),
+              "pid %d not selected within %ss" % (pid, timeout))
+
+    def spans(self):
+        out = []
+        data = read_text(self.out)
+        for line in data.split("\n")[:-1]:  # the last piece is incomplete or empty
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                raise TestFailure("obi printed a line that is not JSON: %r" % line[:200])
+        return out
+
+    def wait_spans(self, pred, n, timeout=10):
+        """Waits until at least n spans match pred; returns the matching spans."""
+        got = wait_until(lambda: len([s for s in self.spans() if pred(s)]) >= n, timeout)
+        return [s for s in self.spans() if pred(s)]
+
+    def stop(self):
+        if self.stopped:
+            return
+        self.stopped = True
+        kill_group(self.p, signal.SIGTERM, timeout=10)
+
+
+def server_spans(port):
+    return lambda s: s.get("kind") == "SERVER" and s["attributes"].get("server.port") == port
+
+
+def client_spans(port):
+    return lambda s: s.get("kind") == "CLIENT" and s["attributes"].get("server.port") == port
+
+
+QUIET = 0.5  # seconds during which no further span may arrive after the expected ones
+
+
+def expect_exact(obi, pred, n, timeout=10, what="spans"):
+    """Waits for n matching spans, then makes sure no extra one arrives within QUIET s."""
+    obi.wait_spans(pred, n, timeout)
+    time.sleep(QUIET)  # negative check: nothing more may arrive
+    got = [s for s in obi.spans() if pred(s)]
+    check(len(got) == n, "expected exactly %d %s, got %d" % (n, what, len(got)))
+    return got
+
+
+def check_obi_alive(obi):
+    check(obi.alive(), "obi exited during the test (rc %s)" % obi.p.poll())
+
+
+# ---------------------------------------------------------------------------------------------
+# Peers
+
+
+def start_python_server(ctx, label, env_extra=None, script=None, args=(), root_files=None,
+                        python=None):
+    """python3 -m http.server (or a given script) on a fresh port; returns (Popen, port, dir)."""
+    d = ctx.tmpdir(label)
+    for name, content in (root_files or {}).items():
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(content)
+    for attempt in range(3):
+        port = free_port()
+        if script:
+            argv = [python or PYTHON, script, str(port)] + list(args)
+        else:
+            argv = [python or PYTHON, "-m", "http.server", str(port), "--bind", "127.0.0.1"]
+        p = ctx.spawn(argv, "%s.%d" % (label, attempt), env=clean_env(env_extra), cwd=d)
+        wait_until(lambda: p.poll() is not None or is_listening(port), 10)
+        if p.poll() is None and is_listening(port):
+            return p, port, d
+        kill_group(p)
+    raise TestFailure("python server %s did not start" % label)
+
+
+NGINX_CONF = """
+worker_processes 1;
+pid {d}/nginx.pid;
+error_log {d}/error.log notice;
+events {{ worker_connections 1024; }}
+http {{
+    access_log {d}/access.log;
+    client_body_temp_path {d}/tmp_body;
+    proxy_temp_path {d}/tmp_proxy;
+    fastcgi_temp_path {d}/tmp_fastcgi;
+    uwsgi_temp_path {d}/tmp_uwsgi;
+    scgi_temp_path {d}/tmp_scgi;
+    default_type application/octet-stream;
+    sendfile {sendfile};
+    keepalive_requests 100000;
+    keepalive_timeout 65;
+    server {{
+        listen 127.0.0.1:{port};
+        root {d}/www;
+        location /k/ {{ return 200 "ok"; }}
+        location /fail {{ return 503; }}
+    }}
+}}
+"""
+
+
+class Nginx:
+    def __init__(self, ctx, label="nginx", sendfile="off", files=None, port=None):
+        self.d = ctx.tmpdir(label)
+        www = os.path.join(self.d, "www")
+        os.makedirs(www)
+        os.chmod(www, 0o755)
+        for name, content in (files or {}).items():
+            with open(os.path.join(www, name), "wb") as f:
+                f.write(content)
+            os.chmod(os.path.join(www, name), 0o644)
+        self.access_log = os.path.join(self.d, "access.log")
+        self.p = None
+        for attempt in range(3):
+            self.port = port or free_port()
+            conf = os.path.join(self.d, "nginx.conf")
+            with open(conf, "w") as f:
+                f.write(NGINX_CONF.format(d=self.d, port=self.port, sendfile=sendfile))
+            p = ctx.spawn([NGINX, "-p", self.d, "-e", os.path.join(self.d, "error.log"),
+                           "-c", conf, "-g", "daemon off;"], "%s.%d" % (label, attempt))
+            wait_until(lambda: p.poll() is not None or
+                       (is_listening(self.port) and children_of(p.pid)), 10)
+            if p.poll() is None and is_listening(self.port) and children_of(p.pid):
+                self.p = p
+                break
+            kill_group(p)
+            if port:
+                break
+        check(self.p is not None, "nginx did not start: %s" %
+              tail(os.path.join(self.d, "error.log"), 5))
+        self.master = self.p.pid
+        self.workers = children_of(self.master)
+
+    def access_lines(self):
+        return read_text(self.access_log).count("\n")
+
+
+def curl(args, timeout=30):
+    r = subprocess.run([CURL] + args, stdin=subprocess.DEVNULL, capture_output=True,
+                       timeout=timeout, env=clean_env())
+    check(r.returncode == 0, "curl %s failed rc=%d: %s" % (args, r.returncode, r.stderr[-300:]))
+    return r.stdout.decode()
+
+
+def get(url, headers=()):
+    args = ["-s", "-o", "/dev/null", "-w", "%{http_code}"]
+    for h in headers:
+        args += ["-H", h]
+    return curl(args + [url])
+
+
+# ---------------------------------------------------------------------------------------------
+# Tests
+
+
+def t_one_request_python(ctx):
+    body = os.urandom(3000).hex().encode()  # 6000 bytes
+    srv, port, _ = start_python_server(ctx, "py", root_files={"file.txt": body})
+    obi = Obi(ctx, {"OTEL_EBPF_OPEN_PORT": str(port)})
+    obi.wait_ready()
+    obi.wait_instrumented(srv.pid)
+    t0 = time.time_ns()
+    out = curl(["-s", "-o", "/dev/null", "-w", "%{time_total} %{local_port} %{http_code}",
+                "http://127.0.0.1:%d/file.txt?a=1&b=2" % port])
+    t1 = time.time_ns()
+    time_total, local_port, code = out.split()
+    check(code == "200", "curl got HTTP %s" % code)
+    spans = expect_exact(obi, server_spans(port), 1)
+    all_spans = obi.spans()
+    check(len(all_spans) == 1, "expected 1 span overall, got %d" % len(all_spans))
+    s = spans[0]
+    a = s["attributes"]
+    check(s["type"] == "HTTP" and s["kind"] == "SERVER", "type/kind %s/%s" % (s["type"], s["kind"]))
+    check(s["name"] == "GET", "name %r" % s["name"])
+    check(a.get("http.request.method") == "GET", "method %r" % a.get("http.request.method"))
+    check(a.get("url.path") == "/file.txt", "url.path %r" % a.get("url.path"))
+    check(a.get("url.query") == "a=1&b=2", "url.query %r" % a.get("url.query"))
+    check(a.get("http.response.status_code") == 200, "status %r" % a.get("http.response.status_code"))
+    check(s["status"] == "UNSET", "span status %r" % s["status"])
+    check(a.get("http.response.body.size") == len(body),
+          "body size %r != %d" % (a.get("http.response.body.size"), len(body)))
+    check(a.get("server.address") == "127.0.0.1", "server.address %r" % a.get("server.address"))
+    check(a.get("server.port") == port, "server.port %r" % a.get("server.port"))
+    check(a.get("client.address") == "127.0.0.1", "client.address %r" % a.get("client.address"))
+    check(s["service"]["pid"] == srv.pid, "service.pid %r != %d" % (s["service"]["pid"], srv.pid))
+    dur = s["durationUs"]
+    check(dur > 0, "durationUs %r not > 0" % dur)
+    check(dur <= float(time_total) * 1e6,
+          "durationUs %r > curl time_total %sus" % (dur, float(time_total) * 1e6))
+    st, en = s["startUnixNano"], s["endUnixNano"]
+    check(t0 <= st <= en <= t1, "span [%d,%d] outside curl's wall interval [%d,%d]" % (st, en, t0, t1))
+    check(abs((en - st) / 1000.0 - dur) < 1.0, "durationUs %r inconsistent with start/end" % dur)
+    check(re.fullmatch(r"[0-9a-f]{32}", s["traceId"]) and s["traceId"] != "0" * 32,
+          "traceId %r" % s["traceId"])
+    check(re.fullmatch(r"[0-9a-f]{16}", s["spanId"]) and s["spanId"] != "0" * 16,
+          "spanId %r" % s["spanId"])
+    check(s["parentSpanId"] == "", "parentSpanId %r" % s["parentSpanId"])
+    ctx.note("curl local_port %s" % local_port)
+
+
+def t_keepalive_200_nginx(ctx):
+    ng = Nginx(ctx)
+    port = ng.port
+    obi = Obi(ctx, {"OTEL_EBPF_OPEN_PORT": str(port)})
+    obi.wait_ready()
+    obi.wait_instrumented(ng.master)
+    for w in ng.workers:
+        obi.wait_instrumented(w)
+    out = curl(["-s", "-o", "/dev/null", "-w", "%{num_connects} %{http_code}\n",
+                "http://127.0.0.1:%d/k/[1-200]" % port])
+    lines = out.split("\n")[:-1]
+    check(len(lines) == 200, "curl reported %d transfers" % len(lines))
+    check(all(l.split()[1] == "200" for l in lines), "some transfer was not 200")
+    conns = sum(int(l.split()[0]) for l in lines)
+    check(conns == 1, "curl used %d connections, not 1" % conns)
+    spans = expect_exact(obi, server_spans(port), 200)
+    paths = sorted(s["attributes"].get("url.path") for s in spans)
+    check(paths == sorted("/k/%d" % i for i in range(1, 201)),
+          "url.path set mismatch: missing %s extra %s" % (
+              sorted(set("/k/%d" % i for i in range(1, 201)) - set(paths))[:5],
+              sorted(set(paths) - set("/k/%d" % i for i in range(1, 201)))[:5]))
+    bad = [s for s in spans if s["attributes"].get("http.response.status_code") != 200
+           or s["status"] != "UNSET"]
+    check(not bad, "%d spans not 200/UNSET, e.g. %s" % (len(bad), bad[:1]))
+    check(all(s["attributes"].get("http.response.body.size") == 2 for s in spans),
+          "some body size != 2")
+    check(all(s["service"]["pid"] in ng.workers for s in spans), "span not from the worker")
+
+
+def t_wrk_vs_access_log(ctx):
+    ng = Nginx(ctx)
+    port = ng.port
+    obi = Obi(ctx, {"OTEL_EBPF_OPEN_PORT": str(port)})
+    obi.wait_ready()
+    for w in ng.workers:
+        obi.wait_instrumented(w)
+    r = subprocess.run([WRK, "-t1", "-c4", "-d2s", "http://127.0.0.1:%d/k/wrk" % port],
+                       capture_output=True, timeout=30, env=clean_env())
+    with open(os.path.join(ctx.dir, "wrk.out"), "wb") as f:
+        f.write(r.stdout + r.stderr)
+    check(r.returncode == 0, "wrk failed: %s" % r.stderr[-300:])
+    pred = server_spans(port)
+    # nginx writes the access log line when it has sent the response; spans follow.
+    wait_until(lambda: len([s for s in obi.spans() if pred(s)]) == ng.access_lines(), 20,
+               interval=0.2)
+    n_log = ng.access_lines()
+    n_spans = len([s for s in obi.spans() if pred(s)])
+    ctx.note("%d requests" % n_log)
+    check(n_spans == n_log, "spans %d != access log lines %d" % (n_spans, n_log))
+    check(n_log > 1000, "only %d requests" % n_log)
+
+
+def t_status_codes(ctx):
+    ng = Nginx(ctx)
+    port = ng.port
+    obi = Obi(ctx, {"OTEL_EBPF_OPEN_PORT": str(port)})
+    obi.wait_ready()
+    for w in ng.workers:
+        obi.wait_instrumented(w)
+    check(get("http://127.0.0.1:%d/missing.html" % port) == "404", "nginx did not answer 404")
+    check(get("http://127.0.0.1:%d/fail" % port) == "503", "nginx did not answer 503")
+    spans = expect_exact(obi, server_spans(port), 2)
+    by = {s["attributes"]["url.path"]: s for s in spans}
+    check(set(by) == {"/missing.html", "/fail"}, "paths %s" % sorted(by))
+    s404, s503 = by["/missing.html"], by["/fail"]
+    check(s404["attributes"].get("http.response.status_code") == 404,
+          "404 span code %r" % s404["attributes"].get("http.response.status_code"))
+    check(s404["status"] == "UNSET", "404 span status %r" % s404["status"])
+    check(s503["attributes"].get("http.response.status_code") == 503,
+          "503 span code %r" % s503["attributes"].get("http.response.status_code"))
+    check(s503["status"] == "ERROR", "503 span status %r" % s503["status"])
+
+
+def _large_response(ctx, sendfile):
+    data = os.urandom(1 << 20)
+    ng = Nginx(ctx, "nginx-sf-" + sendfile, sendfile=sendfile, files={"big.bin": data})
+    port = ng.port
+    obi = Obi(ctx, {"OTEL_EBPF_OPEN_PORT": str(port)}, label="obi-sf-" + sendfile)
+    obi.wait_ready()
+    for w in ng.workers:
+        obi.wait_instrumented(w)
+    out = curl(["-s", "-o", "/dev/null", "-w", "%{http_code} %{size_download}",
+                "http://127.0.0.1:%d/big.bin" % port])
+    check(out == "200 1048576", "curl: %s" % out)
+    spans = expect_exact(obi, server_spans(port), 1)
+    a = spans[0]["attributes"]
+    check(a.get("url.path") == "/big.bin" and a.get("http.response.status_code") == 200,
+          "sendfile %s: span %s %s" % (sendfile, a.get("url.path"), a.get("http.response.status_code")))
+    check(a.get("http.response.body.size") == 1048576,
+          "sendfile %s: http.response.body.size %r != 1048576" % (
+              sendfile, a.get("http.response.body.size")))
+    obi.stop()
+
+
+def t_large_response(ctx):
+    errors = []
+    for sf in ("off", "on"):
+        try:
+            _large_response(ctx, sf)
+        except TestFailure as e:
+            errors.append(str(e))
+    check(not errors, "; ".join(errors))
+
+
+def t_curl_client_span(ctx):
+    srv, port, _ = start_python_server(ctx, "py", root_files={
+        x: x.encode() * 10 for x in "abcde"})
+    obi = Obi(ctx, {"OTEL_EBPF_AUTO_TARGET_EXE": "*/curl"})
+    obi.wait_ready()
+    base = "http://127.0.0.1:%d/" % port
+    args = ["--rate", "4/s", "-s"] + ["-o", "/dev/null"] * 5 + [base + x for x in "abcde"]
+    t0 = time.monotonic()
+    p = ctx.spawn([CURL] + args, "curl")
+    check(wait_until(lambda: p.poll() is not None, 30), "curl did not finish")
+    check(p.returncode == 0, "curl rc %d" % p.returncode)
+    check(time.monotonic() - t0 > 1.0, "curl lived less than 1 s")
+    pred = client_spans(port)
+    obi.wait_spans(lambda s: pred(s) and s["attributes"].get("url.full") == base + "e", 1)
+    time.sleep(QUIET)  # negative check: no more spans for this server
+    spans = [s for s in obi.spans() if pred(s)]
+    urls = sorted(s["attributes"].get("url.full") for s in spans)
+    check(len(spans) in (4, 5), "expected 4 or 5 CLIENT spans, got %d: %s" % (len(spans), urls))
+    for x in "bcde":
+        check(base + x in urls, "no CLIENT span for %s (got %s)" % (base + x, urls))
+    check(len(set(urls)) == len(urls), "duplicate client spans: %s" % urls)
+    for s in spans:
+        a = s["attributes"]
+        check(s["type"] == "HTTPClient", "type %r" % s["type"])
+        check(a.get("http.response.status_code") == 200, "status %r for %s" % (
+            a.get("http.response.status_code"), a.get("url.full")))
+        check(s["status"] == "UNSET", "span status %r" % s["status"])
+        check(a.get("server.address") == "127.0.0.1", "server.address %r" % a.get("server.address"))
+        check(s["service"]["pid"] == p.pid, "client span pid %r != curl %d" % (
+            s["service"]["pid"], p.pid))
+        check(s["service"]["name"] == "curl", "service.name %r" % s["service"]["name"])
+    srv_spans = [s for s in obi.spans() if s.get("kind") == "SERVER"]
+    check(not srv_spans, "unexpected SERVER spans: %s" % srv_spans[:1])
+    check(not obi.instrumented(srv.pid), "the python server was selected")
+    ctx.note("%d client spans%s" % (len(spans), "" if len(spans) == 5 else
+                                    " (first request raced with selection)"))
+
+
+def t_not_selected(ctx):
+    a, pa, _ = start_python_server(ctx, "pyA")
+    b, pb, _ = start_python_server(ctx, "pyB")
+    obi = Obi(ctx, {"OTEL_EBPF_OPEN_PORT": str(pa)})
+    obi.wait_ready()
+    obi.wait_instrumented(a.pid)
+    for i in range(3):
+        get("http://127.0.0.1:%d/?i=%d" % (pa, i))
+        get("http://127.0.0.1:%d/?i=%d" % (pb, i))
+    spans = expect_exact(obi, lambda s: True, 3)
+    check(all(s["attributes"].get("server.port") == pa for s in spans),
+          "ports %s" % [s["attributes"].get("server.port") for s in spans])
+    check(not obi.instrumented(b.pid), "server B was selected")
+
+
+def t_traceparent(ctx):
+    srv, port, _ = start_python_server(ctx, "py")
+    obi = Obi(ctx, {"OTEL_EBPF_OPEN_PORT": str(port)})
+    obi.wait_ready()
+    obi.wait_instrumented(srv.pid)
+    u = "http://127.0.0.1:%d" % port
+    get(u + "/valid", ["traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"])
+    get(u + "/invalid", ["traceparent: 00-00000000000000000000000000000000-b7ad6b7169203331-01"])
+    get(u + "/none")
+    spans = expect_exact(obi, server_spans(port), 3)
+    by = {s["attributes"]["url.path"]: s for s in spans}
+    check(set(by) == {"/valid", "/invalid", "/none"}, "paths %s" % sorted(by))
+    v = by["/valid"]
+    check(v["traceId"] == "0af7651916cd43dd8448eb211c80319c", "valid: traceId %s" % v["traceId"])
+    check(v["parentSpanId"] == "b7ad6b7169203331", "valid: parentSpanId %r" % v["parentSpanId"])
+    check(v["spanId"] != "b7ad6b7169203331" and re.fullmatch(r"[0-9a-f]{16}", v["spanId"]),
+          "valid: spanId %r" % v["spanId"])
+    check(v["traceFlags"] == "01", "valid: traceFlags %r" % v["traceFlags"])
+    for k in ("/invalid", "/none"):
+        s = by[k]
+        check(re.fullmatch(r"[0-9a-f]{32}", s["traceId"]) and s["traceId"] != "0" * 32,
+              "%s: traceId %r" % (k, s["traceId"]))
+        check(s["traceId"] != "0af7651916cd43dd8448eb211c80319c", "%s: reused traceId" % k)
+        check(s["parentSpanId"] == "", "%s: parentSpanId %r" % (k, s["parentSpanId"]))
+    check(by["/invalid"]["traceId"] != by["/none"]["traceId"], "trace ids not random")
+
+
+def t_started_after(ctx):
+    # python
+    port = free_port()
+    obi = Obi(ctx, {"OTEL_EBPF_OPEN_PORT": str(port)}, label="obi-py")
+    obi.wait_ready()
+    t0 = time.monotonic()
+    d = ctx.tmpdir("py")
+    srv = ctx.spawn([PYTHON, "-m", "http.server", str(port), "--bind", "127.0.0.1"], "py",
+                    cwd=d)
+    check(wait_until(lambda: srv.poll() is not None or is_listening(port), 10) and
+          srv.poll() is None, "python server did not start on %d" % port)
+    ok = wait_until(lambda: obi.instrumented(srv.pid), 2.0 - (time.monotonic() - t0), 0.005)
+    dt = time.monotonic() - t0
+    check(ok, "python server pid %d not selected within 2 s of its start" % srv.pid)
+    ctx.note("python selected %.0f ms after start" % (dt * 1000))
+    check(get("http://127.0.0.1:%d/" % port) == "200", "python answered non-200")
+    expect_exact(obi, server_spans(port), 1)
+    obi.stop()
+    kill_group(srv)
+
+    # nginx
+    port = free_port()
+    obi = Obi(ctx, {"OTEL_EBPF_OPEN_PORT": str(port)}, label="obi-nginx")
+    obi.wait_ready()
+    t0 = time.monotonic()
+    ng = Nginx(ctx, port=port, files={"index.html": b"hello\n"})
+    check(ng.workers, "no nginx worker")
+    ok = wait_until(lambda: all(obi.instrumented(p) for p in [ng.master] + ng.workers),
+                    max(0.0, 2.0 - (time.monotonic() - t0)), 0.005)
+    dt = time.monotonic() - t0
+    check(ok, "nginx master %d / workers %s not all selected within 2 s: %s" % (
+        ng.master, ng.workers, [p for p in [ng.master] + ng.workers if not obi.instrumented(p)]))
+    ctx.note("nginx selected %.0f ms after start" % (dt * 1000))
+    check(get("http://127.0.0.1:%d/" % port) == "200", "nginx answered non-200")
+    spans = expect_exact(obi, server_spans(port), 1)
+    check(spans[0]["service"]["pid"] in ng.workers, "span pid %r not a worker %s" % (
+        spans[0]["service"]["pid"], ng.workers))
+    check(spans[0]["attributes"].get("http.response.body.size") == 6, "body size %r" %
+          spans[0]["attributes"].get("http.response.body.size"))
+
+
+def t_service_name(ctx):
+    a, pa, _ = start_python_server(ctx, "pyA", env_extra={"OTEL_SERVICE_NAME": "checkout"})
+    b, pb, _ = start_python_server(ctx, "pyB", env_extra={
+        "OTEL_RESOURCE_ATTRIBUTES": "service.name=cart,service.namespace=shop"})
+    c, pc, _ = start_python_server(ctx, "pyC", python="/usr/bin/python3")
+    obi = Obi(ctx, {"OTEL_EBPF_OPEN_PORT": "%d,%d,%d" % (pa, pb, pc)})
+    obi.wait_ready()
+    for p in (a, b, c):
+        obi.wait_instrumented(p.pid)
+    for p in (pa, pb, pc):
+        get("http://127.0.0.1:%d/" % p)
+    spans = expect_exact(obi, lambda s: True, 3)
+    by = {s["attributes"]["server.port"]: s["service"] for s in spans}
+    check(set(by) == {pa, pb, pc}, "ports %s" % sorted(by))
+    check(by[pa]["name"] == "checkout", "OTEL_SERVICE_NAME: name %r" % by[pa]["name"])
+    check(by[pa]["namespace"] == "", "OTEL_SERVICE_NAME: namespace %r" % by[pa]["namespace"])
+    check(by[pb]["name"] == "cart", "resource attrs: name %r" % by[pb]["name"])
+    check(by[pb]["namespace"] == "shop", "resource attrs: namespace %r" % by[pb]["namespace"])
+    check(by[pc]["name"] == "python3.11", "default: name %r" % by[pc]["name"])
+    for port, p in ((pa, a), (pb, b), (pc, c)):
+        check(by[port]["pid"] == p.pid, "pid %r != %d" % (by[port]["pid"], p.pid))
+        check(by[port]["instanceId"].endswith(":%d" % p.pid), "instanceId %r" %
+              by[port]["instanceId"])
+
+
+PARENT_SERVER = r'''
+import sys, urllib.request
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+port, upstream = int(sys.argv[1]), sys.argv[2]
+
+class H(BaseHTTPRequestHandler):
+    def do_GET(self):
+        with urllib.request.urlopen("http://127.0.0.1:%s/down.txt" % upstream, timeout=10) as r:
+            data = r.read()
+        body = b"front:" + data
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+
+HTTPServer(("127.0.0.1", port), H).serve_forever()
+'''
+
+
+def t_in_process_parent(ctx):
+    down, pdown, _ = start_python_server(ctx, "down", root_files={"down.txt": b"downstream\n"})
+    script = os.path.join(ctx.tmpdir("script"), "front.py")
+    with open(script, "w") as f:
+        f.write(PARENT_SERVER)
+    front, pfront, _ = start_python_server(ctx, "front", script=script, args=[str(pdown)])
+    obi = Obi(ctx, {"OTEL_EBPF_OPEN_PORT": str(pfront)})
+    obi.wait_ready()
+    obi.wait_instrumented(front.pid)
+    check(get("http://127.0.0.1:%d/front" % pfront) == "200", "front answered non-200")
+    srv = expect_exact(obi, server_spans(pfront), 1, what="SERVER spans")[0]
+    cli = expect_exact(obi, client_spans(pdown), 1, what="CLIENT spans")[0]
+    check(len(obi.spans()) == 2, "expected 2 spans overall, got %d" % len(obi.spans()))
+    check(not obi.instrumented(down.pid), "downstream server was selected")
+    check(cli["service"]["pid"] == front.pid, "client span pid %r" % cli["service"]["pid"])
+    check(cli["attributes"].get("url.full") == "http://127.0.0.1:%d/down.txt" % pdown,
+          "client url.full %r" % cli["attributes"].get("url.full"))
+    check(cli["attributes"].get("http.response.status_code") == 200, "client status code")
+    check(srv["parentSpanId"] == "", "server parentSpanId %r" % srv["parentSpanId"])
+    check(cli["traceId"] == srv["traceId"], "client traceId %s != server traceId %s" % (
+        cli["traceId"], srv["traceId"]))
+    check(cli["parentSpanId"] == srv["spanId"], "client parentSpanId %r != server spanId %s" % (
+        cli["parentSpanId"], srv["spanId"]))
+    check(srv["startUnixNano"] <= cli["startUnixNano"] and
+          cli["endUnixNano"] <= srv["endUnixNano"], "client span not nested in server span")
+
+
+# --- fake probe -------------------------------------------------------------------------------
+
+MSG_HELLO, MSG_PROC_ADD, MSG_PROC_DEL, MSG_RECORDS = 1, 2, 3, 4
+REC_HTTP = 1
+ROLE_SERVER = 1
+HDR = struct.Struct("<IIII")
+HELLO = struct.Struct("<4sHHIIqII")
+PROC = struct.Struct("<IIIIQHHHHH6x")
+REC_HTTP_HDR = struct.Struct("<BBHIIIQ" "QQQQQQ16s16sHHBBH16s8s8sHHI")
+assert HDR.size == 16 and HELLO.size == 32 and PROC.size == 40 and REC_HTTP_HDR.size == 152
+
+
+def wire_msg(mtype, seq, payload, flags=0, length=None):
+    n = HDR.size + len(payload)
+    return HDR.pack(mtype, n if length is None else length, seq, flags) + payload
+
+
+def v4mapped(ip):
+    return b"\0" * 10 + b"\xff\xff" + socket.inet_aton(ip)
+
+
+def http_record(pid, path, trace_id, span_id, parent=b"\0" * 8, req=None, resp=None,
+                req_cap=None, start_ns=None):
+    req = req if req is not None else (
+        "GET %s HTTP/1.1\r\nHost: fake\r\nUser-Agent: e2e\r\n\r\n" % path).encode()
+    resp = resp if resp is not None else b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"
+    start = start_ns or time.monotonic_ns() - 2000000
+    size = REC_HTTP_HDR.size + len(req) + len(resp)
+    hdr = REC_HTTP_HDR.pack(
+        REC_HTTP, 1, size, pid, pid, 0, start + 1000000,
+        random.getrandbits(64), start, start + 500000, start + 1000000,
+        len(req), len(resp) + 5, v4mapped("127.0.0.1"), v4mapped("127.0.0.1"),
+        18999, 40000, ROLE_SERVER, 1, 0, trace_id, span_id, parent,
+        len(req) if req_cap is None else req_cap, len(resp), 1)
+    return hdr + req + resp
+
+
+def t_bad_input_fake_probe(ctx):
+    os.makedirs(SOCK_ROOT, 0o755, exist_ok=True)
+    os.chmod(SOCK_ROOT, 0o755)
+    d = "%s/fake-%d-%d" % (SOCK_ROOT, os.getpid(), random.randint(0, 1 << 30))
+    os.makedirs(d, 0o755)
+    os.chmod(d, 0o755)
+    path = d + "/fake.sock"
+    lsn = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    lsn.bind(path)
+    os.chmod(path, 0o666)
+    lsn.listen(4)
+    lsn.settimeout(15)
+    out_path = os.path.join(ctx.dir, "enricher.out")
+    err_path = os.path.join(ctx.dir, "enricher.err")
+    enr = ctx.spawn([os.path.join(BUILD, "obi-enricher")], "enricher", env=clean_env({
+        "OTEL_EBPF_PROBE_SOCKET_PATH": path, "OTEL_EBPF_TRACE_PRINTER": "json",
+        "OTEL_EBPF_BPF_CAPTURE_FRONTEND": ctx.fe}))
+    conns = []
+    try:
+        def spans():
+            out = []
+            for line in read_text(out_path).split("\n")[:-1]:
+                if line.strip():
+                    out.append(json.loads(line))
+            return out
+
+        def by_path(p):
+            return [s for s in spans() if s["attributes"].get("url.path") == p]
+
+        def session(tag):
+            conn, _ = lsn.accept()
+            conn.settimeout(10)
+            conns.append(conn)
+            m = conn.recv(65536)
+            check(len(m) == 48, "%s: enricher hello is %d bytes" % (tag, len(m)))
+            t, n, _, fl = HDR.unpack_from(m)
+            magic, wv, av, role, _, _, _, _ = HELLO.unpack_from(m, 16)
+            check((t, n, fl, magic, wv, av, role) == (MSG_HELLO, 48, 0, b"OBI1", 1, 1, 2),
+                  "%s: bad enricher hello %r" % (tag, (t, n, fl, magic, wv, av, role)))
+            mono_to_unix = time.time_ns() - time.monotonic_ns()
+            conn.send(wire_msg(MSG_HELLO, 0, HELLO.pack(b"OBI1", 1, 1, 1, os.getpid(),
+                                                        mono_to_unix, 65536, 0)))
+            return conn, mono_to_unix
+
+        fake_pid = 4000000 + random.randint(0, 100000)
+        exe, cmd, cg, svc = b"/usr/bin/fakesvc", b"fakesvc\0--x", b"0::/fake", b"fakesvc"
+        proc = PROC.pack(fake_pid, fake_pid, 1, 0, time.time_ns(), len(exe), len(cmd), len(cg),
+                         len(svc), 0) + exe + cmd + cg + svc
+
+        conn, m2u = session("session 1")
+        conn.send(wire_msg(MSG_PROC_ADD, 1, proc))
+        tid_a, sid_a = bytes.fromhex("11" * 16), bytes.fromhex("22" * 8)
+        start_a = time.monotonic_ns() - 5000000
+        rec_a = http_record(fake_pid, "/a", tid_a, sid_a, parent=bytes.fromhex("33" * 8),
+                            start_ns=start_a)
+        big = b"GET /big HTTP/1.1\r\n" + b"X: " + b"y" * 1100 + b"\r\n\r\n"
+        rec_big = http_record(fake_pid, "/big", os.urandom(16), os.urandom(8), req=big,
+                              req_cap=len(big))
+        check(len(big) > 1024, "test bug")
+        rec_garbage = http_record(fake_pid, "/garbage", os.urandom(16), os.urandom(8),
+                                  req=b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" +
+                                  bytes(range(256)), resp=b"\xff\xfe garbage \x00\x01")
+        rec_b = http_record(fake_pid, "/b", os.urandom(16), os.urandom(8))
+        conn.send(wire_msg(MSG_RECORDS, 2, rec_a + rec_big + rec_garbage + rec_b))
+        wait_until(lambda: by_path("/a") and by_path("/b"), 10)
+        check(by_path("/a") and by_path("/b"), "(a) spans A and B not both printed: %s" %
+              [s["attributes"].get("url.path") for s in spans()])
+        check(not by_path("/big") and not by_path("/garbage"),
+              "(a) a bad record produced a span")
+        a = by_path("/a")[0]
+        check(a["traceId"] == "11" * 16 and a["spanId"] == "22" * 8 and
+              a["parentSpanId"] == "33" * 8, "(a) span A ids %s/%s/%s" % (
+                  a["traceId"], a["spanId"], a["parentSpanId"]))
+        check(a["service"]["name"] == "fakesvc" and a["service"]["pid"] == fake_pid,
+              "(a) span A service %s" % a["service"])
+        check(a["startUnixNano"] == start_a + m2u, "(a) span A start %d != %d" % (
+            a["startUnixNano"], start_a + m2u))
+        check(a["attributes"].get("http.response.status_code") == 200, "(a) A status code")
+
+        # (b) bad messages: each is dropped, the connection stays up.
+        rec_x = http_record(fake_pid, "/x-must-not-appear", os.urandom(16), os.urandom(8))
+        msg = wire_msg(MSG_RECORDS, 3, rec_x)
+        conn.send(msg[:100] if len(msg) > 100 else msg[:-1])  # len > datagram: truncated
+        conn.send(wire_msg(99, 4, rec_x))  # unknown type
+        conn.send(wire_msg(MSG_RECORDS, 5, rec_x, flags=1))  # flags != 0
+        conn.send(wire_msg(MSG_RECORDS, 6, rec_x + b"\0" * (70000 - 16 - len(rec_x))))
+        rec_c = http_record(fake_pid, "/c", os.urandom(16), os.urandom(8))
+        conn.send(wire_msg(MSG_RECORDS, 7, rec_c))
+        wait_until(lambda: by_path("/c") or enr.poll() is not None, 10)
+        check(enr.poll() is None, "(b) enricher exited rc %s" % enr.poll())
+        check(by_path("/c"), "(b) span C not printed after the bad messages")
+        check(not by_path("/x-must-not-appear"), "(b) a bad message produced a span")
+        err = read_text(err_path)
+        check("probe connection closed" not in err, "(b) enricher dropped the connection")
+        nbad = err.count("dropping a bad message")
+        check(nbad >= 4, "(b) stderr mentions %d dropped messages, expected 4" % nbad)
+        check("dropping a malformed record" in err, "(a) stderr does not mention the bad record")
+
+        # (c) the probe goes away; the enricher reconnects and serves a new session.
+        conn.close()
+        conn2, _ = session("session 2")
+        conn2.send(wire_msg(MSG_PROC_ADD, 1, proc))
+        rec_d = http_record(fake_pid, "/d", os.urandom(16), os.urandom(8))
+        conn2.send(wire_msg(MSG_RECORDS, 2, rec_d))
+        wait_until(lambda: by_path("/d") or enr.poll() is not None, 10)
+        check(by_path("/d"), "(c) span D of the new session not printed")
+        check(enr.poll() is None, "(c) enricher exited rc %s" % enr.poll())
+        n = len(spans())
+        check(n == 4, "expected 4 spans (A B C D), got %d" % n)
+        os.kill(enr.pid, signal.SIGTERM)
+        try:
+            rc = enr.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            raise TestFailure("enricher did not stop on SIGTERM")
+        check(rc == 0, "enricher exit status %d" % rc)
+        st = re.search(r"stopping: (\d+) spans, (\d+) bad records, (\d+) bad messages", 
+                       read_text(err_path))
+        check(st and int(st.group(1)) == 4 and int(st.group(2)) == 1 and int(st.group(3)) >= 4,
+              "enricher final counters: %s" % (st.group(0) if st else None))
+    finally:
+        for c in conns:
+            c.close()
+        lsn.close()
+        shutil.rmtree(d, ignore_errors=True)
+
+
+TESTS = [
+    ("one_request_python", t_one_request_python),
+    ("keepalive_200_nginx", t_keepalive_200_nginx),
+    ("wrk_vs_access_log", t_wrk_vs_access_log),
+    ("status_codes", t_status_codes),
+    ("large_response", t_large_response),
+    ("curl_client_span", t_curl_client_span),
+    ("not_selected", t_not_selected),
+    ("traceparent", t_traceparent),
+    ("started_after", t_started_after),
+    ("service_name", t_service_name),
+    ("in_process_parent", t_in_process_parent),
+    ("bad_input_fake_probe", t_bad_input_fake_probe),
+]
+
+
+def run_one(name, fn, fe):
+    ctx = Ctx(name, fe)
+    t0 = time.monotonic()
+    err = None
+    try:
+        fn(ctx)
+        for o in ctx.obis:
+            if not o.stopped:
+                check_obi_alive(o)
+    except TestFailure as e:
+        err = str(e)
+    except Exception:
+        err = "exception: " + traceback.format_exc()
+    finally:
+        try:
+            ctx.cleanup()
+        except Exception:
+            err = (err or "") + " | cleanup failed: " + traceback.format_exc()
+    dt = time.monotonic() - t0
+    label = "%s[%s]" % (name, fe)
+    if err is None:
+        extra = (" (%s)" % "; ".join(ctx.notes)) if ctx.notes else ""
+        print("PASS %s %.1fs%s" % (label, dt, extra), flush=True)
+        return True
+    print("FAIL %s %.1fs: %s" % (label, dt, err), flush=True)
+    for f in ctx.log_files():
+        if f.endswith(".out") and os.path.basename(f).startswith(("obi", "enricher")):
+            n = 10
+        else:
+            n = 30
+        t = tail(f, n)
+        if t:
+            print("---- %s (last %d lines) ----\n%s" % (f, n, t), flush=True)
+    print("---- logs kept in %s ----" % ctx.dir, flush=True)
+    return False
+
+
+def main():
+    global BUILD
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("build", nargs="?", default="build")
+    ap.add_argument("-k", action="append", default=[], metavar="NAME",
+                    help="run only tests whose name contains NAME (repeatable)")
+    ap.add_argument("--frontend", choices=FRONTENDS, action="append",
+                    help="run only this capture front end (repeatable)")
+    ap.add_argument("--list", action="store_true", help="list the tests and exit")
+    args = ap.parse_args()
+    if args.list:
+        for n, _ in TESTS:
+            print(n)
+        return 0
+    BUILD = os.path.abspath(args.build)
+    for b in ("obi", "obi-probe", "obi-enricher"):
+        if not os.access(os.path.join(BUILD, b), os.X_OK):
+            print("e2e: %s/%s missing; run make" % (BUILD, b))
+            print("e2e: 0 passed, 1 failed")
+            return 1
+    if os.geteuid() != 0:
+        print("e2e: must run as root (eBPF)")
+        print("e2e: 0 passed, 1 failed")
+        return 1
+    os.makedirs(LOG_ROOT, exist_ok=True)
+    os.makedirs(SOCK_ROOT, 0o755, exist_ok=True)
+    os.chmod(SOCK_ROOT, 0o755)
+    sel = [(n, f) for n, f in TESTS if not args.k or any(k in n for k in args.k)]
+    fes = args.frontend or list(FRONTENDS)
+    passed = failed = 0
+    t0 = time.monotonic()
+    for fe in fes:
+        for n, f in sel:
+            if run_one(n, f, fe):
+                passed += 1
+            else:
+                failed += 1
+    print("e2e: total time %.1fs, logs in %s" % (time.monotonic() - t0, LOG_ROOT))
+    print("e2e: %d passed, %d failed" % (passed, failed), flush=True)
+    return 1 if failed or not sel else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
