@@ -68,7 +68,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 BINS := $(BUILD)/obi-probe $(BUILD)/obi-enricher $(BUILD)/obi
 
-.PHONY: all deps test test-unit test-e2e bench fuzz lint format docs clean check-headers
+.PHONY: all deps run test test-unit test-e2e bench fuzz lint format docs clean check-headers unit-bins
 
 all: $(BINS)
 
@@ -130,15 +130,23 @@ unit-bins: $(UNIT_BIN)
 test-e2e: all
 	$(Q)bash tests/e2e/run.sh $(BUILD)
 
-test: all
+# The two README commands: both install what is missing, then build.
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)bash tests/demo/run.sh $(BUILD)
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory test-unit
 	$(Q)$(MAKE) --no-print-directory test-e2e
 
-bench: all
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)bash tests/bench/run.sh $(BUILD)
 
+FUZZ_SECONDS ?= 30
 fuzz:
-	$(Q)bash tests/fuzz/run.sh
+	$(Q)bash tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 lint:
 	$(Q)bash tests/lint.sh

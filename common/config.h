@@ -44,27 +44,28 @@ struct config_portlist {
 struct obi_config {
 	/* selection (probe) */
 	struct config_portlist open_port; /* open_port / OTEL_EBPF_OPEN_PORT */
-	char *auto_target_exe;		  /* OTEL_EBPF_AUTO_TARGET_EXE (fallback OTEL_GO_AUTO_TARGET_EXE) */
+	char *auto_target_exe; /* OTEL_EBPF_AUTO_TARGET_EXE (fallback OTEL_GO_AUTO_TARGET_EXE) */
 	/* naming (enricher) */
-	char *service_name;	 /* service_name / OTEL_SERVICE_NAME (fallback OTEL_EBPF_SERVICE_NAME) */
+	char *service_name; /* service_name / OTEL_SERVICE_NAME (fallback OTEL_EBPF_SERVICE_NAME) */
 	char *service_namespace; /* service_namespace / OTEL_EBPF_SERVICE_NAMESPACE */
 	/* general */
-	enum config_log_level log_level; /* log_level / OTEL_EBPF_LOG_LEVEL */
+	enum config_log_level log_level;   /* log_level / OTEL_EBPF_LOG_LEVEL */
 	enum config_printer trace_printer; /* trace_printer / OTEL_EBPF_TRACE_PRINTER */
-	uint64_t shutdown_timeout_ns;	 /* shutdown_timeout / OTEL_EBPF_SHUTDOWN_TIMEOUT */
+	uint64_t shutdown_timeout_ns;	   /* shutdown_timeout / OTEL_EBPF_SHUTDOWN_TIMEOUT */
 	/* ebpf (probe) */
-	enum config_frontend frontend;	 /* ebpf.capture_frontend / OTEL_EBPF_BPF_CAPTURE_FRONTEND */
-	uint32_t request_capture_size;	 /* ebpf.request_capture_size, 64..1024, default 512 */
-	uint32_t ringbuf_size;		 /* ebpf.ringbuf_size bytes, power of two, default 4 MiB */
-	uint32_t max_connections;	 /* ebpf.max_connections, default 8192 */
-	uint32_t wakeup_len;		 /* ebpf.wakeup_len / OTEL_EBPF_BPF_WAKEUP_LEN, default 500 */
-	uint64_t drain_interval_ns;	 /* ebpf.drain_interval, default 10ms */
-	uint64_t sweep_idle_ns;		 /* ebpf.sweep_idle, default 200ms */
-	bool track_request_headers;	 /* ebpf.track_request_headers, default true (see docs) */
+	enum config_frontend frontend; /* ebpf.capture_frontend / OTEL_EBPF_BPF_CAPTURE_FRONTEND */
+	uint32_t request_capture_size; /* ebpf.request_capture_size, 64..1024, default 512 */
+	uint32_t ringbuf_size;	       /* ebpf.ringbuf_size bytes, power of two, default 4 MiB */
+	uint32_t max_connections;      /* ebpf.max_connections, default 8192 */
+	uint32_t wakeup_len;	       /* ebpf.wakeup_len / OTEL_EBPF_BPF_WAKEUP_LEN, default 500 */
+	uint64_t drain_interval_ns;    /* ebpf.drain_interval, default 10ms */
+	uint64_t sweep_idle_ns;	       /* ebpf.sweep_idle, default 200ms */
+	bool track_request_headers;    /* ebpf.track_request_headers, default true (see docs) */
 	uint64_t http_request_timeout_ns; /* ebpf.http_request_timeout, default 0 (off) */
 	/* batching (probe forwards, enricher prints) */
-	uint32_t batch_length;	    /* ebpf.batch_length / OTEL_EBPF_BPF_BATCH_LENGTH, default 100 */
-	uint64_t batch_timeout_ns;  /* ebpf.batch_timeout / OTEL_EBPF_BPF_BATCH_TIMEOUT, default 1s */
+	uint32_t batch_length; /* ebpf.batch_length / OTEL_EBPF_BPF_BATCH_LENGTH, default 100 */
+	uint64_t
+	    batch_timeout_ns; /* ebpf.batch_timeout / OTEL_EBPF_BPF_BATCH_TIMEOUT, default 1s */
 	/* split between probe and enricher */
 	char *socket_path;	   /* probe.socket_path / OTEL_EBPF_PROBE_SOCKET_PATH */
 	uint32_t enricher_uid;	   /* probe.enricher_uid / OTEL_EBPF_ENRICHER_UID, default 65534 */
@@ -79,7 +80,8 @@ struct obi_config {
 enum config_action {
 	CONFIG_ACTION_RUN = 0,
 	CONFIG_ACTION_CHECK, /* --check-config: validate and exit 0 */
-	CONFIG_ACTION_DUMP,  /* --dump-config: print the effective config (secrets redacted), exit 0 */
+	CONFIG_ACTION_DUMP,  /* --dump-config: print the effective config (secrets redacted), exit 0
+			      */
 	CONFIG_ACTION_DOCS,  /* --config-docs: print docs/configuration.md, exit 0 */
 };
 
@@ -115,7 +117,7 @@ int config_load(struct obi_config *cfg, int argc, char **argv, char *const *envp
 int config_parse_portlist(const char *s, struct config_portlist *out, char *err, size_t errlen);
 bool config_portlist_contains(const struct config_portlist *pl, uint16_t port);
 int config_parse_duration(const char *s, uint64_t *ns); /* Go syntax: "10ms", "1m30s", "0" */
-int config_parse_bool(const char *s, bool *out);	  /* strconv.ParseBool */
-int config_parse_size(const char *s, uint64_t *out);	  /* "4096", "4KiB", "8MiB" */
+int config_parse_bool(const char *s, bool *out);	/* strconv.ParseBool */
+int config_parse_size(const char *s, uint64_t *out);	/* "4096", "4KiB", "8MiB" */
 
 #endif /* OBI_CONFIG_H */

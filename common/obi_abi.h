@@ -52,7 +52,7 @@ enum obi_http_flags {
 	OBI_HTTP_F_REQ_TRUNC = 1 << 4,	 /* the request head was longer than req_cap */
 	OBI_HTTP_F_NO_RESPONSE = 1 << 5, /* no response byte was seen */
 	OBI_HTTP_F_PARENT_LOCAL = 1 << 6, /* parent is a server span of the same thread */
-	OBI_HTTP_F_TIMEOUT = 1 << 7,	 /* no response within ebpf.http_request_timeout */
+	OBI_HTTP_F_TIMEOUT = 1 << 7,	  /* no response within ebpf.http_request_timeout */
 };
 
 /* One request/response exchange. Followed by req_cap request bytes, then resp_cap bytes. */

@@ -8,7 +8,7 @@
 /* One allowed system call, by name so the policy reads as a table. */
 struct sandbox_rule {
 	const char *name;
-	int arg0_eq; /* -1: any first argument; else it must equal this (e.g. socket(AF_UNIX)) */
+	int arg0_eq;	/* -1: any first argument; else it must equal this (e.g. socket(AF_UNIX)) */
 	int deny_errno; /* 0: allow; else fail the call with this errno instead of killing */
 };
 

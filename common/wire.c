@@ -21,12 +21,12 @@ struct wire_type_rule {
 #define WIRE_PAYLOAD_MAX (OBI_WIRE_MAX_MSG - sizeof(struct obi_wire_hdr))
 
 static const struct wire_type_rule wire_rules[OBI_MSG__MAX] = {
-	[OBI_MSG_HELLO] = {sizeof(struct obi_wire_hello), sizeof(struct obi_wire_hello),
-			   FROM_PROBE | FROM_ENRICHER},
-	[OBI_MSG_PROC_ADD] = {sizeof(struct obi_wire_proc), WIRE_PAYLOAD_MAX, FROM_PROBE},
-	[OBI_MSG_PROC_DEL] = {sizeof(struct obi_wire_pid), sizeof(struct obi_wire_pid), FROM_PROBE},
-	[OBI_MSG_RECORDS] = {sizeof(struct obi_rec_hdr), WIRE_PAYLOAD_MAX, FROM_PROBE},
-	[OBI_MSG_STATS] = {sizeof(struct obi_wire_stats), WIRE_PAYLOAD_MAX, FROM_PROBE},
+    [OBI_MSG_HELLO] = {sizeof(struct obi_wire_hello), sizeof(struct obi_wire_hello),
+		       FROM_PROBE | FROM_ENRICHER},
+    [OBI_MSG_PROC_ADD] = {sizeof(struct obi_wire_proc), WIRE_PAYLOAD_MAX, FROM_PROBE},
+    [OBI_MSG_PROC_DEL] = {sizeof(struct obi_wire_pid), sizeof(struct obi_wire_pid), FROM_PROBE},
+    [OBI_MSG_RECORDS] = {sizeof(struct obi_rec_hdr), WIRE_PAYLOAD_MAX, FROM_PROBE},
+    [OBI_MSG_STATS] = {sizeof(struct obi_wire_stats), WIRE_PAYLOAD_MAX, FROM_PROBE},
 };
 
 const char *wire_strerror(int err)
@@ -210,16 +210,16 @@ static size_t wire_bounded_len(const char *s, size_t max)
 }
 
 ssize_t wire_build_proc(uint8_t *out, size_t cap, const struct obi_wire_proc *fixed,
-			const char *exe, const char *cmdline, size_t cmdline_len, const char *cgroup,
-			const char *svc_name, const char *res_attrs)
+			const char *exe, const char *cmdline, size_t cmdline_len,
+			const char *cgroup, const char *svc_name, const char *res_attrs)
 {
 	struct obi_wire_proc f = *fixed;
 	const char *parts[5] = {exe, cmdline, cgroup, svc_name, res_attrs};
 	size_t lens[5], off = sizeof(f);
 
 	lens[0] = wire_bounded_len(exe, OBI_WIRE_EXE_MAX);
-	lens[1] = cmdline ? (cmdline_len > OBI_WIRE_CMDLINE_MAX ? OBI_WIRE_CMDLINE_MAX : cmdline_len)
-			  : 0;
+	lens[1] =
+	    cmdline ? (cmdline_len > OBI_WIRE_CMDLINE_MAX ? OBI_WIRE_CMDLINE_MAX : cmdline_len) : 0;
 	lens[2] = wire_bounded_len(cgroup, OBI_WIRE_CGROUP_MAX);
 	lens[3] = wire_bounded_len(svc_name, OBI_WIRE_SVC_MAX);
 	lens[4] = wire_bounded_len(res_attrs, OBI_WIRE_RES_MAX);

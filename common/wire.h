@@ -50,7 +50,7 @@ struct obi_wire_proc {
 	uint16_t exe_len;
 	uint16_t cmdline_len; /* arguments separated by NUL as in /proc/PID/cmdline */
 	uint16_t cgroup_len;
-	uint16_t svc_name_len;	 /* OTEL_SERVICE_NAME from the process environment */
+	uint16_t svc_name_len;	/* OTEL_SERVICE_NAME from the process environment */
 	uint16_t res_attrs_len; /* OTEL_RESOURCE_ATTRIBUTES from the process environment */
 	uint16_t pad[3];
 };
@@ -129,8 +129,8 @@ int wire_get_proc(const struct wire_msg *m, struct wire_proc_view *out);
 int wire_get_pid(const struct wire_msg *m, uint32_t *pid);
 /* Builds a PROC_ADD payload; returns its length or -1 if it does not fit. */
 ssize_t wire_build_proc(uint8_t *out, size_t cap, const struct obi_wire_proc *fixed,
-			const char *exe, const char *cmdline, size_t cmdline_len, const char *cgroup,
-			const char *svc_name, const char *res_attrs);
+			const char *exe, const char *cmdline, size_t cmdline_len,
+			const char *cgroup, const char *svc_name, const char *res_attrs);
 
 /* CLOCK_REALTIME - CLOCK_MONOTONIC, now. */
 int64_t wire_mono_to_unix_ns(void);

@@ -14,21 +14,21 @@ struct http_view {
 
 struct http_request_head {
 	struct http_view method;
-	struct http_view target;      /* request-target as sent */
-	struct http_view path;	      /* target without query/fragment; origin-form or absolute-form */
-	struct http_view query;	      /* after '?', without it; len 0 if none */
-	struct http_view host;	      /* Host header value (port stripped) */
-	uint16_t host_port;	      /* port from the Host header; 0 if none */
+	struct http_view target; /* request-target as sent */
+	struct http_view path;	 /* target without query/fragment; origin-form or absolute-form */
+	struct http_view query;	 /* after '?', without it; len 0 if none */
+	struct http_view host;	 /* Host header value (port stripped) */
+	uint16_t host_port;	 /* port from the Host header; 0 if none */
 	struct http_view user_agent;
 	struct http_view traceparent; /* raw header value */
 	int64_t content_length;	      /* -1 if absent or invalid */
 	int version_minor;	      /* 0 or 1 */
-	size_t header_len;	      /* bytes up to and including CRLFCRLF; 0 if not within input */
-	bool truncated;		      /* the head did not end within the input */
+	size_t header_len; /* bytes up to and including CRLFCRLF; 0 if not within input */
+	bool truncated;	   /* the head did not end within the input */
 };
 
 struct http_response_head {
-	int status;		/* 100..599 */
+	int status; /* 100..599 */
 	int version_minor;
 	int64_t content_length; /* -1 if absent or invalid */
 	size_t header_len;	/* 0 if the header end is not within the input */

@@ -21,18 +21,46 @@
 
 /* Everything the enricher does once sandboxed: the socket (reconnects included), stdio, time. */
 static const struct sandbox_rule enricher_seccomp_rules[] = {
-	{"read", -1},	       {"write", -1},		{"writev", -1},	       {"close", -1},
-	{"fstat", -1},	       {"newfstatat", -1},	{"lseek", -1},	       {"ioctl", -1},
-	{"fcntl", -1},	       {"socket", AF_UNIX},	{"connect", -1},       {"recvfrom", -1},
-	{"recvmsg", -1},       {"sendto", -1},		{"sendmsg", -1},       {"epoll_wait", -1},
-	{"epoll_pwait", -1},   {"epoll_ctl", -1},	{"mmap", -1},	       {"munmap", -1},
-	{"mprotect", -1},      {"mremap", -1},		{"brk", -1},	       {"madvise", -1},
-	{"futex", -1},	       {"clock_gettime", -1},	{"clock_nanosleep", -1}, {"nanosleep", -1},
-	{"timerfd_settime", -1}, {"rt_sigprocmask", -1}, {"rt_sigreturn", -1}, {"getpid", -1},
-	{"gettid", -1},	       {"exit", -1},		{"exit_group", -1},    {"restart_syscall", -1},
-	{"getrandom", -1},
-	/* libc may try to open locale or time-zone files; those opens fail, harmlessly. */
-	{"openat", -1, EACCES},	{"open", -1, EACCES},
+    {"read", -1},
+    {"write", -1},
+    {"writev", -1},
+    {"close", -1},
+    {"fstat", -1},
+    {"newfstatat", -1},
+    {"lseek", -1},
+    {"ioctl", -1},
+    {"fcntl", -1},
+    {"socket", AF_UNIX},
+    {"connect", -1},
+    {"recvfrom", -1},
+    {"recvmsg", -1},
+    {"sendto", -1},
+    {"sendmsg", -1},
+    {"epoll_wait", -1},
+    {"epoll_pwait", -1},
+    {"epoll_ctl", -1},
+    {"mmap", -1},
+    {"munmap", -1},
+    {"mprotect", -1},
+    {"mremap", -1},
+    {"brk", -1},
+    {"madvise", -1},
+    {"futex", -1},
+    {"clock_gettime", -1},
+    {"clock_nanosleep", -1},
+    {"nanosleep", -1},
+    {"timerfd_settime", -1},
+    {"rt_sigprocmask", -1},
+    {"rt_sigreturn", -1},
+    {"getpid", -1},
+    {"gettid", -1},
+    {"exit", -1},
+    {"exit_group", -1},
+    {"restart_syscall", -1},
+    {"getrandom", -1},
+    /* libc may try to open locale or time-zone files; those opens fail, harmlessly. */
+    {"openat", -1, EACCES},
+    {"open", -1, EACCES},
 };
 
 static int enricher_drop_privileges(struct enricher *e)
@@ -42,7 +70,8 @@ static int enricher_drop_privileges(struct enricher *e)
 
 	/* Started as root (a misconfigured pod, or by hand): become the unprivileged user. */
 	if (geteuid() == 0) {
-		if (setgroups(0, NULL) || setgid(e->cfg.enricher_gid) || setuid(e->cfg.enricher_uid)) {
+		if (setgroups(0, NULL) || setgid(e->cfg.enricher_gid) ||
+		    setuid(e->cfg.enricher_uid)) {
 			log_error(errno, "dropping to uid %u", e->cfg.enricher_uid);
 			return -1;
 		}
@@ -84,7 +113,7 @@ static int enricher_connect(struct enricher *e)
 	struct obi_wire_hello h;
 	unsigned attempt = 0;
 	long delay_ms = 50;
-	int fd;
+	int fd = -1;
 
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", e->cfg.socket_path);
 	while (!e->stop) {
@@ -195,7 +224,8 @@ static void enricher_on_readable(struct enricher *e)
 			/* One bad datagram is dropped; the framing of the next is intact. */
 			e->st.bad_msgs++;
 			log_ratelimited(&e->bad_rl, enricher_now_ns(), LOG_LVL_WARN,
-					"dropping a bad message from the probe: %s", wire_strerror(rc));
+					"dropping a bad message from the probe: %s",
+					wire_strerror(rc));
 			continue;
 		}
 		if (rc < 0) {
@@ -256,7 +286,8 @@ static void enricher_run(struct enricher *e)
 
 				if (read(e->timerfd, &x, sizeof(x)) < 0 && errno != EAGAIN)
 					log_warn(errno, "timer");
-				proc_table_reap(&e->procs, enricher_now_ns(), ENRICHER_DEAD_GRACE_NS);
+				proc_table_reap(&e->procs, enricher_now_ns(),
+						ENRICHER_DEAD_GRACE_NS);
 			} else if (fd == e->fd) {
 				enricher_on_readable(e);
 				if (e->fd >= 0 && (evs[i].events & (EPOLLHUP | EPOLLERR)))

@@ -118,8 +118,7 @@ static void proc_name_service(struct proc_entry *p, const struct wire_proc_view 
 	}
 	if (cfg->service_namespace && *cfg->service_namespace)
 		p->namespace_ = strdup(cfg->service_namespace);
-	else if (p->res_attrs &&
-		 proc_res_attr(p->res_attrs, "service.namespace", buf, sizeof(buf)))
+	else if (p->res_attrs && proc_res_attr(p->res_attrs, "service.namespace", buf, sizeof(buf)))
 		p->namespace_ = strdup(buf);
 	else
 		p->namespace_ = strdup("");
@@ -149,13 +148,13 @@ int proc_table_put(struct proc_table *t, const struct wire_proc_view *v,
 	if (!p->name || !p->namespace_ || !p->instance_id)
 		goto fail;
 	p->svc = (struct span_service){
-		.name = p->name,
-		.namespace_ = p->namespace_,
-		.instance_id = p->instance_id,
-		.sdk_language = "generic",
-		.exe_path = p->exe,
-		.resource_attrs = p->res_attrs,
-		.pid = pid,
+	    .name = p->name,
+	    .namespace_ = p->namespace_,
+	    .instance_id = p->instance_id,
+	    .sdk_language = "generic",
+	    .exe_path = p->exe,
+	    .resource_attrs = p->res_attrs,
+	    .pid = pid,
 	};
 	/* Replace any previous entry (exec of a new program under the same pid). */
 	for (pp = &t->b[pid % PROC_TABLE_BUCKETS]; *pp; pp = &(*pp)->next) {

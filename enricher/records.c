@@ -46,7 +46,8 @@ static void enricher_on_http(struct enricher *e, const uint8_t *p, size_t len, s
 		/* The process facts are sent before its first record; a miss means it raced. */
 		e->st.unknown_pid++;
 		log_ratelimited(&e->bad_rl, enricher_now_ns(), LOG_LVL_DEBUG,
-				"record for pid %u, which the probe has not described", rec.hdr.pid);
+				"record for pid %u, which the probe has not described",
+				rec.hdr.pid);
 		return;
 	}
 	if (span_build_http(&rec, p + sizeof(rec), len - sizeof(rec), e->mono_to_unix_ns,

@@ -11,13 +11,13 @@ enum span_status { SPAN_STATUS_UNSET = 0, SPAN_STATUS_OK = 1, SPAN_STATUS_ERROR 
 
 /* The service (resource) a span belongs to; owned by the process table. */
 struct span_service {
-	const char *name;	  /* service.name */
-	const char *namespace_; /* service.namespace; "" if none */
-	const char *instance_id;  /* service.instance.id */
-	const char *sdk_language; /* telemetry.sdk.language ("generic" when unknown) */
-	const char *exe_path;	  /* process.executable.path */
+	const char *name;	    /* service.name */
+	const char *namespace_;	    /* service.namespace; "" if none */
+	const char *instance_id;    /* service.instance.id */
+	const char *sdk_language;   /* telemetry.sdk.language ("generic" when unknown) */
+	const char *exe_path;	    /* process.executable.path */
 	const char *resource_attrs; /* raw OTEL_RESOURCE_ATTRIBUTES of the process; "" if none */
-	uint32_t pid;		  /* host pid */
+	uint32_t pid;		    /* host pid */
 };
 
 #define SPAN_STR_MAX 1024
@@ -35,19 +35,19 @@ struct span {
 	char name[SPAN_STR_MAX + 32]; /* "GET" now; "GET /route" when routes exist */
 
 	/* HTTP attributes; empty strings are absent attributes. */
-	char method[32];	    /* http.request.method */
-	char path[SPAN_STR_MAX];    /* url.path */
-	char query[SPAN_STR_MAX];   /* url.query, without '?' */
-	char route[SPAN_STR_MAX];   /* http.route */
+	char method[32];		      /* http.request.method */
+	char path[SPAN_STR_MAX];	      /* url.path */
+	char query[SPAN_STR_MAX];	      /* url.query, without '?' */
+	char route[SPAN_STR_MAX];	      /* http.route */
 	char full_url[SPAN_STR_MAX * 2 + 64]; /* url.full (client spans) */
-	char host_header[256];	    /* Host header, without port */
-	char user_agent[256];	    /* user_agent.original */
-	int status_code;	    /* http.response.status_code; 0: no response */
-	uint64_t req_body_size;	    /* http.request.body.size */
-	uint64_t resp_body_size;    /* http.response.body.size */
-	uint64_t req_bytes;	    /* whole request on the wire, headers included */
-	uint64_t resp_bytes;	    /* whole response on the wire, headers included */
-	char protocol_version[8];   /* network.protocol.version: "1.0", "1.1" */
+	char host_header[256];		      /* Host header, without port */
+	char user_agent[256];		      /* user_agent.original */
+	int status_code;		      /* http.response.status_code; 0: no response */
+	uint64_t req_body_size;		      /* http.request.body.size */
+	uint64_t resp_body_size;	      /* http.response.body.size */
+	uint64_t req_bytes;		      /* whole request on the wire, headers included */
+	uint64_t resp_bytes;		      /* whole response on the wire, headers included */
+	char protocol_version[8];	      /* network.protocol.version: "1.0", "1.1" */
 
 	/* Peer is always the client side, host always the server side (as OBI). */
 	char peer_addr[SPAN_ADDR_MAX]; /* client.address (server spans) */

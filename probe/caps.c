@@ -21,13 +21,12 @@ struct probe_cap_need {
 
 /* What the probe needs at run time; anything else is dropped after start-up. */
 static const struct probe_cap_need probe_caps[] = {
-	{CAP_BPF, "BPF", "load BPF programs and maps", true},
-	{CAP_PERFMON, "PERFMON", "attach tracepoints and read kernel/user memory from BPF", true},
-	{CAP_SYS_PTRACE, "SYS_PTRACE", "read /proc/PID/{exe,environ} of other users' processes",
-	 false},
-	{CAP_DAC_READ_SEARCH, "DAC_READ_SEARCH", "open executables and /proc entries of any owner",
-	 false},
-	{CAP_CHECKPOINT_RESTORE, "CHECKPOINT_RESTORE", "follow /proc/PID/map_files links", false},
+    {CAP_BPF, "BPF", "load BPF programs and maps", true},
+    {CAP_PERFMON, "PERFMON", "attach tracepoints and read kernel/user memory from BPF", true},
+    {CAP_SYS_PTRACE, "SYS_PTRACE", "read /proc/PID/{exe,environ} of other users' processes", false},
+    {CAP_DAC_READ_SEARCH, "DAC_READ_SEARCH", "open executables and /proc entries of any owner",
+     false},
+    {CAP_CHECKPOINT_RESTORE, "CHECKPOINT_RESTORE", "follow /proc/PID/map_files links", false},
 };
 
 #define PROBE_NCAPS (sizeof(probe_caps) / sizeof(probe_caps[0]))
@@ -134,7 +133,8 @@ static bool probe_tracefs_at(const char *dir)
 /* The syscall tracepoints are found by id under tracefs, which a fresh machine may not mount. */
 int probe_tracefs_ensure(void)
 {
-	if (probe_tracefs_at("/sys/kernel/tracing") || probe_tracefs_at("/sys/kernel/debug/tracing"))
+	if (probe_tracefs_at("/sys/kernel/tracing") ||
+	    probe_tracefs_at("/sys/kernel/debug/tracing"))
 		return 0;
 	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		  NULL) == 0 &&

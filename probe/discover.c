@@ -1,4 +1,5 @@
-/* discover.c: the selection policy: which processes are instrumented, found at start and by events. */
+/* discover.c: the selection policy: which processes are instrumented, found at start and by events.
+ */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -85,8 +86,10 @@ static void probe_proc_select_children(struct probe *p, uint32_t pid, int depth)
 
 				if (end == s)
 					break;
-				if (child && child < PROBE_PID_LIMIT && !probe_proc_selected(p, child) &&
-				    probe_proc_select(p, (uint32_t)child, "child of a selected process") == 0)
+				if (child && child < PROBE_PID_LIMIT &&
+				    !probe_proc_selected(p, child) &&
+				    probe_proc_select(p, (uint32_t)child,
+						      "child of a selected process") == 0)
 					probe_proc_select_children(p, (uint32_t)child, depth + 1);
 			}
 		}
@@ -137,7 +140,8 @@ static bool probe_discover_exe_ok(const struct probe *p, uint32_t pid)
 
 	if (!p->cfg.auto_target_exe)
 		return true;
-	return probe_procfs_exe(pid, exe, sizeof(exe)) == 0 && glob_match(p->cfg.auto_target_exe, exe);
+	return probe_procfs_exe(pid, exe, sizeof(exe)) == 0 &&
+	       glob_match(p->cfg.auto_target_exe, exe);
 }
 
 static bool probe_discover_ports_ok(const struct probe *p, uint32_t pid)

@@ -37,7 +37,7 @@ struct probe_msg_rule {
 static void probe_ipc_on_hello(struct probe *p, const struct wire_msg *m);
 
 static const struct probe_msg_rule probe_msg_table[] = {
-	{OBI_MSG_HELLO, PERMIT_ONCE_BEFORE_READY, probe_ipc_on_hello},
+    {OBI_MSG_HELLO, PERMIT_ONCE_BEFORE_READY, probe_ipc_on_hello},
 };
 
 static int probe_ipc_mkdirs(const char *path)

@@ -71,9 +71,10 @@ static int probe_bpf_choose_frontend(struct probe *p)
 	switch (p->cfg.frontend) {
 	case CONFIG_FRONTEND_SOCKET:
 		if (!have_sock) {
-			log_errorx("ebpf.capture_frontend=socket, but this kernel has no "
-				   "sock:sock_send_length/sock_recv_length tracepoints (Linux >= 6.3); "
-				   "use auto or syscall");
+			log_errorx(
+			    "ebpf.capture_frontend=socket, but this kernel has no "
+			    "sock:sock_send_length/sock_recv_length tracepoints (Linux >= 6.3); "
+			    "use auto or syscall");
 			return -1;
 		}
 		p->frontend = CONFIG_FRONTEND_SOCKET;
@@ -84,8 +85,9 @@ static int probe_bpf_choose_frontend(struct probe *p)
 	default:
 		p->frontend = have_sock ? CONFIG_FRONTEND_SOCKET : CONFIG_FRONTEND_SYSCALL;
 	}
-	log_info("capture front end: %s",
-		 p->frontend == CONFIG_FRONTEND_SOCKET ? "socket tracepoints" : "syscall tracepoints");
+	log_info("capture front end: %s", p->frontend == CONFIG_FRONTEND_SOCKET
+					      ? "socket tracepoints"
+					      : "syscall tracepoints");
 	return 0;
 }
 
@@ -99,7 +101,7 @@ static int probe_bpf_before_load(struct probe *p)
 	s->rodata->obi_cfg.req_cap = p->cfg.request_capture_size;
 	/* wakeup_len counts records, as OBI's; the kernel compares bytes. */
 	s->rodata->obi_cfg.wakeup_bytes =
-		p->cfg.wakeup_len ? p->cfg.wakeup_len * rec : p->cfg.ringbuf_size / 4;
+	    p->cfg.wakeup_len ? p->cfg.wakeup_len * rec : p->cfg.ringbuf_size / 4;
 	if (s->rodata->obi_cfg.wakeup_bytes > p->cfg.ringbuf_size / 2)
 		s->rodata->obi_cfg.wakeup_bytes = p->cfg.ringbuf_size / 2;
 	s->rodata->obi_cfg.sweep_idle_ns = p->cfg.sweep_idle_ns;
@@ -146,8 +148,9 @@ int probe_bpf_start(struct probe *p)
 
 	libbpf_set_print(probe_libbpf_print);
 	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
-		log_errorx("kernel BTF is missing (/sys/kernel/btf/vmlinux): obi needs a kernel built "
-			   "with CONFIG_DEBUG_INFO_BTF=y (Linux >= 5.8 with BTF)");
+		log_errorx(
+		    "kernel BTF is missing (/sys/kernel/btf/vmlinux): obi needs a kernel built "
+		    "with CONFIG_DEBUG_INFO_BTF=y (Linux >= 5.8 with BTF)");
 		return -1;
 	}
 	if (probe_bpf_choose_frontend(p))

@@ -1,4 +1,5 @@
-/* main.c: obi-probe: start-up order, privilege drop, and the event loop (ring drain, socket, timers). */
+/* main.c: obi-probe: start-up order, privilege drop, and the event loop (ring drain, socket,
+ * timers). */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -20,20 +21,60 @@
 
 /* What the probe may still do once running: drain rings, bpf map ops, /proc reads, the socket. */
 static const struct sandbox_rule probe_seccomp_rules[] = {
-	{"read", -1},	       {"write", -1},	      {"writev", -1},	     {"close", -1},
-	{"openat", -1},	       {"open", -1},	      {"fstat", -1},	     {"newfstatat", -1},
-	{"statx", -1},	       {"lseek", -1},	      {"getdents64", -1},    {"readlink", -1},
-	{"readlinkat", -1},    {"fcntl", -1},	      {"ioctl", -1},	     {"bpf", -1},
-	{"epoll_wait", -1},    {"epoll_pwait", -1},   {"epoll_ctl", -1},     {"accept4", -1},
-	{"recvfrom", -1},      {"recvmsg", -1},	      {"sendto", -1},	     {"sendmsg", -1},
-	{"getsockopt", -1},    {"shutdown", -1},      {"mmap", -1},	     {"munmap", -1},
-	{"mprotect", -1},      {"mremap", -1},	      {"brk", -1},	     {"madvise", -1},
-	{"futex", -1},	       {"clock_gettime", -1}, {"clock_nanosleep", -1}, {"nanosleep", -1},
-	{"timerfd_settime", -1}, {"rt_sigprocmask", -1}, {"rt_sigreturn", -1}, {"getpid", -1},
-	{"gettid", -1},	       {"getuid", -1},	      {"geteuid", -1},	     {"unlink", -1},
-	{"unlinkat", -1},      {"exit", -1},	      {"exit_group", -1},    {"restart_syscall", -1},
-	{"getrandom", -1},     {"sysinfo", -1},	      {"sched_yield", -1},   {"prlimit64", -1},
-	{"perf_event_open", -1}, {"uname", -1},
+    {"read", -1},
+    {"write", -1},
+    {"writev", -1},
+    {"close", -1},
+    {"openat", -1},
+    {"open", -1},
+    {"fstat", -1},
+    {"newfstatat", -1},
+    {"statx", -1},
+    {"lseek", -1},
+    {"getdents64", -1},
+    {"readlink", -1},
+    {"readlinkat", -1},
+    {"fcntl", -1},
+    {"ioctl", -1},
+    {"bpf", -1},
+    {"epoll_wait", -1},
+    {"epoll_pwait", -1},
+    {"epoll_ctl", -1},
+    {"accept4", -1},
+    {"recvfrom", -1},
+    {"recvmsg", -1},
+    {"sendto", -1},
+    {"sendmsg", -1},
+    {"getsockopt", -1},
+    {"shutdown", -1},
+    {"mmap", -1},
+    {"munmap", -1},
+    {"mprotect", -1},
+    {"mremap", -1},
+    {"brk", -1},
+    {"madvise", -1},
+    {"futex", -1},
+    {"clock_gettime", -1},
+    {"clock_nanosleep", -1},
+    {"nanosleep", -1},
+    {"timerfd_settime", -1},
+    {"rt_sigprocmask", -1},
+    {"rt_sigreturn", -1},
+    {"getpid", -1},
+    {"gettid", -1},
+    {"getuid", -1},
+    {"geteuid", -1},
+    {"unlink", -1},
+    {"unlinkat", -1},
+    {"exit", -1},
+    {"exit_group", -1},
+    {"restart_syscall", -1},
+    {"getrandom", -1},
+    {"sysinfo", -1},
+    {"sched_yield", -1},
+    {"prlimit64", -1},
+    {"perf_event_open", -1},
+    {"uname", -1},
 };
 
 static int probe_on_ring(void *ctx, void *data, size_t size)
@@ -80,8 +121,8 @@ static int probe_setup_loop(struct probe *p)
 	sigset_t mask;
 
 	p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.obi_events), probe_on_ring, p, NULL);
-	if (!p->rb || ring_buffer__add(p->rb, bpf_map__fd(p->skel->maps.obi_ctl_events),
-				       probe_on_ring, p)) {
+	if (!p->rb ||
+	    ring_buffer__add(p->rb, bpf_map__fd(p->skel->maps.obi_ctl_events), probe_on_ring, p)) {
 		log_error(errno, "ring buffer");
 		return -1;
 	}

@@ -179,8 +179,9 @@ static uint64_t probe_procfs_start_unix_ns(uint32_t pid)
 	if (!p || hz <= 0)
 		return 0;
 	/* field 22 (starttime) is the 20th after ")" */
-	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
-			  "%*d %llu",
+	if (sscanf(p + 2,
+		   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d "
+		   "%*d %llu",
 		   &ticks) != 1)
 		return 0;
 	clock_gettime(CLOCK_REALTIME, &real);
@@ -212,7 +213,8 @@ ssize_t probe_procfs_facts(uint32_t pid, uint8_t *out, size_t cap)
 		cmdlen--;
 	snprintf(path, sizeof(path), "/proc/%u/cgroup", pid);
 	if (probe_procfs_read(path, cgroup, sizeof(cgroup)) > 0) {
-		/* All lines are kept (cgroup v1 has one per hierarchy); the enricher parses them. */
+		/* All lines are kept (cgroup v1 has one per hierarchy); the enricher parses them.
+		 */
 		size_t cl = strlen(cgroup);
 
 		while (cl && cgroup[cl - 1] == '\n')

@@ -481,7 +481,16 @@ def t_wrk_vs_access_log(ctx):
     n_log = ng.access_lines()
     n_spans = len([s for s in obi.spans() if pred(s)])
     ctx.note("%d requests" % n_log)
-    check(n_spans == n_log, "spans %d != access log lines %d" % (n_spans, n_log))
+    spans = [s for s in obi.spans() if pred(s)]
+    ids = {}
+    for i, s in enumerate(spans):
+        ids.setdefault(s["spanId"], []).append(i)
+    dups = {k: v for k, v in ids.items() if len(v) > 1}
+    check(n_spans == n_log, "spans %d != access log lines %d%s" % (
+        n_spans, n_log, "; %d spanIds printed more than once (e.g. %s at output lines %s)" % (
+            len(dups), next(iter(dups)), [i + 1 for i in next(iter(dups.values()))])
+        if dups else ""))
+    check(not dups, "%d duplicate spanIds" % len(dups))
     check(n_log > 1000, "only %d requests" % n_log)
 
 
@@ -647,8 +656,11 @@ def t_started_after(ctx):
     ok = wait_until(lambda: all(obi.instrumented(p) for p in [ng.master] + ng.workers),
                     max(0.0, 2.0 - (time.monotonic() - t0)), 0.005)
     dt = time.monotonic() - t0
-    check(ok, "nginx master %d / workers %s not all selected within 2 s: %s" % (
-        ng.master, ng.workers, [p for p in [ng.master] + ng.workers if not obi.instrumented(p)]))
+    check(obi.instrumented(ng.master), "nginx master %d not selected within 2 s" % ng.master)
+    # Checked after the request so that a failure also tells whether the worker is traced.
+    soft = [] if ok else ["nginx worker(s) %s: no 'instrumenting pid' line within 2 s of "
+                          "the start (master %d was)" % (
+                              [w for w in ng.workers if not obi.instrumented(w)], ng.master)]
     ctx.note("nginx selected %.0f ms after start" % (dt * 1000))
     check(get("http://127.0.0.1:%d/" % port) == "200", "nginx answered non-200")
     spans = expect_exact(obi, server_spans(port), 1)
@@ -656,6 +668,7 @@ def t_started_after(ctx):
         spans[0]["service"]["pid"], ng.workers))
     check(spans[0]["attributes"].get("http.response.body.size") == 6, "body size %r" %
           spans[0]["attributes"].get("http.response.body.size"))
+    check(not soft, "; ".join(soft) + " (the request served by the worker did produce a span)")
 
 
 def t_service_name(ctx):
@@ -787,6 +800,7 @@ def t_bad_input_fake_probe(ctx):
         "OTEL_EBPF_PROBE_SOCKET_PATH": path, "OTEL_EBPF_TRACE_PRINTER": "json",
         "OTEL_EBPF_BPF_CAPTURE_FRONTEND": ctx.fe}))
     conns = []
+    soft = []
     try:
         def spans():
             out = []
@@ -863,9 +877,14 @@ def t_bad_input_fake_probe(ctx):
         check(not by_path("/x-must-not-appear"), "(b) a bad message produced a span")
         err = read_text(err_path)
         check("probe connection closed" not in err, "(b) enricher dropped the connection")
-        nbad = err.count("dropping a bad message")
-        check(nbad >= 4, "(b) stderr mentions %d dropped messages, expected 4" % nbad)
-        check("dropping a malformed record" in err, "(a) stderr does not mention the bad record")
+        # Soft checks from here on: (c) still runs, all problems are reported together.
+        for why in ("message shorter than its header or length",
+                    "unknown or unpermitted message type", "reserved flags set",
+                    "message larger than the maximum"):
+            if "dropping a bad message from the probe: " + why not in err:
+                soft.append("(b) stderr does not report the drop: %r" % why)
+        if "dropping a malformed record" not in err:
+            soft.append("(a) stderr does not mention the bad record")
 
         # (c) the probe goes away; the enricher reconnects and serves a new session.
         conn.close()
@@ -886,8 +905,11 @@ def t_bad_input_fake_probe(ctx):
         check(rc == 0, "enricher exit status %d" % rc)
         st = re.search(r"stopping: (\d+) spans, (\d+) bad records, (\d+) bad messages", 
                        read_text(err_path))
-        check(st and int(st.group(1)) == 4 and int(st.group(2)) == 1 and int(st.group(3)) >= 4,
-              "enricher final counters: %s" % (st.group(0) if st else None))
+        if not (st and int(st.group(1)) == 4 and int(st.group(2)) == 1 and
+                int(st.group(3)) == 4):
+            soft.append("enricher final counters %r, expected 4 spans, 1 bad record, 4 bad "
+                        "messages" % (st.group(0) if st else None))
+        check(not soft, "; ".join(soft))
     finally:
         for c in conns:
             c.close()

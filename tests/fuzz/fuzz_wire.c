@@ -1,0 +1,193 @@
+/* fuzz_wire.c: libFuzzer harness for wire validation, its accessors and RECORDS batch handling. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "enricher.h"
+#include "log.h"
+#include "wire.h"
+
+#define FUZZ_WIRE_BASE_PID 4242
+#define FUZZ_WIRE_GRACE_NS 1000000000ull
+
+static struct enricher fuzz_wire_e;
+
+/* The process the seeds' records refer to, added through the real wire path. */
+static void fuzz_wire_add_base(struct enricher *e)
+{
+	static const char cmd[] = "nginx\0-g\0daemon off;";
+	struct obi_wire_proc f = {.pid = FUZZ_WIRE_BASE_PID, .ns_pid = 1, .ppid = 1};
+	uint8_t payload[512], msg[600];
+	struct wire_proc_view v;
+	struct wire_msg m;
+	ssize_t n;
+
+	n = wire_build_proc(payload, sizeof(payload), &f, "/usr/sbin/nginx", cmd, sizeof(cmd) - 1,
+			    "0::/system.slice/nginx.service", NULL,
+			    "service.namespace=web,deployment.environment=prod");
+	if (n < 0)
+		abort();
+	n = wire_encode(msg, sizeof(msg), OBI_MSG_PROC_ADD, 0, payload, (size_t)n);
+	if (n < 0 || wire_validate(msg, (size_t)n, OBI_WIRE_ROLE_PROBE, &m) != WIRE_OK ||
+	    wire_get_proc(&m, &v) != WIRE_OK || proc_table_put(&e->procs, &v, &e->cfg, e->hostname))
+		abort();
+}
+
+static struct enricher *fuzz_wire_init(void)
+{
+	static bool done;
+	struct enricher *e = &fuzz_wire_e;
+	FILE *sink;
+
+	if (done)
+		return e;
+	done = true;
+	log_init("fuzz_wire", LOG_LVL_ERROR);
+	config_init_defaults(&e->cfg);
+	proc_table_init(&e->procs);
+	sink = fopen("/dev/null", "w");
+	if (!sink)
+		abort();
+	printer_init(&e->printer, CONFIG_PRINTER_JSON, sink);
+	e->bad_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(1000000000ull, 1);
+	snprintf(e->hostname, sizeof(e->hostname), "fuzzhost");
+	e->mono_to_unix_ns = 1775595000000000000ll;
+	return e;
+}
+
+/* Every string of a decoded PROC_ADD lies inside the payload, back to back. */
+static void fuzz_wire_check_proc(const struct wire_msg *m, const struct wire_proc_view *v)
+{
+	const char *base = (const char *)m->payload, *end = base + m->len;
+	const struct obi_wire_proc *f = &v->fixed;
+
+	if (v->exe != base + sizeof(*f) || v->cmdline != v->exe + f->exe_len ||
+	    v->cgroup != v->cmdline + f->cmdline_len || v->svc_name != v->cgroup + f->cgroup_len ||
+	    v->res_attrs != v->svc_name + f->svc_name_len || v->res_attrs + f->res_attrs_len != end)
+		abort();
+	if (f->pid == 0)
+		abort();
+}
+
+/* A proc entry's strings are NUL-terminated and within their wire bounds. */
+static void fuzz_wire_check_entry(const struct proc_entry *p)
+{
+	if (!p || !p->name || !p->namespace_ || !p->instance_id || !p->exe || !p->cmdline ||
+	    !p->cgroup || !p->res_attrs)
+		abort();
+	if (strlen(p->exe) > OBI_WIRE_EXE_MAX || strlen(p->cmdline) > OBI_WIRE_CMDLINE_MAX ||
+	    strlen(p->cgroup) > OBI_WIRE_CGROUP_MAX || strlen(p->res_attrs) > OBI_WIRE_RES_MAX ||
+	    strlen(p->name) > OBI_WIRE_RES_MAX || p->svc.name != p->name)
+		abort();
+}
+
+static void fuzz_wire_records(struct enricher *e, const struct wire_msg *m)
+{
+	struct enricher_stats before = e->st;
+	uint64_t records, bad;
+
+	enricher_on_records(e, m->payload, m->len);
+	records = e->st.records - before.records;
+	bad = e->st.bad_records - before.bad_records;
+	/* every counted record took at least a header; at most one framing error per batch */
+	if (records > m->len / sizeof(struct obi_rec_hdr) || bad > records + 1)
+		abort();
+	if (e->st.spans - before.spans + e->st.not_http - before.not_http +
+		e->st.unknown_pid - before.unknown_pid >
+	    records)
+		abort();
+}
+
+/* What the enricher does with a validated message, plus invariant checks. */
+static void fuzz_wire_handle(struct enricher *e, const struct wire_msg *m, bool stateful)
+{
+	struct obi_wire_hello h;
+	struct wire_proc_view v;
+	uint32_t pid;
+
+	switch (m->type) {
+	case OBI_MSG_HELLO:
+		if (wire_get_hello(m, &h) == WIRE_OK &&
+		    (memcmp(h.magic, OBI_WIRE_MAGIC, 4) != 0 || h.pad != 0))
+			abort();
+		break;
+	case OBI_MSG_PROC_ADD:
+		if (wire_get_proc(m, &v) != WIRE_OK)
+			break;
+		fuzz_wire_check_proc(m, &v);
+		if (stateful && proc_table_put(&e->procs, &v, &e->cfg, e->hostname) == 0)
+			fuzz_wire_check_entry(proc_table_get(&e->procs, v.fixed.pid));
+		break;
+	case OBI_MSG_PROC_DEL:
+		if (wire_get_pid(m, &pid) != WIRE_OK)
+			break;
+		if (stateful) {
+			proc_table_mark_dead(&e->procs, pid, 1000);
+			proc_table_reap(&e->procs, 1000 + FUZZ_WIRE_GRACE_NS + 1,
+					FUZZ_WIRE_GRACE_NS);
+			if (proc_table_get(&e->procs, pid))
+				abort();
+		}
+		break;
+	case OBI_MSG_RECORDS:
+		fuzz_wire_records(e, m);
+		break;
+	case OBI_MSG_STATS:
+		(void)wire_get_pid(m, &pid);
+		break;
+	default:
+		abort();
+	}
+}
+
+static void fuzz_wire_validate(struct enricher *e, const uint8_t *buf, size_t len,
+			       enum obi_wire_role from, bool stateful)
+{
+	struct wire_msg m;
+	int rc = wire_validate(buf, len, from, &m);
+
+	if (rc != WIRE_OK) {
+		if (!wire_is_proto_err(rc) || !wire_strerror(rc)[0])
+			abort();
+		return;
+	}
+	if (m.payload != buf + sizeof(struct obi_wire_hdr) ||
+	    m.len != len - sizeof(struct obi_wire_hdr) || m.type == 0 || m.type >= OBI_MSG__MAX ||
+	    (from == OBI_WIRE_ROLE_ENRICHER && m.type != OBI_MSG_HELLO))
+		abort();
+	fuzz_wire_handle(e, &m, stateful);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct enricher *e = fuzz_wire_init();
+	size_t off = 0;
+
+	memset(&e->st, 0, sizeof(e->st));
+	fuzz_wire_add_base(e);
+
+	/* The input as one datagram, from either side. */
+	fuzz_wire_validate(e, data, size, OBI_WIRE_ROLE_PROBE, false);
+	fuzz_wire_validate(e, data, size, OBI_WIRE_ROLE_ENRICHER, false);
+
+	/* The input as a session: datagrams cut by their own len fields, handled in order. */
+	while (size - off >= sizeof(struct obi_wire_hdr)) {
+		struct obi_wire_hdr h;
+		size_t n;
+
+		memcpy(&h, data + off, sizeof(h));
+		n = h.len < sizeof(h) ? sizeof(h) : h.len;
+		if (n > size - off)
+			n = size - off;
+		if (off == 0 && n == size)
+			break; /* a single datagram: done above */
+		fuzz_wire_validate(e, data + off, n, OBI_WIRE_ROLE_PROBE, true);
+		off += n;
+	}
+	proc_table_clear(&e->procs);
+	return 0;
+}
