@@ -20,7 +20,8 @@ static size_t span_build_utf8_len(const uint8_t *s, size_t len)
 
 	if (!len)
 		return 0;
-	/* Views always point into initialized input; the analyzer cannot follow them across files. */
+	/* Views always point into initialized input; the analyzer cannot follow them across files.
+	 */
 	c = s[0]; // NOLINT(clang-analyzer-core.uninitialized.Assign)
 	if (c < 0x80)
 		return 1;

@@ -131,6 +131,7 @@ class Ctx:
         self.tmpdirs = []
         self.notes = []
         self.obis = []
+        self.keep = []  # (path, name): copied into the log directory if the test fails
 
     def note(self, s):
         self.notes.append(s)
@@ -152,11 +153,16 @@ class Ctx:
         self.procs.append((p, label))
         return p
 
-    def cleanup(self):
+    def cleanup(self, failed=False):
         for o in self.obis:
             o.stop()
         for p, _ in reversed(self.procs):
             kill_group(p)
+        for src, dst in self.keep if failed else ():
+            try:
+                shutil.copyfile(src, os.path.join(self.dir, dst))
+            except OSError:
+                pass
         for d in self.tmpdirs:
             shutil.rmtree(d, ignore_errors=True)
 
@@ -314,7 +320,8 @@ pid {d}/nginx.pid;
 error_log {d}/error.log notice;
 events {{ worker_connections 1024; }}
 http {{
-    access_log {d}/access.log;
+    log_format e2e '$remote_addr:$remote_port $connection $connection_requests "$request" $status $body_bytes_sent $msec';
+    access_log {d}/access.log e2e;
     client_body_temp_path {d}/tmp_body;
     proxy_temp_path {d}/tmp_proxy;
     fastcgi_temp_path {d}/tmp_fastcgi;
@@ -345,6 +352,8 @@ class Nginx:
                 f.write(content)
             os.chmod(os.path.join(www, name), 0o644)
         self.access_log = os.path.join(self.d, "access.log")
+        ctx.keep.append((self.access_log, label + ".access.log"))
+        ctx.keep.append((os.path.join(self.d, "error.log"), label + ".error.log"))
         self.p = None
         for attempt in range(3):
             self.port = port or free_port()
@@ -948,7 +957,7 @@ def run_one(name, fn, fe):
         err = "exception: " + traceback.format_exc()
     finally:
         try:
-            ctx.cleanup()
+            ctx.cleanup(failed=err is not None)
         except Exception:
             err = (err or "") + " | cleanup failed: " + traceback.format_exc()
     dt = time.monotonic() - t0

@@ -94,8 +94,8 @@ static void fuzz_wire_records(struct enricher *e, const struct wire_msg *m)
 	/* every counted record took at least a header; at most one framing error per batch */
 	if (records > m->len / sizeof(struct obi_rec_hdr) || bad > records + 1)
 		abort();
-	if (e->st.spans - before.spans + e->st.not_http - before.not_http +
-		e->st.unknown_pid - before.unknown_pid >
+	if (e->st.spans - before.spans + e->st.not_http - before.not_http + e->st.unknown_pid -
+		before.unknown_pid >
 	    records)
 		abort();
 }

@@ -1,4 +1,4 @@
-/* test_records.c: unit tests of RECORDS batch handling (enricher/records.c) and the process table. */
+/* test_records.c: unit tests of RECORDS batches (enricher/records.c) and the process table. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -298,8 +298,8 @@ static void test_check_a(const cJSON *o, const char *line)
 	assert_true(test_jnum(o, "attributes", "server.port") == 8080);
 	assert_true(test_jnum(o, "attributes", "http.response.status_code") == 200);
 	assert_true(test_jnum(o, "attributes", "http.request.body.size") == 0);
-	assert_null(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "attributes"),
-						     "url.full"));
+	assert_null(cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(o, "attributes"), "url.full"));
 }
 
 static void test_check_b(const cJSON *o)
@@ -319,8 +319,8 @@ static void test_check_b(const cJSON *o)
 	assert_true(test_jnum(o, "attributes", "server.port") == 9090);
 	assert_true(test_jnum(o, "attributes", "http.response.status_code") == 503);
 	assert_true(test_jnum(o, "attributes", "http.request.body.size") == 5);
-	assert_null(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "attributes"),
-						     "client.address"));
+	assert_null(cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(o, "attributes"), "client.address"));
 }
 
 static void test_free_objs(cJSON **objs, size_t n)
@@ -467,8 +467,8 @@ static void test_records_bad_inside(void **state)
 					.abi_version = OBI_ABI_VERSION,
 					.size = sizeof(shorthttp),
 					.pid = TEST_PID};
-	struct obi_rec_hdr unknown = {.type = 0, .abi_version = OBI_ABI_VERSION,
-				      .size = sizeof(unknown)};
+	struct obi_rec_hdr unknown = {
+	    .type = 0, .abi_version = OBI_ABI_VERSION, .size = sizeof(unknown)};
 	uint8_t bigresp[OBI_RESP_CAP + 1];
 	size_t off, n;
 
@@ -549,14 +549,14 @@ static void test_proc_put_get_replace(void **state)
 	assert_int_equal(p->dead_since_ns, 0);
 
 	/* same bucket, different pid */
-	assert_int_equal(test_add_proc(fx->e, TEST_PID + PROC_TABLE_BUCKETS, "/usr/bin/redis-server",
-				       NULL, 0, NULL, NULL),
+	assert_int_equal(test_add_proc(fx->e, TEST_PID + PROC_TABLE_BUCKETS,
+				       "/usr/bin/redis-server", NULL, 0, NULL, NULL),
 			 0);
 	assert_int_equal(t->n, 2);
 	/* exec: the same pid is replaced in place, the neighbour survives */
 	proc_table_mark_dead(t, TEST_PID, 77);
-	assert_int_equal(test_add_proc(fx->e, TEST_PID, "/usr/bin/python3.12", "python3\0app.py", 14,
-				       NULL, NULL),
+	assert_int_equal(test_add_proc(fx->e, TEST_PID, "/usr/bin/python3.12", "python3\0app.py",
+				       14, NULL, NULL),
 			 0);
 	assert_int_equal(t->n, 2);
 	p = proc_table_get(t, TEST_PID);
@@ -569,9 +569,9 @@ static void test_proc_put_get_replace(void **state)
 	assert_non_null(p);
 	assert_string_equal(p->name, "redis-server");
 	/* replace the other one of the chain too */
-	assert_int_equal(test_add_proc(fx->e, TEST_PID + PROC_TABLE_BUCKETS, "/bin/valkey", NULL, 0,
-				       NULL, NULL),
-			 0);
+	assert_int_equal(
+	    test_add_proc(fx->e, TEST_PID + PROC_TABLE_BUCKETS, "/bin/valkey", NULL, 0, NULL, NULL),
+	    0);
 	assert_int_equal(t->n, 2);
 	assert_string_equal(proc_table_get(t, TEST_PID + PROC_TABLE_BUCKETS)->name, "valkey");
 	assert_string_equal(proc_table_get(t, TEST_PID)->name, "python3.12");
@@ -583,9 +583,8 @@ static void test_proc_dead_reap(void **state)
 	struct proc_table *t = &fx->e->procs;
 	const uint64_t grace = 5000000000ull, t0 = 1000000000000ull;
 
-	assert_int_equal(test_add_proc(fx->e, TEST_PID + PROC_TABLE_BUCKETS, "/bin/b", NULL, 0, NULL,
-				       NULL),
-			 0);
+	assert_int_equal(
+	    test_add_proc(fx->e, TEST_PID + PROC_TABLE_BUCKETS, "/bin/b", NULL, 0, NULL, NULL), 0);
 	assert_int_equal(test_add_proc(fx->e, 7, "/bin/c", NULL, 0, NULL, NULL), 0);
 	assert_int_equal(t->n, 3);
 	proc_table_mark_dead(t, 12345, t0); /* unknown: no effect */
@@ -725,7 +724,8 @@ static void test_assert_printable(const char *s)
 {
 	for (const char *c = s; *c; c++)
 		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			fail_msg("control byte 0x%02x in \"%s\"", (unsigned char)*c, test_escape(s));
+			fail_msg("control byte 0x%02x in \"%s\"", (unsigned char)*c,
+				 test_escape(s));
 }
 
 static void test_proc_control_chars(void **state)
@@ -734,9 +734,9 @@ static void test_proc_control_chars(void **state)
 	struct proc_entry *p;
 	static const char cmd[] = "sh\0-c\0echo\x1b[2J";
 
-	assert_int_equal(test_add_proc(fx->e, 20, "/usr/bin/a\nb", cmd, sizeof(cmd) - 1, "x\ty\r",
-				       "k=\x01v"),
-			 0);
+	assert_int_equal(
+	    test_add_proc(fx->e, 20, "/usr/bin/a\nb", cmd, sizeof(cmd) - 1, "x\ty\r", "k=\x01v"),
+	    0);
 	p = proc_table_get(&fx->e->procs, 20);
 	assert_non_null(p);
 	assert_string_equal(p->exe, "/usr/bin/a?b");
@@ -784,11 +784,17 @@ static bool test_valid_utf8(const char *s)
 	const unsigned char *u = (const unsigned char *)s;
 
 	while (*u) {
-		size_t n = *u < 0x80 ? 1 : (*u & 0xe0) == 0xc0 ? 2 : (*u & 0xf0) == 0xe0 ? 3
-					  : (*u & 0xf8) == 0xf0		 ? 4
-										 : 0;
+		size_t n = 0;
 
-		if (n == 0 || (n == 2 && *u < 0xc2))
+		if (*u < 0x80)
+			n = 1;
+		else if (*u >= 0xc2 && *u <= 0xdf)
+			n = 2;
+		else if ((*u & 0xf0) == 0xe0)
+			n = 3;
+		else if (*u >= 0xf0 && *u <= 0xf4)
+			n = 4;
+		if (n == 0)
 			return false;
 		for (size_t i = 1; i < n; i++)
 			if ((u[i] & 0xc0) != 0x80)

@@ -259,8 +259,8 @@ static void test_wire_hello_accessor(void **state)
 static void test_wire_pid_accessor(void **state)
 {
 	struct obi_wire_pid p = {.pid = 31337};
-	struct wire_msg m = {.type = OBI_MSG_PROC_DEL, .payload = (const uint8_t *)&p,
-			     .len = sizeof(p)};
+	struct wire_msg m = {
+	    .type = OBI_MSG_PROC_DEL, .payload = (const uint8_t *)&p, .len = sizeof(p)};
 	uint32_t pid = 0;
 
 	(void)state;
@@ -411,18 +411,16 @@ static void test_wire_build_proc_max(void **state)
 	assert_memory_equal(v.res_attrs, res, OBI_WIRE_RES_MAX);
 
 	/* cap: exactly enough works, one byte less fails */
-	assert_int_equal(wire_build_proc(payload, total, &f, exe, cmd, OBI_WIRE_CMDLINE_MAX, cg,
-					 svc, res),
-			 total);
-	assert_int_equal(wire_build_proc(payload, total - 1, &f, exe, cmd, OBI_WIRE_CMDLINE_MAX,
-					 cg, svc, res),
-			 -1);
-	assert_int_equal(wire_build_proc(payload, sizeof(f) - 1, &f, NULL, NULL, 0, NULL, NULL,
-					 NULL),
-			 -1);
-	assert_int_equal(wire_build_proc(payload, sizeof(f) + 2, &f, "abc", NULL, 0, NULL, NULL,
-					 NULL),
-			 -1);
+	assert_int_equal(
+	    wire_build_proc(payload, total, &f, exe, cmd, OBI_WIRE_CMDLINE_MAX, cg, svc, res),
+	    total);
+	assert_int_equal(
+	    wire_build_proc(payload, total - 1, &f, exe, cmd, OBI_WIRE_CMDLINE_MAX, cg, svc, res),
+	    -1);
+	assert_int_equal(
+	    wire_build_proc(payload, sizeof(f) - 1, &f, NULL, NULL, 0, NULL, NULL, NULL), -1);
+	assert_int_equal(
+	    wire_build_proc(payload, sizeof(f) + 2, &f, "abc", NULL, 0, NULL, NULL, NULL), -1);
 	free(exe);
 	free(cmd);
 	free(cg);
@@ -434,8 +432,8 @@ static void test_wire_build_proc_max(void **state)
 
 /* Offsets of the five length fields in struct obi_wire_proc. */
 static const size_t test_wire_len_off[5] = {
-    offsetof(struct obi_wire_proc, exe_len),	  offsetof(struct obi_wire_proc, cmdline_len),
-    offsetof(struct obi_wire_proc, cgroup_len),	  offsetof(struct obi_wire_proc, svc_name_len),
+    offsetof(struct obi_wire_proc, exe_len),	   offsetof(struct obi_wire_proc, cmdline_len),
+    offsetof(struct obi_wire_proc, cgroup_len),	   offsetof(struct obi_wire_proc, svc_name_len),
     offsetof(struct obi_wire_proc, res_attrs_len),
 };
 
@@ -637,7 +635,7 @@ static void test_wire_send_closed_peer(void **state)
 
 static void test_wire_strerror(void **state)
 {
-	const int errs[] = {WIRE_OK,	WIRE_ESHORT, WIRE_ELEN,	    WIRE_ETYPE,
+	const int errs[] = {WIRE_OK,	 WIRE_ESHORT, WIRE_ELEN,     WIRE_ETYPE,
 			    WIRE_EFLAGS, WIRE_ETRUNC, WIRE_EPAYLOAD, -12345};
 	const size_t n = sizeof(errs) / sizeof(errs[0]);
 
