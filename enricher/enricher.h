@@ -41,7 +41,7 @@ struct enricher {
 	struct proc_table procs;
 	struct printer printer;
 	struct enricher_stats st;
-	struct log_ratelimit bad_rl;
+	struct log_ratelimit bad_rl, drop_rl;
 	char hostname[256];
 	int fd, epfd, sigfd, timerfd;
 	bool hello_ok, stop;

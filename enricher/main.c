@@ -153,6 +153,30 @@ static int enricher_connect(struct enricher *e)
 	return 0;
 }
 
+/* Lost data must be visible: warn when a drop counter grows (rate-limited), keep the totals. */
+static void enricher_on_stats(struct enricher *e, const uint8_t *vals, size_t n)
+{
+	static const int watched[] = {OBI_ST_RB_DROPS, OBI_ST_PROC_DROPS, OBI_ST_CONN_FULL,
+				      OBI_ST__MAX + OBI_PST_QUEUE_DROPPED_RECORDS,
+				      OBI_ST__MAX + OBI_PST_BAD_RECORDS};
+	static const char *const names[] = {"kernel ring full", "process-event ring full",
+					    "connection table full", "probe send queue full",
+					    "malformed kernel records"};
+	uint64_t now[OBI_ST__MAX + OBI_PST__MAX] = {0};
+
+	memcpy(now, vals, n * 8);
+	for (size_t i = 0; i < sizeof(watched) / sizeof(watched[0]); i++) {
+		int k = watched[i];
+
+		if (now[k] > e->st.probe[k])
+			log_ratelimited(&e->drop_rl, enricher_now_ns(), LOG_LVL_WARN,
+					"%llu records lost: %s (total %llu)",
+					(unsigned long long)(now[k] - e->st.probe[k]), names[i],
+					(unsigned long long)now[k]);
+	}
+	memcpy(e->st.probe, now, sizeof(now));
+}
+
 static void enricher_on_message(struct enricher *e, const struct wire_msg *m)
 {
 	struct wire_proc_view pv;
@@ -200,7 +224,7 @@ static void enricher_on_message(struct enricher *e, const struct wire_msg *m)
 			e->st.bad_msgs++;
 			break;
 		}
-		memcpy(e->st.probe, m->payload + sizeof(sh), n * 8);
+		enricher_on_stats(e, m->payload + sizeof(sh), n);
 		break;
 	}
 	default:
@@ -307,6 +331,7 @@ int main(int argc, char **argv, char **envp)
 		return 1;
 	e->fd = e->epfd = e->sigfd = e->timerfd = -1;
 	e->bad_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(10ULL * 1000000000ULL, 10);
+	e->drop_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(10ULL * 1000000000ULL, 3);
 	log_init("obi-enricher", LOG_LVL_INFO);
 	rc = config_load(&e->cfg, argc, argv, envp, CONFIG_PROC_ENRICHER, &action);
 	if (rc)
@@ -328,9 +353,15 @@ int main(int argc, char **argv, char **envp)
 	if (enricher_setup(e) || enricher_drop_privileges(e))
 		goto out;
 	enricher_run(e);
-	log_info("stopping: %llu spans, %llu bad records, %llu bad messages, %llu non-HTTP",
+	log_info("stopping: %llu spans, %llu bad records, %llu bad messages, %llu non-HTTP; "
+		 "kernel: %llu exchanges, %llu ring drops, %llu without payload; probe queue drops "
+		 "%llu",
 		 (unsigned long long)e->st.spans, (unsigned long long)e->st.bad_records,
-		 (unsigned long long)e->st.bad_msgs, (unsigned long long)e->st.not_http);
+		 (unsigned long long)e->st.bad_msgs, (unsigned long long)e->st.not_http,
+		 (unsigned long long)e->st.probe[OBI_ST_HTTP_EMITTED],
+		 (unsigned long long)e->st.probe[OBI_ST_RB_DROPS],
+		 (unsigned long long)e->st.probe[OBI_ST_NO_PAYLOAD],
+		 (unsigned long long)e->st.probe[OBI_ST__MAX + OBI_PST_QUEUE_DROPPED_RECORDS]);
 	rc = 0;
 out:
 	proc_table_clear(&e->procs);

@@ -215,6 +215,8 @@ class Obi:
         e.update(env)
         self.p = ctx.spawn([os.path.join(BUILD, "obi")], label, env=e)
         self.stopped = False
+        self._off = 0
+        self._spans = []
         ctx.obis.append(self)
 
     def stderr(self):
@@ -241,17 +243,24 @@ class Obi:
               "pid %d not selected within %ss" % (pid, timeout))
 
     def spans(self):
-        out = []
-        data = read_text(self.out)
-        for line in data.split("\n")[:-1]:  # the last piece is incomplete or empty
+        """Every span printed so far (complete lines only), parsed incrementally."""
+        try:
+            with open(self.out, "rb") as f:
+                f.seek(self._off)
+                data = f.read()
+        except OSError:
+            data = b""
+        end = data.rfind(b"\n") + 1  # the last piece may be incomplete
+        for line in data[:end].split(b"\n"):
             line = line.strip()
             if not line:
                 continue
             try:
-                out.append(json.loads(line))
+                self._spans.append(json.loads(line))
             except ValueError:
                 raise TestFailure("obi printed a line that is not JSON: %r" % line[:200])
-        return out
+        self._off += end
+        return list(self._spans)
 
     def wait_spans(self, pred, n, timeout=10):
         """Waits until at least n spans match pred; returns the matching spans."""
