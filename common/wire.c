@@ -165,7 +165,7 @@ int wire_get_pid(const struct wire_msg *m, uint32_t *pid)
 {
 	struct obi_wire_pid p;
 
-	if (m->len != sizeof(p))
+	if (m->type != OBI_MSG_PROC_DEL || m->len != sizeof(p))
 		return WIRE_ELEN;
 	memcpy(&p, m->payload, sizeof(p));
 	if (p.pad)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "enricher.h"
+#include "span_build.h"
 
 void proc_table_init(struct proc_table *t)
 {
@@ -45,22 +46,41 @@ struct proc_entry *proc_table_get(struct proc_table *t, uint32_t pid)
 	return p;
 }
 
+/*
+ * Strings from the wire may hold anything: they are made safe for logs and output by the same
+ * sanitizer as span attributes. cmdline's NUL separators become spaces first.
+ */
 static char *proc_strndup(const char *s, size_t n)
 {
-	char *d = malloc(n + 1);
+	char *tmp = malloc(n + 1), *d = malloc(n + 1);
 
-	if (!d)
+	if (!tmp || !d) {
+		free(tmp);
+		free(d);
 		return NULL;
-	/* Strings from the wire may hold anything; keep them printable for logs and output. */
+	}
 	for (size_t i = 0; i < n; i++)
-		d[i] = (s[i] == '\0') ? ' ' : ((unsigned char)s[i] < 0x20 ? '?' : s[i]);
-	d[n] = '\0';
+		tmp[i] = s[i] == '\0' ? ' ' : s[i];
+	span_build_copy_safe(d, n + 1, tmp, n);
+	free(tmp);
 	return d;
+}
+
+static int proc_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
 }
 
 /*
  * Value of key in an OTEL_RESOURCE_ATTRIBUTES string ("k1=v1,k2=v2"), copied into out. The
- * spec allows percent-encoded values; they are decoded.
+ * spec allows percent-encoded values; they are decoded, and the result is sanitized again
+ * (decoding can produce control bytes, NULs or invalid UTF-8).
  */
 static bool proc_res_attr(const char *attrs, const char *key, char *out, size_t len)
 {
@@ -76,21 +96,27 @@ static bool proc_res_attr(const char *attrs, const char *key, char *out, size_t 
 			s++;
 		eq = memchr(s, '=', (size_t)(end - s));
 		if (eq && (size_t)(eq - s) == klen && strncmp(s, key, klen) == 0) {
+			char raw[OBI_WIRE_RES_MAX + 1];
 			size_t o = 0;
 
-			for (const char *v = eq + 1; v < end && o + 1 < len; v++) {
-				unsigned hex;
+			for (const char *v = eq + 1; v < end && o + 1 < sizeof(raw); v++) {
+				int hi = end - v >= 3 && *v == '%' ? proc_hexval(v[1]) : -1;
+				int lo = hi >= 0 ? proc_hexval(v[2]) : -1;
 
-				if (*v == '%' && end - v >= 3 && sscanf(v + 1, "%2x", &hex) == 1) {
-					out[o++] = (char)hex;
+				if (lo >= 0) {
+					raw[o++] = (char)(hi << 4 | lo);
 					v += 2;
 				} else {
-					out[o++] = *v;
+					raw[o++] = *v;
 				}
 			}
-			while (o && out[o - 1] == ' ')
+			while (o && raw[o - 1] == ' ')
 				o--;
-			out[o] = '\0';
+			/* A decoded NUL must not cut the value short: it becomes '?'. */
+			for (size_t i = 0; i < o; i++)
+				if (raw[i] == '\0')
+					raw[i] = '\x01';
+			span_build_copy_safe(out, len, raw, o);
 			return o > 0;
 		}
 		s = *end ? end + 1 : end;

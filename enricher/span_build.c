@@ -84,7 +84,7 @@ static void span_build_append_safe(char *dst, size_t dstsz, const char *src, siz
 	dst[o] = '\0';
 }
 
-static void span_build_copy_safe(char *dst, size_t dstsz, const char *src, size_t len)
+void span_build_copy_safe(char *dst, size_t dstsz, const char *src, size_t len)
 {
 	dst[0] = '\0';
 	span_build_append_safe(dst, dstsz, src, len);

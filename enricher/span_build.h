@@ -21,4 +21,11 @@ enum span_build_result {
 int span_build_http(const struct obi_rec_http *rec, const uint8_t *data, size_t data_len,
 		    int64_t mono_to_unix_ns, const struct span_service *svc, struct span *out);
 
+/*
+ * Copies len bytes of untrusted text into dst (dstsz > 0, always NUL-terminated), replacing
+ * control characters, DEL, C1 controls and invalid UTF-8 with '?', never splitting a character.
+ * Every string that reaches an output goes through here.
+ */
+void span_build_copy_safe(char *dst, size_t dstsz, const char *src, size_t len);
+
 #endif /* OBI_SPAN_BUILD_H */

@@ -477,6 +477,8 @@ def t_keepalive_200_nginx(ctx):
     check(not bad, "%d spans not 200/UNSET, e.g. %s" % (len(bad), bad[:1]))
     check(all(s["attributes"].get("http.response.body.size") == 2 for s in spans),
           "some body size != 2")
+    check(len(set(s["spanId"] for s in spans)) == 200, "span ids not unique")
+    check(len(set(s["traceId"] for s in spans)) == 200, "trace ids not unique")
     check(all(s["service"]["pid"] in ng.workers for s in spans), "span not from the worker")
 
 
@@ -508,7 +510,13 @@ def t_wrk_vs_access_log(ctx):
         n_spans, n_log, "; %d spanIds printed more than once (e.g. %s at output lines %s)" % (
             len(dups), next(iter(dups)), [i + 1 for i in next(iter(dups.values()))])
         if dups else ""))
-    check(not dups, "%d duplicate spanIds" % len(dups))
+    if dups:
+        k, v = next(iter(dups.items()))
+        raise TestFailure("%d spanIds printed more than once; e.g. %s at output lines %s with "
+                          "(traceId, start, end) = %s" % (
+                              len(dups), k, [i + 1 for i in v],
+                              [(spans[i]["traceId"], spans[i]["startUnixNano"],
+                                spans[i]["endUnixNano"]) for i in v]))
     check(n_log > 1000, "only %d requests" % n_log)
 
 

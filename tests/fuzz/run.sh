@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# tests/fuzz/run.sh: builds every tests/fuzz/fuzz_*.c with libFuzzer+ASan+UBSan and runs each briefly.
+#
+#   bash tests/fuzz/run.sh [SECONDS]     (default 30 s per harness)
+#
+# Binaries, corpora (build/fuzz/corpus-NAME, seeded from tests/fuzz/seeds/NAME/) and crash
+# artifacts (build/fuzz/NAME-crash-*) go to build/fuzz/. Exits non-zero if any harness fails to
+# build or finds a crash, leak or sanitizer report.
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+
+secs=${1:-30}
+case "$secs" in '' | *[!0-9]*) echo "usage: run.sh [SECONDS]" >&2; exit 2 ;; esac
+CLANG=${CLANG:-clang}
+out=build/fuzz
+mkdir -p "$out"
+
+# Product sources and libraries each harness links.
+fuzz_srcs() {
+	case "$1" in
+	config) echo "common/config.c common/glob.c common/log.c -lyaml" ;;
+	http) echo "enricher/http_parse.c enricher/span_build.c common/log.c" ;;
+	wire) echo "common/wire.c enricher/records.c enricher/proc_table.c enricher/span_build.c" \
+		"enricher/http_parse.c enricher/printer.c common/config.c common/glob.c" \
+		"common/log.c -lyaml -lcjson" ;;
+	*) return 1 ;;
+	esac
+}
+
+pass=0 fail=0
+for src in tests/fuzz/fuzz_*.c; do
+	[ -e "$src" ] || continue
+	name=$(basename "$src" .c)
+	name=${name#fuzz_}
+	bin=$out/fuzz_$name
+	corpus=$out/corpus-$name
+	if ! deps=$(fuzz_srcs "$name"); then
+		echo "fuzz_$name: no source list in tests/fuzz/run.sh" >&2
+		fail=$((fail + 1))
+		continue
+	fi
+	echo "  FUZZ-CC $bin"
+	# shellcheck disable=SC2086 # deps is a word list on purpose
+	if ! "$CLANG" -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined -fno-omit-frame-pointer -D_GNU_SOURCE \
+		-Icommon -Ienricher "$src" $deps -o "$bin"; then
+		echo "fuzz_$name: build failed" >&2
+		fail=$((fail + 1))
+		continue
+	fi
+	mkdir -p "$corpus"
+	if [ -d "tests/fuzz/seeds/$name" ]; then
+		cp -n tests/fuzz/seeds/"$name"/* "$corpus"/ 2>/dev/null || true
+	fi
+	echo "  FUZZ    $bin (${secs}s)"
+	log=$out/fuzz_$name.log
+	if ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		"$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+		-artifact_prefix="$out/fuzz_$name-" "$corpus" >"$log" 2>&1; then
+		echo "fuzz_$name: ok ($(grep -ao 'stat::number_of_executed_units: *[0-9]*' "$log" |
+			grep -o '[0-9]*$') runs, corpus $(find "$corpus" -type f | wc -l) inputs)"
+		pass=$((pass + 1))
+	else
+		echo "fuzz_$name: FAILED (log: $log)" >&2
+		grep -a -m 20 -E 'ERROR|SUMMARY|runtime error|Test unit written|#[0-9]+ 0x' "$log" >&2
+		fail=$((fail + 1))
+	fi
+done
+echo "fuzz: $pass passed, $fail failed"
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
