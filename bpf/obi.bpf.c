@@ -162,7 +162,8 @@ static __always_inline int obi_sys_enter(struct obi_sys_enter_ctx *ctx, __u8 kin
 /* fd -> struct sock of a TCP socket, through the task's file table; cached by (tgid, fd). */
 static __always_inline struct sock *obi_fd_to_sock(__u32 tgid, __s32 fd)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	/* Helper reads throughout: bpf_get_current_task() predates BTF task pointers (5.11). */
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct obi_fd_cache_val *cv, nv = {};
 	__u64 key = (__u64)tgid << 32 | (__u32)fd;
 	struct fdtable *fdt;

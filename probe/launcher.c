@@ -3,6 +3,8 @@
 #include <grp.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdint.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -19,6 +21,8 @@ struct launcher {
 	struct obi_config cfg;
 	char dir[PATH_MAX]; /* where obi-probe and obi-enricher live: next to obi */
 	pid_t probe, enricher;
+	uint64_t restart_window_start;
+	unsigned restarts;
 };
 
 /*
@@ -53,6 +57,26 @@ static pid_t launcher_spawn(struct launcher *l, const char *name, char **argv, b
 	execv(path, argv);
 	log_error(errno, "starting %s", path);
 	_exit(127);
+}
+
+/* At most 5 restarts within a minute. */
+static bool launcher_may_restart(struct launcher *l)
+{
+	struct timespec ts;
+	uint64_t now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec;
+	if (now - l->restart_window_start >= 60) {
+		l->restart_window_start = now;
+		l->restarts = 0;
+	}
+	if (l->restarts >= 5)
+		return false;
+	l->restarts++;
+	/* A short pause so that a crash loop does not spin. */
+	usleep(200000);
+	return true;
 }
 
 static const char *launcher_who(const struct launcher *l, pid_t pid)
@@ -124,12 +148,26 @@ int main(int argc, char **argv, char **envp)
 			log_errorx("%s exited (%s %d)", launcher_who(&l, pid),
 				   WIFEXITED(ws) ? "status" : "signal",
 				   WIFEXITED(ws) ? WEXITSTATUS(ws) : WTERMSIG(ws));
-			status = WIFEXITED(ws) && WEXITSTATUS(ws) ? WEXITSTATUS(ws) : 1;
-			if (pid == l.probe)
+			if (pid == l.probe) {
+				status = WIFEXITED(ws) && WEXITSTATUS(ws) ? WEXITSTATUS(ws) : 1;
 				l.probe = 0;
-			else
-				l.enricher = 0;
-			goto stop;
+				goto stop;
+			}
+			/*
+			 * The enricher holds no state the probe cannot resend: restart it (it gets
+			 * the process table again on connect). Repeated quick deaths mean a real
+			 * fault.
+			 */
+			l.enricher = 0;
+			if (launcher_may_restart(&l)) {
+				l.enricher =
+				    launcher_spawn(&l, "obi-enricher", argv, true, &oldmask);
+				log_info("restarted obi-enricher (pid %d)", l.enricher);
+			} else {
+				log_errorx("obi-enricher keeps failing: stopping");
+				status = 1;
+				goto stop;
+			}
 		}
 	}
 stop:
