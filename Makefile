@@ -44,7 +44,7 @@ LIBS_PROBE := $(LIBS_COMMON) -lbpf -lelf -lz -lcap -lseccomp
 LIBS_ENRICHER := $(LIBS_COMMON) -lcjson -lcap -lseccomp
 LIBS_LAUNCHER := $(LIBS_COMMON) -lcap -lseccomp
 
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Icommon -Ibpf \
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Icommon -Ibpf \
 	-I/usr/include/$(shell $(CC) -dumpmachine)
 
 COMMON_SRC := $(wildcard common/*.c)

@@ -109,8 +109,18 @@ static __always_inline __u64 obi_rb_flags(void *rb)
 										: BPF_RB_NO_WAKEUP;
 }
 
-/* Writes the exchange held in c to the ring and returns the connection to idle. */
-static __always_inline void obi_emit(struct obi_conn *c, __u16 flags)
+/*
+ * The data path, the close hook and the sweep can reach the same connection on different CPUs:
+ * whichever moves the state from `from` to EMITTING owns the record until it is emitted, so an
+ * exchange is emitted exactly once and never while being rewritten.
+ */
+static __always_inline bool obi_claim(struct obi_conn *c, __u32 from)
+{
+	return __sync_val_compare_and_swap(&c->state, from, OBI_CS_EMITTING) == from;
+}
+
+/* Writes the claimed exchange (it was in state `from`) to the ring; the connection goes idle. */
+static __always_inline void obi_emit(struct obi_conn *c, __u32 from, __u16 flags)
 {
 	struct obi_rec_http *r = &c->rec;
 	__u32 req = c->req_len, resp = c->resp_len, size;
@@ -119,7 +129,7 @@ static __always_inline void obi_emit(struct obi_conn *c, __u16 flags)
 		req = OBI_REQ_CAP_MAX;
 	if (resp > OBI_RESP_CAP)
 		resp = OBI_RESP_CAP;
-	if (c->state == OBI_CS_REQ)
+	if (from == OBI_CS_REQ)
 		flags |= OBI_HTTP_F_NO_RESPONSE;
 	r->hdr.type = OBI_REC_HTTP;
 	r->hdr.abi_version = OBI_ABI_VERSION;
@@ -271,8 +281,17 @@ static __always_inline void obi_on_io(struct sock *sk, __u32 netns, const struct
 	c->last_ns = now;
 	if (req_dir) {
 		if (is_req) {
-			if (c->state == OBI_CS_RESP)
-				obi_emit(c, 0);
+			if (c->state == OBI_CS_RESP) {
+				if (!obi_claim(c, OBI_CS_RESP)) {
+					/* The sweep or close hook owns it right now. */
+					obi_stat_inc(OBI_ST_RACES);
+					return;
+				}
+				obi_emit(c, OBI_CS_RESP, 0);
+			} else if (c->state == OBI_CS_EMITTING) {
+				obi_stat_inc(OBI_ST_RACES);
+				return;
+			}
 			obi_start_exchange(c, (__u32)pid_tgid, now);
 			if (c->role == OBI_ROLE_CLIENT)
 				obi_trace_client_start(&c->rec);
@@ -286,7 +305,7 @@ static __always_inline void obi_on_io(struct sock *sk, __u32 netns, const struct
 		}
 		c->rec.req_bytes += ret;
 	} else {
-		if (c->state == OBI_CS_IDLE)
+		if (c->state != OBI_CS_REQ && c->state != OBI_CS_RESP)
 			return;
 		if (c->state == OBI_CS_REQ) {
 			c->state = OBI_CS_RESP;
@@ -310,9 +329,11 @@ static __always_inline void obi_on_state(struct sock *sk, __u32 netns, int newst
 	c = bpf_map_lookup_elem(&obi_conns, &key);
 	if (!c)
 		return;
-	if (c->state == OBI_CS_RESP || c->state == OBI_CS_REQ) {
+	__u32 st = c->state;
+
+	if ((st == OBI_CS_RESP || st == OBI_CS_REQ) && obi_claim(c, st)) {
 		obi_stat_inc(OBI_ST_CLOSED);
-		obi_emit(c, OBI_HTTP_F_CLOSED);
+		obi_emit(c, st, OBI_HTTP_F_CLOSED);
 	}
 	if (newstate == 7)
 		bpf_map_delete_elem(&obi_conns, &key);

@@ -15,9 +15,10 @@ const volatile struct obi_bpf_cfg obi_cfg = {
 };
 
 enum obi_conn_state {
-	OBI_CS_IDLE = 0, /* no exchange in flight */
-	OBI_CS_REQ = 1,	 /* request bytes are flowing */
-	OBI_CS_RESP = 2, /* response bytes are flowing */
+	OBI_CS_IDLE = 0,     /* no exchange in flight */
+	OBI_CS_REQ = 1,	     /* request bytes are flowing */
+	OBI_CS_RESP = 2,     /* response bytes are flowing */
+	OBI_CS_EMITTING = 3, /* one path (data, close or sweep) owns the record while emitting it */
 };
 
 struct obi_conn_key {
@@ -34,11 +35,13 @@ struct obi_conn_key {
  * independent limits on offset and length.
  */
 struct obi_conn {
-	__u8 state;
+	__u32 state; /* 32 bits: claimed with an atomic compare-and-swap */
 	__u8 role;
+	__u8 pad;
 	__u16 req_len;	/* captured request bytes */
 	__u16 resp_len; /* captured response bytes */
-	__u16 pad;
+	__u16 pad2;
+	__u32 pad3;
 	__u64 last_ns;
 	struct obi_rec_http rec;
 	__u8 data[2 * OBI_REQ_CAP_MAX + OBI_RESP_CAP];

@@ -352,14 +352,22 @@ struct obi_sweep_ctx {
 static long obi_sweep_one(void *map, struct obi_conn_key *key, struct obi_conn *c,
 			  struct obi_sweep_ctx *sc)
 {
-	if (c->state == OBI_CS_RESP && sc->now - c->last_ns >= obi_cfg.sweep_idle_ns) {
-		obi_stat_inc(OBI_ST_SWEPT);
-		obi_emit(c, OBI_HTTP_F_SWEPT);
+	/* Signed: the connection may have been touched after `now` was read. */
+	__s64 idle = (__s64)(sc->now - c->last_ns);
+	__s64 age = (__s64)(sc->now - c->rec.start_ns);
+
+	if (c->state == OBI_CS_RESP && idle >= (__s64)obi_cfg.sweep_idle_ns) {
+		if (obi_claim(c, OBI_CS_RESP)) {
+			obi_stat_inc(OBI_ST_SWEPT);
+			obi_emit(c, OBI_CS_RESP, OBI_HTTP_F_SWEPT);
+		}
 	} else if (c->state == OBI_CS_REQ && obi_cfg.request_timeout_ns &&
-		   sc->now - c->rec.start_ns >= obi_cfg.request_timeout_ns) {
-		obi_stat_inc(OBI_ST_TIMEOUTS);
-		c->rec.end_ns = c->rec.start_ns + obi_cfg.request_timeout_ns;
-		obi_emit(c, OBI_HTTP_F_TIMEOUT);
+		   age >= (__s64)obi_cfg.request_timeout_ns) {
+		if (obi_claim(c, OBI_CS_REQ)) {
+			obi_stat_inc(OBI_ST_TIMEOUTS);
+			c->rec.end_ns = c->rec.start_ns + obi_cfg.request_timeout_ns;
+			obi_emit(c, OBI_CS_REQ, OBI_HTTP_F_TIMEOUT);
+		}
 	}
 	return 0;
 }

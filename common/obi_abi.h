@@ -105,13 +105,14 @@ enum obi_bpf_stat {
 	OBI_ST_SWEPT,		 /* exchanges emitted by the idle sweep */
 	OBI_ST_CLOSED,		 /* exchanges emitted on close */
 	OBI_ST_TIMEOUTS,	 /* exchanges emitted without response on timeout */
+	OBI_ST_RACES,		 /* a request started while another path was emitting: lost */
 	OBI_ST__MAX,
 };
 
 #define OBI_STAT_NAMES                                                                             \
 	{                                                                                          \
 		"http_emitted", "ringbuf_drops", "proc_event_drops", "conn_table_full",            \
-		    "no_payload", "read_errors", "swept", "closed", "timeouts"                     \
+		    "no_payload", "read_errors", "swept", "closed", "timeouts", "races"            \
 	}
 
 /* Read-only configuration written into .rodata before load. */

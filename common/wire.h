@@ -97,14 +97,15 @@ struct wire_proc_view {
 	const char *exe, *cmdline, *cgroup, *svc_name, *res_attrs;
 };
 
+/* Far below any -errno, so that wire_recv's two kinds of failure cannot be confused. */
 enum wire_err {
 	WIRE_OK = 0,
-	WIRE_ESHORT = -1,   /* shorter than a header, or than its len */
-	WIRE_ELEN = -2,	    /* len outside the bounds of its type */
-	WIRE_ETYPE = -3,    /* unknown type, or not allowed in this direction */
-	WIRE_EFLAGS = -4,   /* reserved bits set */
-	WIRE_ETRUNC = -5,   /* datagram larger than the buffer */
-	WIRE_EPAYLOAD = -6, /* payload inconsistent (string lengths, counts) */
+	WIRE_ESHORT = -10001,	/* shorter than a header, or than its len */
+	WIRE_ELEN = -10002,	/* len outside the bounds of its type */
+	WIRE_ETYPE = -10003,	/* unknown type, or not allowed in this direction */
+	WIRE_EFLAGS = -10004,	/* reserved bits set */
+	WIRE_ETRUNC = -10005,	/* datagram larger than the buffer */
+	WIRE_EPAYLOAD = -10006, /* payload inconsistent (string lengths, counts) */
 };
 
 const char *wire_strerror(int err);

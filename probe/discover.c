@@ -241,7 +241,14 @@ void probe_discover_on_record(struct probe *p, const void *data, size_t len)
 	case OBI_REC_FORK:
 		/* Already in the kernel filter; record it and tell the enricher. */
 		if (!probe_proc_selected(p, h.pid) && h.pid < PROBE_PID_LIMIT) {
+			struct obi_rec_proc pr;
+			char exe[4096] = "?";
+
+			memcpy(&pr, data, len < sizeof(pr) ? len : sizeof(pr));
 			probe_proc_mark(p, h.pid, true);
+			probe_procfs_exe(h.pid, exe, sizeof(exe));
+			log_info("instrumenting pid %u (%s): forked by selected pid %u", h.pid, exe,
+				 pr.ppid);
 			if (p->conn_ready)
 				probe_ipc_send_proc(p, h.pid);
 		}

@@ -53,19 +53,23 @@ run_wrk() { # prints requests/s and total requests
 		awk '/requests in/ {n=$1} /Requests\/sec/ {r=$2} END {printf "%s %s\n", r, n}'
 }
 
-start_obi() { # $1 front end
+start_obi() { # $1 variant: socket, syscall, or socket-idle (attached, nginx not selected)
+	local fe=${1%-idle} sel=$port ready='instrumenting pid'
+	if [ "$fe" != "$1" ]; then sel=$((port + 1)); ready='running:'; fi
 	mkdir -p "$sock_dir"
-	OTEL_EBPF_OPEN_PORT=$port OTEL_EBPF_TRACE_PRINTER=counter \
-		OTEL_EBPF_BPF_CAPTURE_FRONTEND="$1" OTEL_EBPF_PROBE_SOCKET_PATH="$sock_dir/$1.sock" \
+	OTEL_EBPF_OPEN_PORT=$sel OTEL_EBPF_TRACE_PRINTER=counter \
+		OTEL_EBPF_BPF_CAPTURE_FRONTEND="$fe" OTEL_EBPF_PROBE_SOCKET_PATH="$sock_dir/$1.sock" \
 		"$build/obi" >"$work/obi-$1.out" 2>"$work/obi-$1.err" &
 	obi_pid=$!
 	for _ in $(seq 200); do
 		grep -q 'enricher connected' "$work/obi-$1.err" 2>/dev/null &&
-			grep -q 'instrumenting pid' "$work/obi-$1.err" && return 0
+			grep -q "$ready" "$work/obi-$1.err" && return 0
 		sleep 0.05
 	done
 	echo "bench: obi did not start"; cat "$work/obi-$1.err"; exit 1
 }
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
 rss_kib() { awk '/VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 
@@ -80,32 +84,37 @@ print(t)'
 
 stop_obi() {
 	local probe enricher
-	probe=$(pgrep -P "$obi_pid" -x obi-probe)
-	enricher=$(pgrep -P "$obi_pid" -x obi-enricher)
 	probe_rss=$(rss_kib "$probe")
 	enricher_rss=$(rss_kib "$enricher")
 	kill "$obi_pid"; wait "$obi_pid" 2>/dev/null
 	obi_pid=
 }
 
-declare -A rps ns prss erss
+declare -A rps ns prss erss pc ec
 echo "bench: nginx 1 worker (CPU 0), wrk -t1 -c8 -d${secs}s (CPU 1), $rounds rounds, $(nproc) CPUs, $(uname -r)"
 run_wrk >/dev/null # warm-up
+hz=$(getconf CLK_TCK)
+variants="socket syscall socket-idle"
 for r in $(seq "$rounds"); do
-	for fe in socket syscall; do
+	for fe in $variants; do
 		read -r base _ < <(run_wrk)
 		start_obi "$fe"
+		probe=$(pgrep -P "$obi_pid" -x obi-probe)
+		enricher=$(pgrep -P "$obi_pid" -x obi-enricher)
 		sysctl -qw kernel.bpf_stats_enabled=1
-		t0=$(bpf_ns_total)
+		t0=$(bpf_ns_total); p0=$(cpu_ticks "$probe"); e0=$(cpu_ticks "$enricher")
 		read -r inst reqs < <(run_wrk)
-		t1=$(bpf_ns_total)
+		t1=$(bpf_ns_total); p1=$(cpu_ticks "$probe"); e1=$(cpu_ticks "$enricher")
 		sysctl -qw kernel.bpf_stats_enabled=0
+		pcpu=$(( (p1 - p0) * 100 / hz / secs )); ecpu=$(( (e1 - e0) * 100 / hz / secs ))
 		stop_obi
 		spans=$(awk '/Processed/ {n=$2} END {print n+0}' "$work/obi-$fe.out")
 		ratio=$(python3 -c "print(f'{$inst/$base:.3f}')")
 		nsreq=$(python3 -c "print(f'{($t1-$t0)/max($reqs,1):.0f}')")
-		printf 'round %d %-8s baseline %9.0f req/s  with obi %9.0f req/s  ratio %s  bpf %4s ns/req  spans %s/%s  rss probe %s KiB enricher %s KiB\n' \
-			"$r" "$fe" "$base" "$inst" "$ratio" "$nsreq" "$spans" "$reqs" "$probe_rss" "$enricher_rss"
+		printf 'round %d %-11s base %7.0f/s obi %7.0f/s ratio %s bpf %4s ns/req spans %s/%s cpu probe %s%% enricher %s%% rss %s/%s KiB\n' \
+			"$r" "$fe" "$base" "$inst" "$ratio" "$nsreq" "$spans" "$reqs" "$pcpu" "$ecpu" "$probe_rss" "$enricher_rss"
+		pc[$fe]+="$pcpu "
+		ec[$fe]+="$ecpu "
 		rps[$fe]+="$ratio "
 		ns[$fe]+="$nsreq "
 		prss[$fe]+="$probe_rss "
@@ -115,8 +124,9 @@ done
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 maxv() { tr ' ' '\n' | grep -v '^$' | sort -g | tail -1; }
 echo
-echo "front end | throughput ratio (median) | BPF ns/request (median) | peak RSS probe / enricher (KiB, max)"
-for fe in socket syscall; do
-	printf '%-9s | %s | %s | %s / %s\n' "$fe" "$(echo "${rps[$fe]}" | median)" \
-		"$(echo "${ns[$fe]}" | median)" "$(echo "${prss[$fe]}" | maxv)" "$(echo "${erss[$fe]}" | maxv)"
+echo "variant | throughput ratio (median) | BPF ns/request (median) | CPU % of a core probe / enricher (median) | peak RSS probe / enricher KiB (max)"
+for fe in $variants; do
+	printf '%-11s | %s | %s | %s / %s | %s / %s\n' "$fe" "$(echo "${rps[$fe]}" | median)" \
+		"$(echo "${ns[$fe]}" | median)" "$(echo "${pc[$fe]}" | median)" "$(echo "${ec[$fe]}" | median)" \
+		"$(echo "${prss[$fe]}" | maxv)" "$(echo "${erss[$fe]}" | maxv)"
 done

@@ -272,6 +272,10 @@ class Obi:
             return
         self.stopped = True
         kill_group(self.p, signal.SIGTERM, timeout=10)
+        try:
+            os.rmdir(os.path.dirname(self.sock))  # created by the probe; empty once it stopped
+        except OSError:
+            pass
 
 
 def server_spans(port):
