@@ -83,7 +83,6 @@ print(t)'
 }
 
 stop_obi() {
-	local probe enricher
 	probe_rss=$(rss_kib "$probe")
 	enricher_rss=$(rss_kib "$enricher")
 	kill "$obi_pid"; wait "$obi_pid" 2>/dev/null
