@@ -6,6 +6,7 @@
 # within seconds even on an idle machine. DEMO=0 skips the workload. Ctrl-C stops everything.
 set -u
 build=$(readlink -f "${1:-build}")
+shift || true
 port=${DEMO_PORT:-8765}
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
