@@ -299,7 +299,14 @@ static __always_inline void obi_on_io(struct sock *sk, __u32 netns, const struct
 			if (c->role == OBI_ROLE_SERVER)
 				obi_trace_server_start(c, &key);
 		} else if (c->state == OBI_CS_REQ) {
+			__u16 before = c->req_len;
+
 			obi_capture_req(c, base, seglen);
+			/* A header split over reads: look again until found (the head is complete
+			 * before the handler runs, so its client calls still see the final ids). */
+			if (c->role == OBI_ROLE_SERVER && c->req_len != before &&
+			    !(c->rec.flags & OBI_HTTP_F_TRACEPARENT))
+				obi_trace_server_start(c, &key);
 		} else {
 			return;
 		}

@@ -947,6 +947,164 @@ def t_bad_input_fake_probe(ctx):
         shutil.rmtree(d, ignore_errors=True)
 
 
+# --- requests split over several reads, request bodies, configuration errors, restarts --------
+
+BODY_SERVER = r"""
+import sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+class H(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length", "0"))
+        got = 0
+        while got < n:
+            chunk = self.rfile.read(min(65536, n - got))
+            if not chunk:
+                break
+            got += len(chunk)
+        body = ("read %d\n" % got).encode()
+        self.send_response(201)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    do_GET = do_POST
+    def log_message(self, *a):
+        pass
+
+HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+"""
+
+
+def _raw_exchange(port, pieces):
+    """Sends the request in separate writes (TCP_NODELAY, a pause between them so the server
+    reads them separately), then reads the whole response."""
+    c = socket.create_connection(("127.0.0.1", port), timeout=10)
+    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        for i, piece in enumerate(pieces):
+            if i:
+                time.sleep(0.05)  # not synchronisation: makes the writes separate reads
+            c.sendall(piece)
+        data = b""
+        while True:
+            chunk = c.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        return data
+    finally:
+        c.close()
+
+
+def t_split_request(ctx):
+    script = os.path.join(ctx.tmpdir("script"), "body.py")
+    with open(script, "w") as f:
+        f.write(BODY_SERVER)
+    srv, port, _ = start_python_server(ctx, "body", script=script)
+    obi = Obi(ctx, {"OTEL_EBPF_OPEN_PORT": str(port)})
+    obi.wait_ready()
+    obi.wait_instrumented(srv.pid)
+    tid, pid = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+    resp = _raw_exchange(port, [
+        b"GET /split/path?q=1 HTT",
+        b"P/1.1\r\nHost: example.test:8080\r\nUser-Agent: split-client\r\n",
+        ("traceparent: 00-%s-%s-01\r\nConnection: close\r\n\r\n" % (tid, pid)).encode(),
+    ])
+    check(resp.startswith(b"HTTP/1.0 201") or resp.startswith(b"HTTP/1.1 201"),
+          "server answered %r" % resp[:40])
+    s = expect_exact(obi, server_spans(port), 1)[0]
+    a = s["attributes"]
+    check(a.get("url.path") == "/split/path", "url.path %r" % a.get("url.path"))
+    check(a.get("url.query") == "q=1", "url.query %r" % a.get("url.query"))
+    check(a.get("user_agent.original") == "split-client", "user agent %r" % a.get("user_agent.original"))
+    check(a.get("http.response.status_code") == 201, "status %r" % a.get("http.response.status_code"))
+    check(s["traceId"] == tid, "traceparent in a later read not honoured: traceId %s" % s["traceId"])
+    check(s["parentSpanId"] == pid, "parentSpanId %r" % s["parentSpanId"])
+
+
+def t_request_body(ctx):
+    script = os.path.join(ctx.tmpdir("script"), "body.py")
+    with open(script, "w") as f:
+        f.write(BODY_SERVER)
+    srv, port, _ = start_python_server(ctx, "body", script=script)
+    obi = Obi(ctx, {"OTEL_EBPF_OPEN_PORT": str(port)})
+    obi.wait_ready()
+    obi.wait_instrumented(srv.pid)
+    payload = os.path.join(ctx.tmpdir("payload"), "p.bin")
+    with open(payload, "wb") as f:
+        f.write(os.urandom(100000))
+    out = curl(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Expect:",
+                "--data-binary", "@" + payload, "http://127.0.0.1:%d/upload" % port])
+    check(out.strip() == "201", "curl got %r" % out)
+    s = expect_exact(obi, server_spans(port), 1)[0]
+    a = s["attributes"]
+    check(a.get("http.request.method") == "POST", "method %r" % a.get("http.request.method"))
+    check(a.get("http.request.body.size") == 100000,
+          "request body size %r != 100000" % a.get("http.request.body.size"))
+    check(a.get("http.response.body.size") == len("read 100000\n"),
+          "response body size %r" % a.get("http.response.body.size"))
+
+
+def _run_obi_expect(ctx, env, args, rc_want, must_contain):
+    e = clean_env({"OTEL_EBPF_PROBE_SOCKET_PATH": "%s/cfg-%d/obi.sock" % (SOCK_ROOT, os.getpid())})
+    e.update(env)
+    r = subprocess.run([os.path.join(BUILD, "obi")] + args, env=e, stdin=subprocess.DEVNULL,
+                       capture_output=True, timeout=20)
+    err = r.stderr.decode(errors="replace")
+    check(r.returncode == rc_want, "obi %s %s: exit %d, expected %d; stderr: %s" % (
+        env, args, r.returncode, rc_want, err[-300:]))
+    for m in must_contain:
+        check(m in err, "stderr of obi %s %s lacks %r: %s" % (env, args, m, err[-300:]))
+    return r
+
+
+def t_config_errors(ctx):
+    d = ctx.tmpdir("cfg")
+    _run_obi_expect(ctx, {"OTEL_EBPF_OPEN_PORT": "abc"}, [], 2, ["OTEL_EBPF_OPEN_PORT", "abc"])
+    _run_obi_expect(ctx, {"OTEL_EBPF_OPEN_PORT": "70000"}, [], 2, ["OTEL_EBPF_OPEN_PORT", "70000"])
+    _run_obi_expect(ctx, {"OTEL_EBPF_OPEN_PORT": "80", "OTEL_EBPF_TRACE_PRINTER": "fancy"}, [], 2,
+                    ["OTEL_EBPF_TRACE_PRINTER"])
+    _run_obi_expect(ctx, {}, [], 2, ["nothing to instrument"])
+    bad_key = os.path.join(d, "bad-key.yaml")
+    with open(bad_key, "w") as f:
+        f.write("open_port: 8080\nebpf:\n  wakeup_len: 10\n  wakup_len: 20\n")
+    _run_obi_expect(ctx, {}, ["-config", bad_key], 2, [bad_key + ":4", "ebpf.wakup_len"])
+    bad_syntax = os.path.join(d, "bad-syntax.yaml")
+    with open(bad_syntax, "w") as f:
+        f.write("open_port: 8080\ntrace_printer: text: json\n")
+    _run_obi_expect(ctx, {"OTEL_EBPF_CONFIG_PATH": bad_syntax}, [], 2, [bad_syntax + ":2"])
+    good = os.path.join(d, "good.yaml")
+    with open(good, "w") as f:
+        f.write("open_port: 8000-8999\ntrace_printer: json\nebpf:\n  request_capture_size: 1024\n")
+    r = _run_obi_expect(ctx, {"OTEL_EBPF_TRACE_PRINTER": "text"}, ["-config", good,
+                                                                   "--dump-config"], 0, [])
+    dump = r.stdout.decode()
+    check("trace_printer: text" in dump, "env did not win over YAML in the dump: %s" % dump[:400])
+    check("request_capture_size: 1024" in dump, "YAML value missing from the dump")
+    _run_obi_expect(ctx, {}, ["-config", good, "--check-config"], 0, [])
+
+
+def t_enricher_restart(ctx):
+    srv, port, _ = start_python_server(ctx, "py", env_extra={"OTEL_SERVICE_NAME": "restartme"})
+    obi = Obi(ctx, {"OTEL_EBPF_OPEN_PORT": str(port)})
+    obi.wait_ready()
+    obi.wait_instrumented(srv.pid)
+    check(get("http://127.0.0.1:%d/one" % port) == "404", "first request")
+    expect_exact(obi, server_spans(port), 1)
+    enr = [c for c in children_of(obi.p.pid) if open("/proc/%d/comm" % c).read().strip() == "obi-enricher"]
+    check(len(enr) == 1, "expected one obi-enricher child, found %r" % enr)
+    os.kill(enr[0], signal.SIGKILL)
+    check(wait_until(lambda: obi.stderr().count("enricher connected") >= 2, 10),
+          "no new enricher connected after SIGKILL")
+    check(get("http://127.0.0.1:%d/two" % port) == "404", "second request")
+    spans = expect_exact(obi, server_spans(port), 2)
+    s = spans[-1]
+    check(s["attributes"].get("url.path") == "/two", "url.path %r" % s["attributes"].get("url.path"))
+    check(s["service"]["name"] == "restartme",
+          "restarted enricher did not get the process table: service %r" % s["service"]["name"])
+
+
 TESTS = [
     ("one_request_python", t_one_request_python),
     ("keepalive_200_nginx", t_keepalive_200_nginx),
@@ -960,6 +1118,10 @@ TESTS = [
     ("service_name", t_service_name),
     ("in_process_parent", t_in_process_parent),
     ("bad_input_fake_probe", t_bad_input_fake_probe),
+    ("split_request", t_split_request),
+    ("request_body", t_request_body),
+    ("config_errors", t_config_errors),
+    ("enricher_restart", t_enricher_restart),
 ]
 
 
