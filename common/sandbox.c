@@ -9,17 +9,50 @@
 
 #include "log.h"
 
-int sandbox_apply(const struct sandbox_rule *rules, size_t n, bool log_only)
-{
-	scmp_filter_ctx ctx = NULL;
-	int rc;
+/* What any of our event loops needs: memory, time, signals, exit, I/O on descriptors it holds. */
+static const struct sandbox_rule sandbox_base_rules[] = {
+    {"read", -1},
+    {"write", -1},
+    {"writev", -1},
+    {"close", -1},
+    {"fstat", -1},
+    {"newfstatat", -1},
+    {"lseek", -1},
+    {"fcntl", -1},
+    {"ioctl", -1},
+    {"epoll_wait", -1},
+    {"epoll_pwait", -1},
+    {"epoll_ctl", -1},
+    {"recvfrom", -1},
+    {"recvmsg", -1},
+    {"sendto", -1},
+    {"sendmsg", -1},
+    {"mmap", -1},
+    {"munmap", -1},
+    {"mprotect", -1},
+    {"mremap", -1},
+    {"brk", -1},
+    {"madvise", -1},
+    {"futex", -1},
+    {"clock_gettime", -1},
+    {"clock_nanosleep", -1},
+    {"nanosleep", -1},
+    {"timerfd_settime", -1},
+    {"rt_sigprocmask", -1},
+    {"rt_sigreturn", -1},
+    {"getpid", -1},
+    {"gettid", -1},
+    {"exit", -1},
+    {"exit_group", -1},
+    {"restart_syscall", -1},
+    {"getrandom", -1},
+};
 
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-		return -errno;
-	ctx = seccomp_init(log_only ? SCMP_ACT_LOG : SCMP_ACT_KILL_PROCESS);
-	if (!ctx)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
+static int sandbox_add_rules(scmp_filter_ctx ctx, const struct sandbox_rule *rules, size_t n)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < n && rc == 0; i++) {
 		int nr = seccomp_syscall_resolve_name(rules[i].name);
 
 		/* A name this architecture lacks (e.g. a legacy call) is simply not allowed. */
@@ -33,13 +66,28 @@ int sandbox_apply(const struct sandbox_rule *rules, size_t n, bool log_only)
 					      SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)rules[i].arg0_eq));
 		else
 			rc = seccomp_rule_add(ctx, act, nr, 0);
-		if (rc < 0) {
+		if (rc < 0)
 			log_warn(-rc, "seccomp rule for %s", rules[i].name);
-			goto out;
-		}
 	}
-	rc = seccomp_load(ctx);
-out:
+	return rc;
+}
+
+int sandbox_apply(const struct sandbox_rule *rules, size_t n, bool log_only)
+{
+	scmp_filter_ctx ctx;
+	int rc;
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		return -errno;
+	ctx = seccomp_init(log_only ? SCMP_ACT_LOG : SCMP_ACT_KILL_PROCESS);
+	if (!ctx)
+		return -ENOMEM;
+	rc = sandbox_add_rules(ctx, sandbox_base_rules,
+			       sizeof(sandbox_base_rules) / sizeof(sandbox_base_rules[0]));
+	if (rc == 0)
+		rc = sandbox_add_rules(ctx, rules, n);
+	if (rc == 0)
+		rc = seccomp_load(ctx);
 	seccomp_release(ctx);
 	return rc;
 }

@@ -13,7 +13,8 @@ struct sandbox_rule {
 };
 
 /*
- * Sets PR_SET_NO_NEW_PRIVS, then installs a seccomp filter allowing exactly `rules`. Anything
+ * Sets PR_SET_NO_NEW_PRIVS, then installs a seccomp filter allowing a base set (memory, time,
+ * signals, exit, I/O on held descriptors) plus exactly `rules`. Anything
  * else kills the process, or, with log_only, is allowed and logged by the kernel (debugging a
  * policy with OBI_SECCOMP=log). Returns 0 or -errno.
  */

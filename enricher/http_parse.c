@@ -380,7 +380,7 @@ done:
 	return ret;
 }
 
-static int http_parse_hexval(char c)
+int http_parse_hexval(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';

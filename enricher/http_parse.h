@@ -43,4 +43,7 @@ int http_parse_response(const uint8_t *buf, size_t len, struct http_response_hea
 int http_parse_traceparent(const char *s, size_t len, uint8_t trace_id[16], uint8_t span_id[8],
 			   uint8_t *flags);
 
+/* Value of one hex digit, -1 if c is not one. */
+int http_parse_hexval(char c);
+
 #endif /* OBI_HTTP_PARSE_H */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "enricher.h"
+#include "http_parse.h"
 #include "span_build.h"
 
 void proc_table_init(struct proc_table *t)
@@ -66,17 +67,6 @@ static char *proc_strndup(const char *s, size_t n)
 	return d;
 }
 
-static int proc_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Value of key in an OTEL_RESOURCE_ATTRIBUTES string ("k1=v1,k2=v2"), copied into out. The
  * spec allows percent-encoded values; they are decoded, and the result is sanitized again
@@ -100,8 +90,8 @@ static bool proc_res_attr(const char *attrs, const char *key, char *out, size_t 
 			size_t o = 0;
 
 			for (const char *v = eq + 1; v < end && o + 1 < sizeof(raw); v++) {
-				int hi = end - v >= 3 && *v == '%' ? proc_hexval(v[1]) : -1;
-				int lo = hi >= 0 ? proc_hexval(v[2]) : -1;
+				int hi = end - v >= 3 && *v == '%' ? http_parse_hexval(v[1]) : -1;
+				int lo = hi >= 0 ? http_parse_hexval(v[2]) : -1;
 
 				if (lo >= 0) {
 					raw[o++] = (char)(hi << 4 | lo);
