@@ -1129,6 +1129,40 @@ def t_enricher_restart(ctx):
           "restarted enricher did not get the process table: service %r" % s["service"]["name"])
 
 
+def t_ipv6_http10(ctx):
+    d = ctx.tmpdir("v6")
+    port = None
+    for _ in range(3):
+        cand = free_port()
+        p = ctx.spawn([PYTHON, "-m", "http.server", str(cand), "--bind", "::1"], "py6", cwd=d)
+        if wait_until(lambda: p.poll() is not None or cand in listening_ports(), 10) and \
+                p.poll() is None:
+            port = cand
+            break
+        kill_group(p)
+    check(port, "python server on ::1 did not start")
+    obi = Obi(ctx, {"OTEL_EBPF_OPEN_PORT": str(port)})
+    obi.wait_ready()
+    obi.wait_instrumented(p.pid)
+    check(curl(["-s", "-o", "/dev/null", "-w", "%{http_code}",
+                "http://[::1]:%d/six?v=6" % port]).strip() == "404", "v6 request")
+    check(curl(["-s", "--http1.0", "-o", "/dev/null", "-w", "%{http_code}",
+                "http://[::1]:%d/ten" % port]).strip() == "404", "HTTP/1.0 request")
+    spans = expect_exact(obi, server_spans(port), 2)
+    by_path = {s["attributes"]["url.path"]: s for s in spans}
+    check(set(by_path) == {"/six", "/ten"}, "paths %r" % sorted(by_path))
+    for s in spans:
+        a = s["attributes"]
+        check(a.get("server.address") == "::1", "server.address %r" % a.get("server.address"))
+        check(a.get("client.address") == "::1", "client.address %r" % a.get("client.address"))
+        check(a.get("http.response.status_code") == 404, "status %r" % a.get("http.response.status_code"))
+    check(by_path["/six"]["attributes"].get("url.query") == "v=6", "v6 query")
+    check(by_path["/six"]["attributes"].get("network.protocol.version") == "1.1", "1.1 version")
+    check(by_path["/ten"]["attributes"].get("network.protocol.version") == "1.0",
+          "HTTP/1.0 request reported as %r" % by_path["/ten"]["attributes"].get(
+              "network.protocol.version"))
+
+
 TESTS = [
     ("one_request_python", t_one_request_python),
     ("keepalive_200_nginx", t_keepalive_200_nginx),
@@ -1146,6 +1180,7 @@ TESTS = [
     ("request_body", t_request_body),
     ("config_errors", t_config_errors),
     ("enricher_restart", t_enricher_restart),
+    ("ipv6_http10", t_ipv6_http10),
 ]
 
 
