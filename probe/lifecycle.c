@@ -64,6 +64,34 @@ static bool probe_prog_is_socket_frontend(const struct bpf_program *prog)
 	       strcmp(sec, "tp_btf/sock_recv_length") == 0;
 }
 
+/*
+ * Kernel features beyond the front end's own hooks. Hard requirements fail with the version
+ * that brings them; optional ones switch a feature off with a warning. (Measured facts of
+ * the running kernel, not version numbers: backports count.)
+ */
+static int probe_bpf_check_kernel(struct probe *p)
+{
+	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) <= 0) {
+		log_errorx(
+		    "this kernel lacks BPF task storage (Linux >= 5.11), which obi uses to link "
+		    "client calls to the request a thread serves");
+		return -1;
+	}
+	p->have_bpf_loop =
+	    libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_loop, NULL) > 0;
+	if (!p->have_bpf_loop && p->cfg.track_request_headers)
+		log_warnx(
+		    "this kernel lacks bpf_loop (Linux >= 5.17): incoming traceparent headers "
+		    "are not read (ebpf.track_request_headers ignored)");
+	p->have_for_each = libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT,
+						   BPF_FUNC_for_each_map_elem, NULL) > 0;
+	if (!p->have_for_each)
+		log_warnx(
+		    "this kernel lacks bpf_for_each_map_elem (Linux >= 5.13): the last request "
+		    "of an idle keep-alive connection is reported when the connection closes");
+	return 0;
+}
+
 static int probe_bpf_choose_frontend(struct probe *p)
 {
 	bool have_sock = probe_kernel_has_sock_tracepoints();
@@ -106,7 +134,7 @@ static int probe_bpf_before_load(struct probe *p)
 		s->rodata->obi_cfg.wakeup_bytes = p->cfg.ringbuf_size / 2;
 	s->rodata->obi_cfg.sweep_idle_ns = p->cfg.sweep_idle_ns;
 	s->rodata->obi_cfg.request_timeout_ns = p->cfg.http_request_timeout_ns;
-	s->rodata->obi_cfg.track_traceparent = p->cfg.track_request_headers;
+	s->rodata->obi_cfg.track_traceparent = p->cfg.track_request_headers && p->have_bpf_loop;
 	s->rodata->obi_cfg.exec_events = p->cfg.auto_target_exe != NULL;
 
 	err = err ?: bpf_map__set_max_entries(s->maps.obi_events, p->cfg.ringbuf_size);
@@ -121,6 +149,8 @@ static int probe_bpf_before_load(struct probe *p)
 			want = p->frontend == CONFIG_FRONTEND_SYSCALL;
 		else if (probe_prog_is_socket_frontend(prog))
 			want = p->frontend == CONFIG_FRONTEND_SOCKET;
+		else if (prog == s->progs.obi_sweep)
+			want = p->have_for_each;
 		bpf_program__set_autoload(prog, want);
 	}
 	if (p->frontend != CONFIG_FRONTEND_SYSCALL) {
@@ -153,7 +183,7 @@ int probe_bpf_start(struct probe *p)
 		    "with CONFIG_DEBUG_INFO_BTF=y (Linux >= 5.8 with BTF)");
 		return -1;
 	}
-	if (probe_bpf_choose_frontend(p))
+	if (probe_bpf_check_kernel(p) || probe_bpf_choose_frontend(p))
 		return -1;
 	if (p->frontend == CONFIG_FRONTEND_SYSCALL && probe_tracefs_ensure())
 		return -1;
@@ -195,6 +225,8 @@ int probe_bpf_sweep(struct probe *p)
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
 	uint64_t args[1] = {0};
 
+	if (!p->have_for_each)
+		return 0;
 	opts.ctx_in = args;
 	opts.ctx_size_in = sizeof(args);
 	return bpf_prog_test_run_opts(bpf_program__fd(p->skel->progs.obi_sweep), &opts);

@@ -35,7 +35,8 @@ struct probe {
 	struct obi_config cfg;
 	struct obi_bpf *skel;
 	enum config_frontend frontend; /* the one in use: SOCKET or SYSCALL */
-	struct ring_buffer *rb;	       /* both rings */
+	bool have_bpf_loop, have_for_each;
+	struct ring_buffer *rb; /* both rings */
 	int epfd, timerfd, sigfd;
 	int listen_fd, conn_fd;
 	uid_t conn_uid;
