@@ -1,5 +1,6 @@
 /* caps.c: obi-probe's capability check, its ordered privilege drop, and tracefs availability. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/capability.h>
@@ -127,7 +128,8 @@ static bool probe_tracefs_at(const char *dir)
 	char path[256];
 
 	snprintf(path, sizeof(path), "%s/events/syscalls", dir);
-	return access(path, R_OK) == 0;
+	/* Effective credentials: access(2) would ignore our capabilities when not root. */
+	return faccessat(AT_FDCWD, path, R_OK, AT_EACCESS) == 0;
 }
 
 /* The syscall tracepoints are found by id under tracefs, which a fresh machine may not mount. */

@@ -1,5 +1,6 @@
 /* lifecycle.c: BPF object lifecycle: choose the front end, configure, load, attach, tear down. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -177,7 +178,7 @@ int probe_bpf_start(struct probe *p)
 	int err;
 
 	libbpf_set_print(probe_libbpf_print);
-	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+	if (faccessat(AT_FDCWD, "/sys/kernel/btf/vmlinux", R_OK, AT_EACCESS) != 0) {
 		log_errorx(
 		    "kernel BTF is missing (/sys/kernel/btf/vmlinux): obi needs a kernel built "
 		    "with CONFIG_DEBUG_INFO_BTF=y (Linux >= 5.8 with BTF)");

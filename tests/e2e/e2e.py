@@ -1163,6 +1163,122 @@ def t_ipv6_http10(ctx):
               "network.protocol.version"))
 
 
+CAP_NAMES = {"CAP_BPF": 39, "CAP_PERFMON": 38, "CAP_SYS_PTRACE": 19, "CAP_DAC_READ_SEARCH": 2,
+             "CAP_CHECKPOINT_RESTORE": 40, "CAP_NET_RAW": 13}
+RUNTIME_CAPS = sum(1 << CAP_NAMES[c] for c in ("CAP_BPF", "CAP_PERFMON", "CAP_SYS_PTRACE",
+                                               "CAP_DAC_READ_SEARCH", "CAP_CHECKPOINT_RESTORE"))
+SIX_CAPS = "cap_bpf,cap_perfmon,cap_sys_ptrace,cap_dac_read_search,cap_checkpoint_restore,cap_net_raw"
+
+
+def proc_status(pid):
+    st = {}
+    for line in read_text("/proc/%d/status" % pid).splitlines():
+        k, _, v = line.partition(":")
+        st[k] = v.strip()
+    return st
+
+
+def _check_sandboxed(pid, role, caps_want, uid_want=None):
+    st = proc_status(pid)
+    check(int(st["CapEff"], 16) == caps_want, "%s CapEff %s, expected %x" % (
+        role, st["CapEff"], caps_want))
+    check(int(st["CapPrm"], 16) == caps_want, "%s CapPrm %s" % (role, st["CapPrm"]))
+    check(int(st["CapInh"], 16) == 0 and int(st.get("CapAmb", "0"), 16) == 0,
+          "%s keeps inheritable/ambient capabilities" % role)
+    check(st.get("NoNewPrivs") == "1", "%s NoNewPrivs %r" % (role, st.get("NoNewPrivs")))
+    check(st.get("Seccomp") == "2", "%s Seccomp %r (2 = filter)" % (role, st.get("Seccomp")))
+    if uid_want is not None:
+        uids = st["Uid"].split()
+        check(all(int(u) == uid_want for u in uids), "%s Uid %s" % (role, st["Uid"]))
+
+
+def _children_named(pid, name):
+    return [c for c in children_of(pid) if read_text("/proc/%d/comm" % c).strip() == name]
+
+
+def t_privileges(ctx):
+    srv, port, _ = start_python_server(ctx, "py")
+    obi = Obi(ctx, {"OTEL_EBPF_OPEN_PORT": str(port)})
+    obi.wait_ready()
+    obi.wait_instrumented(srv.pid)
+    probe = _children_named(obi.p.pid, "obi-probe")
+    enr = _children_named(obi.p.pid, "obi-enricher")
+    check(len(probe) == 1 and len(enr) == 1, "children %r / %r" % (probe, enr))
+    _check_sandboxed(probe[0], "obi-probe", RUNTIME_CAPS)
+    _check_sandboxed(enr[0], "obi-enricher", 0, uid_want=65534)
+    check(get("http://127.0.0.1:%d/priv" % port) == "404", "request")
+    expect_exact(obi, server_spans(port), 1)
+
+
+def t_least_privilege(ctx):
+    """The hardened-pod shape: probe as uid 65534 with exactly the six capabilities,
+    enricher as a separate uid-65534 process without any."""
+    check(shutil.which("capsh"), "capsh missing (libcap2-bin)")
+    srv, port, _ = start_python_server(ctx, "py", env_extra={"OTEL_SERVICE_NAME": "hardened"})
+    sock_dir = tempfile.mkdtemp(prefix="obi-e2e-hard-", dir="/run")
+    os.chmod(sock_dir, 0o777)  # as an emptyDir shared by two containers would be
+    ctx.tmpdirs.append(sock_dir)
+    env = clean_env({"OTEL_EBPF_OPEN_PORT": str(port), "OTEL_EBPF_TRACE_PRINTER": "json",
+                     "OTEL_EBPF_BPF_CAPTURE_FRONTEND": ctx.fe,
+                     "OTEL_EBPF_PROBE_SOCKET_PATH": sock_dir + "/obi.sock"})
+    probe_cmd = "exec %s" % os.path.join(BUILD, "obi-probe")
+    probe = ctx.spawn(["capsh", "--caps=%s,cap_setuid,cap_setgid,cap_setpcap+eip" % SIX_CAPS,
+                       "--keep=1", "--user=nobody", "--addamb=%s" % SIX_CAPS, "--", "-c",
+                       probe_cmd], "probe", env=env)
+    check(wait_until(lambda: probe.poll() is not None or
+                     "running:" in read_text(os.path.join(ctx.dir, "probe.err")), 20),
+          "probe did not start")
+    check(probe.poll() is None, "probe exited: %s" % tail(os.path.join(ctx.dir, "probe.err")))
+    enr = ctx.spawn(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                     "--inh-caps=-all", "--", os.path.join(BUILD, "obi-enricher")],
+                    "enricher", env=env)
+    check(wait_until(lambda: "enricher connected" in read_text(os.path.join(ctx.dir, "probe.err")),
+                     10), "enricher did not connect")
+    check(wait_until(lambda: re.search(r"instrumenting pid %d " % srv.pid,
+                                       read_text(os.path.join(ctx.dir, "probe.err"))), 5),
+          "server not selected by the unprivileged probe")
+    _check_sandboxed(probe.pid, "obi-probe (six caps)", RUNTIME_CAPS, uid_want=65534)
+    _check_sandboxed(enr.pid, "obi-enricher", 0, uid_want=65534)
+    check(get("http://127.0.0.1:%d/hard" % port) == "404", "request")
+    out = os.path.join(ctx.dir, "enricher.out")
+    check(wait_until(lambda: '"url.path":"/hard"' in read_text(out), 10),
+          "no span from the least-privilege pair")
+    span = json.loads([l for l in read_text(out).splitlines() if "/hard" in l][0])
+    check(span["service"]["name"] == "hardened",
+          "service name %r: the probe could not read the environment" % span["service"]["name"])
+
+
+def t_tracefs_mount(ctx):
+    if ctx.fe != "syscall":
+        ctx.note("tracefs is only needed by the syscall front end")
+        return
+    mounted = lambda: any(l.split()[1] == "/sys/kernel/tracing" and l.split()[2] == "tracefs"
+                          for l in read_text("/proc/mounts").splitlines())
+    if mounted():
+        subprocess.run(["umount", "/sys/kernel/tracing"], check=False)
+    check(not mounted(), "could not unmount tracefs to set up the test")
+    # Without CAP_SYS_ADMIN the probe cannot mount it: a clear message naming the mount.
+    env = clean_env({"OTEL_EBPF_OPEN_PORT": "18999", "OTEL_EBPF_BPF_CAPTURE_FRONTEND": "syscall",
+                     "OTEL_EBPF_PROBE_SOCKET_PATH": "%s/tfs-%d/obi.sock" % (SOCK_ROOT, os.getpid())})
+    r = subprocess.run(["capsh", "--caps=%s,cap_setuid,cap_setgid,cap_setpcap+eip" % SIX_CAPS,
+                        "--keep=1", "--user=nobody", "--addamb=%s" % SIX_CAPS, "--", "-c",
+                        "exec " + os.path.join(BUILD, "obi-probe")], env=env,
+                       capture_output=True, timeout=30)
+    err = r.stderr.decode(errors="replace")
+    check(r.returncode != 0, "probe without CAP_SYS_ADMIN started without tracefs")
+    check("mount -t tracefs tracefs /sys/kernel/tracing" in err,
+          "no message naming the tracefs mount: %s" % err[-400:])
+    # As root it mounts tracefs itself and captures.
+    srv, port, _ = start_python_server(ctx, "py")
+    obi = Obi(ctx, {"OTEL_EBPF_OPEN_PORT": str(port)})
+    obi.wait_ready()
+    check("mounted tracefs at /sys/kernel/tracing" in obi.stderr(), "probe did not mount tracefs")
+    check(mounted(), "tracefs not mounted after start")
+    obi.wait_instrumented(srv.pid)
+    check(get("http://127.0.0.1:%d/tfs" % port) == "404", "request")
+    expect_exact(obi, server_spans(port), 1)
+
+
 TESTS = [
     ("one_request_python", t_one_request_python),
     ("keepalive_200_nginx", t_keepalive_200_nginx),
@@ -1181,6 +1297,9 @@ TESTS = [
     ("config_errors", t_config_errors),
     ("enricher_restart", t_enricher_restart),
     ("ipv6_http10", t_ipv6_http10),
+    ("privileges", t_privileges),
+    ("least_privilege", t_least_privilege),
+    ("tracefs_mount", t_tracefs_mount),
 ]
 
 
