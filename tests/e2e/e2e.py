@@ -1279,6 +1279,44 @@ def t_tracefs_mount(ctx):
     expect_exact(obi, server_spans(port), 1)
 
 
+def t_selection_rules(ctx):
+    """Both criteria must hold when both are set; obi never selects its own processes."""
+    a, pa, _ = start_python_server(ctx, "a")
+    b, pb, _ = start_python_server(ctx, "b")
+    exe = os.path.realpath("/proc/%d/exe" % a.pid)
+    # Port range covers both servers, but the exe glob matches nothing: nothing is selected.
+    obi = Obi(ctx, {"OTEL_EBPF_OPEN_PORT": "%d,%d" % (pa, pb),
+                    "OTEL_EBPF_AUTO_TARGET_EXE": "*/no-such-binary"}, label="obi-none")
+    obi.wait_ready()
+    check(get("http://127.0.0.1:%d/x" % pa) == "404", "request a")
+    time.sleep(QUIET)  # negative check
+    check("instrumenting pid" not in obi.stderr(), "a process was selected although the exe "
+          "glob matches nothing: %s" % obi.stderr()[-300:])
+    check(obi.spans() == [], "spans without any selected process")
+    obi.stop()
+    # Exe glob matches both servers (and obi's own binaries: '*'), port only server a.
+    obi = Obi(ctx, {"OTEL_EBPF_OPEN_PORT": str(pa), "OTEL_EBPF_AUTO_TARGET_EXE": "*"},
+              label="obi-both")
+    obi.wait_ready()
+    obi.wait_instrumented(a.pid)
+    check(not obi.instrumented(b.pid), "server b selected without its port matching")
+    own = [obi.p.pid] + children_of(obi.p.pid)
+    for pid in own:
+        check(not obi.instrumented(pid), "obi selected its own process %d" % pid)
+    check(get("http://127.0.0.1:%d/y" % pa) == "404" and get("http://127.0.0.1:%d/z" % pb) == "404",
+          "requests")
+    expect_exact(obi, server_spans(pa), 1)
+    check(not [s for s in obi.spans() if s["attributes"].get("server.port") == pb],
+          "spans for the unselected server b")
+    ctx.note("exe %s" % exe)
+    obi.stop()
+    # The exe glob alone: every process of that executable, wherever it listens.
+    obi = Obi(ctx, {"OTEL_EBPF_AUTO_TARGET_EXE": exe}, label="obi-exe")
+    obi.wait_ready()
+    obi.wait_instrumented(a.pid)
+    obi.wait_instrumented(b.pid)
+
+
 TESTS = [
     ("one_request_python", t_one_request_python),
     ("keepalive_200_nginx", t_keepalive_200_nginx),
@@ -1300,6 +1338,7 @@ TESTS = [
     ("privileges", t_privileges),
     ("least_privilege", t_least_privilege),
     ("tracefs_mount", t_tracefs_mount),
+    ("selection_rules", t_selection_rules),
 ]
 
 
