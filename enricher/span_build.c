@@ -227,6 +227,9 @@ int span_build_http(const struct obi_rec_http *rec, const uint8_t *data, size_t 
 		 req.version_minor ? 1 : 0);
 
 	out->status_code = have_resp ? resp.status : 0;
+	/* OBI reports requests unanswered within ebpf.http_request_timeout as 408. */
+	if (rec->flags & OBI_HTTP_F_TIMEOUT)
+		out->status_code = 408;
 	out->status = span_build_status(out->kind, out->status_code);
 	span_build_sizes(rec, &req, &resp, have_resp, out);
 

@@ -305,7 +305,12 @@ void probe_ipc_flush_batch(struct probe *p)
 	p->batch.nrec = 0;
 }
 
-void probe_ipc_add_record(struct probe *p, const void *rec, size_t len)
+/*
+ * Records are gathered per OBI's ebpf.batch_length / ebpf.batch_timeout: a batch leaves when it
+ * holds batch_length records, when it is full (64 KiB), or when its oldest record has waited
+ * batch_timeout (checked on each drain tick).
+ */
+void probe_ipc_add_record(struct probe *p, const void *rec, size_t len, uint64_t now_ns)
 {
 	if (!p->conn_ready) {
 		p->q.dropped_records++;
@@ -313,9 +318,19 @@ void probe_ipc_add_record(struct probe *p, const void *rec, size_t len)
 	}
 	if (p->batch.len + len > OBI_WIRE_MAX_MSG - sizeof(struct obi_wire_hdr))
 		probe_ipc_flush_batch(p);
+	if (!p->batch.nrec)
+		p->batch.first_ns = now_ns;
 	memcpy(p->batch.buf + p->batch.len, rec, len);
 	p->batch.len += len;
 	p->batch.nrec++;
+	if (p->batch.nrec >= p->cfg.batch_length)
+		probe_ipc_flush_batch(p);
+}
+
+void probe_ipc_flush_due(struct probe *p, uint64_t now_ns)
+{
+	if (p->batch.nrec && now_ns - p->batch.first_ns >= p->cfg.batch_timeout_ns)
+		probe_ipc_flush_batch(p);
 }
 
 int probe_ipc_send_proc(struct probe *p, uint32_t pid)

@@ -79,6 +79,26 @@ static bool launcher_may_restart(struct launcher *l)
 	return true;
 }
 
+/* SIGTERM, then SIGKILL if the child has not exited within shutdown_timeout. */
+static void launcher_stop_child(pid_t pid, uint64_t timeout_ns)
+{
+	uint64_t waited = 0;
+
+	if (pid <= 0)
+		return;
+	kill(pid, SIGTERM);
+	while (waitpid(pid, NULL, WNOHANG) == 0) {
+		if (waited >= timeout_ns) {
+			log_warnx("pid %d did not stop within shutdown_timeout: killing it", pid);
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			return;
+		}
+		usleep(10000);
+		waited += 10000000ULL;
+	}
+}
+
 static const char *launcher_who(const struct launcher *l, pid_t pid)
 {
 	return pid == l->probe ? "obi-probe" : "obi-enricher";
@@ -171,16 +191,11 @@ int main(int argc, char **argv, char **envp)
 		}
 	}
 stop:
-	/* Stop the probe first so that its last records still reach the enricher. */
-	if (l.probe > 0) {
-		kill(l.probe, SIGTERM);
-		waitpid(l.probe, NULL, 0);
-	}
-	if (l.enricher > 0) {
+	/* The probe first, so that its last records still reach the enricher. */
+	launcher_stop_child(l.probe, l.cfg.shutdown_timeout_ns);
+	if (l.enricher > 0)
 		usleep(200000);
-		kill(l.enricher, SIGTERM);
-		waitpid(l.enricher, NULL, 0);
-	}
+	launcher_stop_child(l.enricher, l.cfg.shutdown_timeout_ns);
 	close(sfd);
 out:
 	config_free(&l.cfg);

@@ -47,7 +47,7 @@ static int probe_on_ring(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	if (h.type == OBI_REC_HTTP)
-		probe_ipc_add_record(p, data, size);
+		probe_ipc_add_record(p, data, size, p->now_ns);
 	else
 		probe_discover_on_record(p, data, size);
 	return 0;
@@ -111,6 +111,7 @@ static void probe_on_tick(struct probe *p)
 
 	if (read(p->timerfd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
 		log_warn(errno, "timer");
+	p->now_ns = now;
 	ring_buffer__consume(p->rb);
 	if (sweep_every < 20000000ULL)
 		sweep_every = 20000000ULL;
@@ -120,7 +121,7 @@ static void probe_on_tick(struct probe *p)
 			log_warn(errno, "sweep");
 		ring_buffer__consume(p->rb);
 	}
-	probe_ipc_flush_batch(p);
+	probe_ipc_flush_due(p, now);
 	if (now - p->last_stats_ns >= 1000000000ULL) {
 		p->last_stats_ns = now;
 		probe_ipc_send_stats(p);
@@ -166,8 +167,8 @@ static int probe_run(struct probe *p)
 					probe_ipc_on_readable(p);
 			} else {
 				/* A forced wakeup: the ring passed its fill threshold. */
+				p->now_ns = probe_now_ns();
 				ring_buffer__consume(p->rb);
-				probe_ipc_flush_batch(p);
 			}
 		}
 	}

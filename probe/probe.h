@@ -49,6 +49,7 @@ struct probe {
 	unsigned nselected;
 	pid_t self_pid;
 	uint64_t last_sweep_ns, last_stats_ns;
+	uint64_t now_ns; /* monotonic time of the current loop iteration */
 	uint64_t bad_records;
 	bool stop;
 };
@@ -90,7 +91,8 @@ void probe_ipc_on_writable(struct probe *p);
 void probe_ipc_close(struct probe *p, const char *why);
 int probe_ipc_queue(struct probe *p, uint32_t type, const void *payload, size_t len);
 void probe_ipc_flush_batch(struct probe *p);
-void probe_ipc_add_record(struct probe *p, const void *rec, size_t len);
+void probe_ipc_add_record(struct probe *p, const void *rec, size_t len, uint64_t now_ns);
+void probe_ipc_flush_due(struct probe *p, uint64_t now_ns);
 int probe_ipc_send_proc(struct probe *p, uint32_t pid);
 void probe_ipc_send_stats(struct probe *p);
 

@@ -213,6 +213,8 @@ class Obi:
                                               random.randint(0, 1 << 30))
         e = clean_env({
             "OTEL_EBPF_TRACE_PRINTER": "json",
+            # Short batches keep the suite quick and its "nothing more arrives" checks tight.
+            "OTEL_EBPF_BPF_BATCH_TIMEOUT": "20ms",
             "OTEL_EBPF_BPF_CAPTURE_FRONTEND": ctx.fe,
             "OTEL_EBPF_PROBE_SOCKET_PATH": self.sock,
         })
@@ -1317,6 +1319,67 @@ def t_selection_rules(ctx):
     obi.wait_instrumented(b.pid)
 
 
+SLOW_SERVER = r"""
+import sys, time
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+class H(BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path.startswith("/slow"):
+            time.sleep(1.2)
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+    def log_message(self, *a):
+        pass
+
+HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+"""
+
+
+def t_request_timeout(ctx):
+    script = os.path.join(ctx.tmpdir("script"), "slow.py")
+    with open(script, "w") as f:
+        f.write(SLOW_SERVER)
+    srv, port, _ = start_python_server(ctx, "slow", script=script)
+    obi = Obi(ctx, {"OTEL_EBPF_OPEN_PORT": str(port),
+                    "OTEL_EBPF_BPF_HTTP_REQUEST_TIMEOUT": "300ms"})
+    obi.wait_ready()
+    obi.wait_instrumented(srv.pid)
+    check(get("http://127.0.0.1:%d/slow" % port) == "200", "slow request")
+    check(get("http://127.0.0.1:%d/fast" % port) == "200", "fast request")
+    spans = expect_exact(obi, server_spans(port), 2)
+    by = {s["attributes"]["url.path"]: s for s in spans}
+    slow, fast = by.get("/slow"), by.get("/fast")
+    check(slow and fast, "paths %r" % sorted(by))
+    check(slow["attributes"].get("http.response.status_code") == 408,
+          "timed-out request reported as %r" % slow["attributes"].get("http.response.status_code"))
+    check(abs(slow["durationUs"] - 300000) < 1, "timed-out span lasts %r us, not the timeout"
+          % slow["durationUs"])
+    check(fast["attributes"].get("http.response.status_code") == 200, "fast request status")
+
+
+def t_batching(ctx):
+    srv, port, _ = start_python_server(ctx, "py")
+    obi = Obi(ctx, {"OTEL_EBPF_OPEN_PORT": str(port), "OTEL_EBPF_TRACE_PRINTER": "counter",
+                    "OTEL_EBPF_BPF_BATCH_LENGTH": "3", "OTEL_EBPF_BPF_BATCH_TIMEOUT": "2s"})
+    obi.wait_ready()
+    obi.wait_instrumented(srv.pid)
+    out = lambda: read_text(obi.out)
+    for i in range(3):
+        check(get("http://127.0.0.1:%d/b%d" % (port, i)) == "404", "request %d" % i)
+    t0 = time.monotonic()
+    check(wait_until(lambda: "Processed 3 requests" in out(), 1.5),
+          "a full batch (batch_length 3) was not sent at once: %r" % out())
+    check(get("http://127.0.0.1:%d/b3" % port) == "404", "request 3")
+    t1 = time.monotonic()
+    check(wait_until(lambda: "Processed 4 requests" in out(), 5), "partial batch never sent")
+    waited = time.monotonic() - t1
+    check(waited >= 1.5, "a partial batch left after %.2fs, before batch_timeout (2s)" % waited)
+    ctx.note("full batch after %.2fs, partial after %.2fs" % (t1 - t0, waited))
+
+
 TESTS = [
     ("one_request_python", t_one_request_python),
     ("keepalive_200_nginx", t_keepalive_200_nginx),
@@ -1339,6 +1402,8 @@ TESTS = [
     ("least_privilege", t_least_privilege),
     ("tracefs_mount", t_tracefs_mount),
     ("selection_rules", t_selection_rules),
+    ("request_timeout", t_request_timeout),
+    ("batching", t_batching),
 ]
 
 
