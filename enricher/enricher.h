@@ -8,6 +8,7 @@
 #include "config.h"
 #include "obi_abi.h"
 #include "log.h"
+#include "monotime.h"
 #include "printer.h"
 #include "span.h"
 #include "wire.h"
@@ -61,7 +62,6 @@ void proc_table_mark_dead(struct proc_table *t, uint32_t pid, uint64_t now_ns);
 void proc_table_reap(struct proc_table *t, uint64_t now_ns, uint64_t grace_ns);
 
 /* records.c: validation of one RECORDS payload and span emission. */
-void enricher_on_records(struct enricher *e, const uint8_t *p, size_t len);
-uint64_t enricher_now_ns(void);
+void records_handle_batch(struct enricher *e, const uint8_t *p, size_t len);
 
 #endif /* OBI_ENRICHER_H */

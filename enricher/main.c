@@ -134,7 +134,7 @@ static void enricher_on_stats(struct enricher *e, const uint8_t *vals, size_t n)
 		int k = watched[i];
 
 		if (now[k] > e->st.probe[k])
-			log_ratelimited(&e->drop_rl, enricher_now_ns(), LOG_LVL_WARN,
+			log_ratelimited(&e->drop_rl, monotime_ns(), LOG_LVL_WARN,
 					"%llu records lost: %s (total %llu)",
 					(unsigned long long)(now[k] - e->st.probe[k]), names[i],
 					(unsigned long long)now[k]);
@@ -166,18 +166,18 @@ static void enricher_on_message(struct enricher *e, const struct wire_msg *m)
 	case OBI_MSG_PROC_ADD:
 		if (wire_get_proc(m, &pv) || proc_table_put(&e->procs, &pv, &e->cfg, e->hostname)) {
 			e->st.bad_msgs++;
-			log_ratelimited(&e->bad_rl, enricher_now_ns(), LOG_LVL_WARN,
+			log_ratelimited(&e->bad_rl, monotime_ns(), LOG_LVL_WARN,
 					"dropping an invalid process description");
 		}
 		break;
 	case OBI_MSG_PROC_DEL:
 		if (wire_get_pid(m, &pid) == 0)
-			proc_table_mark_dead(&e->procs, pid, enricher_now_ns());
+			proc_table_mark_dead(&e->procs, pid, monotime_ns());
 		else
 			e->st.bad_msgs++;
 		break;
 	case OBI_MSG_RECORDS:
-		enricher_on_records(e, m->payload, m->len);
+		records_handle_batch(e, m->payload, m->len);
 		break;
 	case OBI_MSG_STATS: {
 		struct obi_wire_stats sh;
@@ -212,7 +212,7 @@ static void enricher_on_readable(struct enricher *e)
 		if (rc < 0 && wire_is_proto_err(rc)) {
 			/* One bad datagram is dropped; the framing of the next is intact. */
 			e->st.bad_msgs++;
-			log_ratelimited(&e->bad_rl, enricher_now_ns(), LOG_LVL_WARN,
+			log_ratelimited(&e->bad_rl, monotime_ns(), LOG_LVL_WARN,
 					"dropping a bad message from the probe: %s",
 					wire_strerror(rc));
 			continue;
@@ -275,8 +275,7 @@ static void enricher_run(struct enricher *e)
 
 				if (read(e->timerfd, &x, sizeof(x)) < 0 && errno != EAGAIN)
 					log_warn(errno, "timer");
-				proc_table_reap(&e->procs, enricher_now_ns(),
-						ENRICHER_DEAD_GRACE_NS);
+				proc_table_reap(&e->procs, monotime_ns(), ENRICHER_DEAD_GRACE_NS);
 			} else if (fd == e->fd) {
 				enricher_on_readable(e);
 				if (e->fd >= 0 && (evs[i].events & (EPOLLHUP | EPOLLERR)))

@@ -1,23 +1,15 @@
 /* records.c: validates each kernel record of a RECORDS batch and turns HTTP ones into spans. */
 #include <string.h>
-#include <time.h>
 
 #include "enricher.h"
+#include "monotime.h"
 #include "obi_abi.h"
 #include "span_build.h"
-
-uint64_t enricher_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static void enricher_bad(struct enricher *e, const char *what, size_t off)
 {
 	e->st.bad_records++;
-	log_ratelimited(&e->bad_rl, enricher_now_ns(), LOG_LVL_WARN,
+	log_ratelimited(&e->bad_rl, monotime_ns(), LOG_LVL_WARN,
 			"dropping a malformed record at offset %zu: %s", off, what);
 }
 
@@ -45,7 +37,7 @@ static void enricher_on_http(struct enricher *e, const uint8_t *p, size_t len, s
 	if (!proc) {
 		/* The process facts are sent before its first record; a miss means it raced. */
 		e->st.unknown_pid++;
-		log_ratelimited(&e->bad_rl, enricher_now_ns(), LOG_LVL_DEBUG,
+		log_ratelimited(&e->bad_rl, monotime_ns(), LOG_LVL_DEBUG,
 				"record for pid %u, which the probe has not described",
 				rec.hdr.pid);
 		return;
@@ -53,7 +45,7 @@ static void enricher_on_http(struct enricher *e, const uint8_t *p, size_t len, s
 	if (span_build_http(&rec, p + sizeof(rec), len - sizeof(rec), e->mono_to_unix_ns,
 			    &proc->svc, &span) != SPAN_BUILD_OK) {
 		e->st.not_http++;
-		log_ratelimited(&e->bad_rl, enricher_now_ns(), LOG_LVL_INFO,
+		log_ratelimited(&e->bad_rl, monotime_ns(), LOG_LVL_INFO,
 				"pid %u: captured bytes are not an HTTP/1.x request", rec.hdr.pid);
 		return;
 	}
@@ -66,7 +58,7 @@ static void enricher_on_http(struct enricher *e, const uint8_t *p, size_t len, s
  * whose size is impossible ends the batch (nothing after it can be framed); a record that is
  * framed but wrong inside is skipped and the rest still come out.
  */
-void enricher_on_records(struct enricher *e, const uint8_t *p, size_t len)
+void records_handle_batch(struct enricher *e, const uint8_t *p, size_t len)
 {
 	size_t off = 0;
 

@@ -35,12 +35,12 @@ void probe_discover_free(struct probe *p)
 	p->selected = NULL;
 }
 
-bool probe_proc_selected(const struct probe *p, uint32_t pid)
+bool probe_discover_selected(const struct probe *p, uint32_t pid)
 {
 	return pid < PROBE_PID_LIMIT && (p->selected[pid / 64] >> (pid % 64) & 1);
 }
 
-static void probe_proc_mark(struct probe *p, uint32_t pid, bool on)
+static void probe_discover_mark(struct probe *p, uint32_t pid, bool on)
 {
 	uint64_t bit = 1ULL << (pid % 64);
 
@@ -58,7 +58,7 @@ static void probe_proc_mark(struct probe *p, uint32_t pid, bool on)
  * after listen(), before the LISTEN record reaches us) are selected with it; later children are
  * selected by the kernel's fork hook.
  */
-static void probe_proc_select_children(struct probe *p, uint32_t pid, int depth)
+static void probe_discover_select_children(struct probe *p, uint32_t pid, int depth)
 {
 	char path[64];
 	struct dirent *de;
@@ -87,10 +87,11 @@ static void probe_proc_select_children(struct probe *p, uint32_t pid, int depth)
 				if (end == s)
 					break;
 				if (child && child < PROBE_PID_LIMIT &&
-				    !probe_proc_selected(p, child) &&
-				    probe_proc_select(p, (uint32_t)child,
-						      "child of a selected process") == 0)
-					probe_proc_select_children(p, (uint32_t)child, depth + 1);
+				    !probe_discover_selected(p, child) &&
+				    probe_discover_select(p, (uint32_t)child,
+							  "child of a selected process") == 0)
+					probe_discover_select_children(p, (uint32_t)child,
+								       depth + 1);
 			}
 		}
 		fclose(f);
@@ -98,37 +99,37 @@ static void probe_proc_select_children(struct probe *p, uint32_t pid, int depth)
 	closedir(d);
 }
 
-int probe_proc_select(struct probe *p, uint32_t pid, const char *why)
+int probe_discover_select(struct probe *p, uint32_t pid, const char *why)
 {
 	char exe[4096] = "?";
 
-	if (pid == 0 || pid >= PROBE_PID_LIMIT || probe_proc_selected(p, pid))
+	if (pid == 0 || pid >= PROBE_PID_LIMIT || probe_discover_selected(p, pid))
 		return 0;
 	if (pid == (uint32_t)p->self_pid || (p->conn_pid && pid == (uint32_t)p->conn_pid))
 		return 0;
 	if (probe_procfs_exe(pid, exe, sizeof(exe)) == 0 && probe_discover_is_self(exe))
 		return 0;
-	if (probe_bpf_select_pid(p, pid, true)) {
+	if (probe_lifecycle_select_pid(p, pid, true)) {
 		log_warn(errno, "selecting pid %u", pid);
 		return -1;
 	}
-	probe_proc_mark(p, pid, true);
+	probe_discover_mark(p, pid, true);
 	log_info("instrumenting pid %u (%s): %s", pid, exe, why);
 	if (p->conn_ready)
 		probe_ipc_send_proc(p, pid);
 	if (strcmp(why, "child of a selected process") != 0)
-		probe_proc_select_children(p, pid, 0);
+		probe_discover_select_children(p, pid, 0);
 	return 0;
 }
 
-void probe_proc_forget(struct probe *p, uint32_t pid)
+void probe_discover_forget(struct probe *p, uint32_t pid)
 {
 	struct obi_wire_pid m = {.pid = pid};
 
-	if (!probe_proc_selected(p, pid))
+	if (!probe_discover_selected(p, pid))
 		return;
-	probe_bpf_select_pid(p, pid, false);
-	probe_proc_mark(p, pid, false);
+	probe_lifecycle_select_pid(p, pid, false);
+	probe_discover_mark(p, pid, false);
 	log_debug("pid %u left", pid);
 	if (p->conn_ready)
 		probe_ipc_queue(p, OBI_MSG_PROC_DEL, &m, sizeof(m));
@@ -202,15 +203,15 @@ int probe_discover_scan(struct probe *p)
 	}
 	for (size_t i = 0; i < n; i++)
 		if (probe_discover_matches(p, pids[i]))
-			probe_proc_select(p, pids[i], "matched at start");
+			probe_discover_select(p, pids[i], "matched at start");
 	/* Children of selected processes are selected too; repeat until nothing changes. */
 	for (int round = 0; changed && round < 16; round++) {
 		changed = false;
 		for (size_t i = 0; i < n; i++) {
-			if (!probe_proc_selected(p, pids[i]) && ppids[i] &&
-			    probe_proc_selected(p, ppids[i])) {
-				probe_proc_select(p, pids[i], "child of a selected process");
-				changed = probe_proc_selected(p, pids[i]);
+			if (!probe_discover_selected(p, pids[i]) && ppids[i] &&
+			    probe_discover_selected(p, ppids[i])) {
+				probe_discover_select(p, pids[i], "child of a selected process");
+				changed = probe_discover_selected(p, pids[i]);
 			}
 		}
 	}
@@ -229,23 +230,23 @@ void probe_discover_on_record(struct probe *p, const void *data, size_t len)
 	memcpy(&h, data, sizeof(h));
 	switch (h.type) {
 	case OBI_REC_EXEC:
-		if (probe_proc_selected(p, h.pid)) {
+		if (probe_discover_selected(p, h.pid)) {
 			/* Same pid, new program: the enricher must learn the new executable. */
 			if (p->conn_ready)
 				probe_ipc_send_proc(p, h.pid);
 		} else if (p->cfg.auto_target_exe && !p->cfg.open_port.n &&
 			   probe_discover_exe_ok(p, h.pid)) {
-			probe_proc_select(p, h.pid, "executable matched at exec");
+			probe_discover_select(p, h.pid, "executable matched at exec");
 		}
 		break;
 	case OBI_REC_FORK:
 		/* Already in the kernel filter; record it and tell the enricher. */
-		if (!probe_proc_selected(p, h.pid) && h.pid < PROBE_PID_LIMIT) {
+		if (!probe_discover_selected(p, h.pid) && h.pid < PROBE_PID_LIMIT) {
 			struct obi_rec_proc pr;
 			char exe[4096] = "?";
 
 			memcpy(&pr, data, len < sizeof(pr) ? len : sizeof(pr));
-			probe_proc_mark(p, h.pid, true);
+			probe_discover_mark(p, h.pid, true);
 			probe_procfs_exe(h.pid, exe, sizeof(exe));
 			log_info("instrumenting pid %u (%s): forked by selected pid %u", h.pid, exe,
 				 pr.ppid);
@@ -254,7 +255,7 @@ void probe_discover_on_record(struct probe *p, const void *data, size_t len)
 		}
 		break;
 	case OBI_REC_EXIT:
-		probe_proc_forget(p, h.pid);
+		probe_discover_forget(p, h.pid);
 		break;
 	case OBI_REC_LISTEN: {
 		struct obi_rec_listen l;
@@ -262,11 +263,11 @@ void probe_discover_on_record(struct probe *p, const void *data, size_t len)
 		if (len < sizeof(l))
 			break;
 		memcpy(&l, data, sizeof(l));
-		if (!p->cfg.open_port.n || probe_proc_selected(p, h.pid) ||
+		if (!p->cfg.open_port.n || probe_discover_selected(p, h.pid) ||
 		    !config_portlist_contains(&p->cfg.open_port, l.port))
 			break;
 		if (probe_discover_exe_ok(p, h.pid))
-			probe_proc_select(p, h.pid, "listening on a selected port");
+			probe_discover_select(p, h.pid, "listening on a selected port");
 		break;
 	}
 	default:

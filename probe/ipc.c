@@ -164,7 +164,7 @@ void probe_ipc_accept(struct probe *p)
 	ev.data.fd = fd;
 	epoll_ctl(p->epfd, EPOLL_CTL_ADD, fd, &ev);
 	/* The enricher itself is never instrumented, even if it matches the criteria. */
-	probe_proc_forget(p, (uint32_t)cred.pid);
+	probe_discover_forget(p, (uint32_t)cred.pid);
 	wire_hello_init(&h, OBI_WIRE_ROLE_PROBE, wire_mono_to_unix_ns());
 	probe_ipc_queue(p, OBI_MSG_HELLO, &h, sizeof(h));
 	log_info("enricher connected (pid %d, uid %u)", cred.pid, cred.uid);
@@ -352,7 +352,7 @@ void probe_ipc_send_stats(struct probe *p)
 		uint64_t v[OBI_ST__MAX + OBI_PST__MAX];
 	} s = {.h.n = OBI_ST__MAX + OBI_PST__MAX};
 
-	if (!p->conn_ready || probe_bpf_read_stats(p, s.v))
+	if (!p->conn_ready || probe_lifecycle_read_stats(p, s.v))
 		return;
 	s.v[OBI_ST__MAX + OBI_PST_QUEUE_DROPPED_RECORDS] = p->q.dropped_records;
 	s.v[OBI_ST__MAX + OBI_PST_BAD_RECORDS] = p->bad_records;

@@ -70,7 +70,7 @@ static bool probe_prog_is_socket_frontend(const struct bpf_program *prog)
  * that brings them; optional ones switch a feature off with a warning. (Measured facts of
  * the running kernel, not version numbers: backports count.)
  */
-static int probe_bpf_check_kernel(struct probe *p)
+static int probe_lifecycle_check_kernel(struct probe *p)
 {
 	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) <= 0) {
 		log_errorx(
@@ -93,7 +93,7 @@ static int probe_bpf_check_kernel(struct probe *p)
 	return 0;
 }
 
-static int probe_bpf_choose_frontend(struct probe *p)
+static int probe_lifecycle_choose_frontend(struct probe *p)
 {
 	bool have_sock = probe_kernel_has_sock_tracepoints();
 
@@ -120,7 +120,7 @@ static int probe_bpf_choose_frontend(struct probe *p)
 	return 0;
 }
 
-static int probe_bpf_before_load(struct probe *p)
+static int probe_lifecycle_before_load(struct probe *p)
 {
 	struct obi_bpf *s = p->skel;
 	struct bpf_program *prog;
@@ -162,7 +162,7 @@ static int probe_bpf_before_load(struct probe *p)
 	return 0;
 }
 
-static int probe_bpf_attach(struct probe *p)
+static int probe_lifecycle_attach(struct probe *p)
 {
 	/* The skeleton attaches every loaded program; SEC("raw_tp") without a name (the sweep,
 	 * run on demand with BPF_PROG_TEST_RUN) is left unattached by libbpf. */
@@ -173,7 +173,7 @@ static int probe_bpf_attach(struct probe *p)
 	return err;
 }
 
-int probe_bpf_start(struct probe *p)
+int probe_lifecycle_start(struct probe *p)
 {
 	int err;
 
@@ -184,7 +184,7 @@ int probe_bpf_start(struct probe *p)
 		    "with CONFIG_DEBUG_INFO_BTF=y (Linux >= 5.8 with BTF)");
 		return -1;
 	}
-	if (probe_bpf_check_kernel(p) || probe_bpf_choose_frontend(p))
+	if (probe_lifecycle_check_kernel(p) || probe_lifecycle_choose_frontend(p))
 		return -1;
 	if (p->frontend == CONFIG_FRONTEND_SYSCALL && probe_tracefs_ensure())
 		return -1;
@@ -193,7 +193,7 @@ int probe_bpf_start(struct probe *p)
 		log_error(errno, "opening the BPF object");
 		return -1;
 	}
-	err = probe_bpf_before_load(p);
+	err = probe_lifecycle_before_load(p);
 	if (err) {
 		log_error(-err, "configuring BPF maps");
 		goto fail;
@@ -204,7 +204,7 @@ int probe_bpf_start(struct probe *p)
 				"OTEL_EBPF_LOG_LEVEL=debug for the verifier log)");
 		goto fail;
 	}
-	err = probe_bpf_attach(p);
+	err = probe_lifecycle_attach(p);
 	if (err)
 		goto fail;
 	return 0;
@@ -214,14 +214,14 @@ fail:
 	return -1;
 }
 
-void probe_bpf_stop(struct probe *p)
+void probe_lifecycle_stop(struct probe *p)
 {
 	if (p->skel)
 		obi_bpf__destroy(p->skel);
 	p->skel = NULL;
 }
 
-int probe_bpf_sweep(struct probe *p)
+int probe_lifecycle_sweep(struct probe *p)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
 	uint64_t args[1] = {0};
@@ -233,7 +233,7 @@ int probe_bpf_sweep(struct probe *p)
 	return bpf_prog_test_run_opts(bpf_program__fd(p->skel->progs.obi_sweep), &opts);
 }
 
-int probe_bpf_select_pid(struct probe *p, uint32_t pid, bool on)
+int probe_lifecycle_select_pid(struct probe *p, uint32_t pid, bool on)
 {
 	uint32_t flags = 1;
 	int fd = bpf_map__fd(p->skel->maps.obi_pids);
@@ -243,7 +243,7 @@ int probe_bpf_select_pid(struct probe *p, uint32_t pid, bool on)
 	return bpf_map_delete_elem(fd, &pid);
 }
 
-int probe_bpf_read_stats(struct probe *p, uint64_t out[OBI_ST__MAX])
+int probe_lifecycle_read_stats(struct probe *p, uint64_t out[OBI_ST__MAX])
 {
 	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(p->skel->maps.obi_stats);
 	uint64_t vals[ncpu > 0 ? ncpu : 1];

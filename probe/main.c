@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include "log.h"
+#include "monotime.h"
 #include "obi_abi.h"
 #include "obi.skel.h"
 #include "probe.h"
@@ -51,14 +52,6 @@ static int probe_on_ring(void *ctx, void *data, size_t size)
 	else
 		probe_discover_on_record(p, data, size);
 	return 0;
-}
-
-static uint64_t probe_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 static int probe_epoll_add(struct probe *p, int fd)
@@ -106,7 +99,7 @@ static int probe_setup_loop(struct probe *p)
 
 static void probe_on_tick(struct probe *p)
 {
-	uint64_t expirations, now = probe_now_ns();
+	uint64_t expirations, now = monotime_ns();
 	uint64_t sweep_every = p->cfg.sweep_idle_ns / 2;
 
 	if (read(p->timerfd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
@@ -117,7 +110,7 @@ static void probe_on_tick(struct probe *p)
 		sweep_every = 20000000ULL;
 	if (now - p->last_sweep_ns >= sweep_every) {
 		p->last_sweep_ns = now;
-		if (probe_bpf_sweep(p))
+		if (probe_lifecycle_sweep(p))
 			log_warn(errno, "sweep");
 		ring_buffer__consume(p->rb);
 	}
@@ -167,7 +160,7 @@ static int probe_run(struct probe *p)
 					probe_ipc_on_readable(p);
 			} else {
 				/* A forced wakeup: the ring passed its fill threshold. */
-				p->now_ns = probe_now_ns();
+				p->now_ns = monotime_ns();
 				ring_buffer__consume(p->rb);
 			}
 		}
@@ -209,7 +202,7 @@ int main(int argc, char **argv, char **envp)
 	p.q.limit = p.cfg.send_queue_bytes;
 	if (probe_caps_check() || probe_discover_init(&p))
 		goto out;
-	if (probe_bpf_start(&p) || probe_ipc_listen(&p) || probe_setup_loop(&p))
+	if (probe_lifecycle_start(&p) || probe_ipc_listen(&p) || probe_setup_loop(&p))
 		goto out;
 	if (probe_discover_scan(&p))
 		goto out;
@@ -230,7 +223,7 @@ out:
 	probe_ipc_close(&p, "shutting down");
 	if (p.rb)
 		ring_buffer__free(p.rb);
-	probe_bpf_stop(&p);
+	probe_lifecycle_stop(&p);
 	if (p.listen_fd >= 0) {
 		close(p.listen_fd);
 		unlink(p.cfg.socket_path);

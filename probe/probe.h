@@ -55,11 +55,11 @@ struct probe {
 };
 
 /* lifecycle.c: BPF open, configure, load, attach, tear down. */
-int probe_bpf_start(struct probe *p);
-void probe_bpf_stop(struct probe *p);
-int probe_bpf_sweep(struct probe *p);
-int probe_bpf_select_pid(struct probe *p, uint32_t pid, bool on);
-int probe_bpf_read_stats(struct probe *p, uint64_t out[OBI_ST__MAX]);
+int probe_lifecycle_start(struct probe *p);
+void probe_lifecycle_stop(struct probe *p);
+int probe_lifecycle_sweep(struct probe *p);
+int probe_lifecycle_select_pid(struct probe *p, uint32_t pid, bool on);
+int probe_lifecycle_read_stats(struct probe *p, uint64_t out[OBI_ST__MAX]);
 
 /* caps.c: capability and kernel feature checks, privilege drop. */
 int probe_caps_check(void);
@@ -71,9 +71,9 @@ int probe_discover_init(struct probe *p);
 void probe_discover_free(struct probe *p);
 int probe_discover_scan(struct probe *p);
 void probe_discover_on_record(struct probe *p, const void *rec, size_t len);
-bool probe_proc_selected(const struct probe *p, uint32_t pid);
-void probe_proc_forget(struct probe *p, uint32_t pid);
-int probe_proc_select(struct probe *p, uint32_t pid, const char *why);
+bool probe_discover_selected(const struct probe *p, uint32_t pid);
+void probe_discover_forget(struct probe *p, uint32_t pid);
+int probe_discover_select(struct probe *p, uint32_t pid, const char *why);
 
 /* procfs.c: facts about a process read from /proc. */
 int probe_procfs_exe(uint32_t pid, char *out, size_t len);

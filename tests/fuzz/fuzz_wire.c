@@ -88,7 +88,7 @@ static void fuzz_wire_records(struct enricher *e, const struct wire_msg *m)
 	struct enricher_stats before = e->st;
 	uint64_t records, bad;
 
-	enricher_on_records(e, m->payload, m->len);
+	records_handle_batch(e, m->payload, m->len);
 	records = e->st.records - before.records;
 	bad = e->st.bad_records - before.bad_records;
 	/* every counted record took at least a header; at most one framing error per batch */

@@ -204,7 +204,7 @@ static void test_reset(struct test_fx *fx)
 /* Runs the batch; the printed output is in fx->buf. */
 static void test_run(struct test_fx *fx, struct test_batch *b)
 {
-	enricher_on_records(fx->e, b->b, b->len);
+	records_handle_batch(fx->e, b->b, b->len);
 	fflush(fx->out);
 }
 
@@ -444,10 +444,10 @@ static void test_records_trailing_fragment(void **state)
 
 	/* a lone byte; and nothing at all */
 	memset(&fx->e->st, 0, sizeof(fx->e->st));
-	enricher_on_records(fx->e, b->b, 1);
+	records_handle_batch(fx->e, b->b, 1);
 	assert_int_equal(fx->e->st.bad_records, 1);
 	assert_int_equal(fx->e->st.records, 0);
-	enricher_on_records(fx->e, b->b, 0);
+	records_handle_batch(fx->e, b->b, 0);
 	assert_int_equal(fx->e->st.bad_records, 1);
 	assert_int_equal(fx->e->st.records, 0);
 	assert_int_equal(fx->e->printer.count, 1);

@@ -1,0 +1,162 @@
+#!/bin/busybox sh
+# tests/kernels/init.sh: /init of the test VM: runs obi against busybox httpd on the guest kernel, prints OBI-KTEST lines, powers off.
+#
+# Every result line on the console starts with "OBI-KTEST: " (PASS, FAIL, INFO, LOG, SPAN, END);
+# tests/kernels/run.sh reads them. Kernel command-line words of the form NAME=VALUE reach this
+# script as environment variables (e.g. OTEL_EBPF_LOG_LEVEL=debug, OBI_KTEST_SPAN_WAIT=20).
+
+/bin/busybox mkdir -p /bin /sbin /usr/bin /usr/sbin
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+
+mkdir -p /proc /sys /dev /run /tmp /www
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+exec </dev/console >/dev/console 2>&1
+
+npass=0
+nfail=0
+pass() { npass=$((npass + 1)); echo "OBI-KTEST: PASS $*"; }
+fail() { nfail=$((nfail + 1)); echo "OBI-KTEST: FAIL $*"; }
+info() { echo "OBI-KTEST: INFO $*"; }
+dump() { # dump FILE TAG: the file on the console, each line tagged
+	[ -f "$1" ] || return 0
+	sed "s/^/OBI-KTEST: $2| /" "$1"
+}
+finish() {
+	[ -n "${obi_pid:-}" ] && kill "$obi_pid" 2>/dev/null
+	[ -n "${obi_pid:-}" ] && wait "$obi_pid" 2>/dev/null
+	[ -n "${httpd_pid:-}" ] && kill "$httpd_pid" 2>/dev/null
+	echo "OBI-KTEST: END passed=$npass failed=$nfail"
+	sync
+	poweroff -f
+}
+# wait_for SECONDS FILE PATTERN: 0 once grep -q finds PATTERN in FILE, 1 at the deadline.
+wait_for() {
+	i=0
+	while [ "$i" -lt $(($1 * 10)) ]; do
+		grep -q -- "$3" "$2" 2>/dev/null && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+info "kernel $(uname -r) ($(uname -v))"
+ip link set lo up || fail "ip link set lo up"
+
+if [ -r /sys/kernel/btf/vmlinux ]; then
+	pass "kernel BTF at /sys/kernel/btf/vmlinux"
+else
+	fail "no /sys/kernel/btf/vmlinux"
+	finish
+fi
+
+# The server: busybox httpd, one small page and a 64 KiB body.
+echo '<html><body>obi kernel test</body></html>' >/www/index.html
+head -c 65536 /dev/zero >/www/big.bin
+busybox httpd -f -p 127.0.0.1:8080 -h /www &
+httpd_pid=$!
+sleep 0.2
+if ! wget -q -O /dev/null http://127.0.0.1:8080/index.html; then
+	fail "busybox httpd is not answering on 127.0.0.1:8080"
+	finish
+fi
+
+# 1. Forcing the socket front end must fail clearly: this kernel has no sock:sock_send_length.
+if grep -q 'sock_send_length' /sys/kernel/tracing/available_events 2>/dev/null; then
+	info "note: this kernel has sock:sock_send_length (the socket front end should work)"
+fi
+OTEL_EBPF_BPF_CAPTURE_FRONTEND=socket OTEL_EBPF_OPEN_PORT=8080 \
+	OTEL_EBPF_PROBE_SOCKET_PATH=/run/obi-socket-test/obi.sock \
+	timeout 30 /obi/obi-probe >/tmp/neg.out 2>/tmp/neg.log
+rc=$?
+if [ "$rc" -ne 0 ] && grep -q 'sock_send_length' /tmp/neg.log; then
+	pass "forced socket front end refused (exit $rc): $(grep -m1 'sock_send_length' /tmp/neg.log)"
+else
+	fail "forced socket front end: exit $rc, and/or no message naming sock_send_length"
+	dump /tmp/neg.log socket-log
+fi
+
+# 2. The agent with the front end chosen automatically (syscall tracepoints expected).
+OTEL_EBPF_OPEN_PORT=8080 OTEL_EBPF_TRACE_PRINTER=json OTEL_EBPF_PROBE_SOCKET_PATH=/run/obi/obi.sock \
+	/obi/obi >/tmp/spans 2>/tmp/log &
+obi_pid=$!
+t0=$(cut -d' ' -f1 /proc/uptime)
+ready=1
+for pat in 'obi-probe: running:' 'enricher connected' "instrumenting pid $httpd_pid "; do
+	if ! wait_for 60 /tmp/log "$pat"; then
+		ready=0
+		fail "not ready: no '$pat' in the log after 60 s"
+		break
+	fi
+done
+t1=$(cut -d' ' -f1 /proc/uptime)
+if [ "$ready" = 1 ]; then
+	pass "agent ready in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s (probe running, enricher connected, httpd pid $httpd_pid instrumented)"
+fi
+if grep -q 'capture front end: syscall tracepoints' /tmp/log; then
+	pass "front end chosen: $(grep -m1 'capture front end' /tmp/log)"
+else
+	fail "the probe did not log 'capture front end: syscall tracepoints'"
+fi
+if grep -q 'mounted tracefs at /sys/kernel/tracing' /tmp/log; then
+	pass "the probe mounted tracefs itself"
+else
+	fail "the probe did not log 'mounted tracefs at /sys/kernel/tracing'"
+fi
+
+if [ "$ready" = 1 ]; then
+	# 3. Traffic: 5 pages, one 64 KiB body, one 404.
+	i=0
+	while [ "$i" -lt 5 ]; do
+		wget -q -O /dev/null http://127.0.0.1:8080/index.html || fail "wget /index.html failed"
+		i=$((i + 1))
+	done
+	wget -q -O /dev/null http://127.0.0.1:8080/big.bin || fail "wget /big.bin failed"
+	wget -q -O /dev/null http://127.0.0.1:8080/nope 2>/dev/null && fail "wget /nope did not fail"
+
+	i=0
+	n=0
+	while [ "$i" -lt $((${OBI_KTEST_SPAN_WAIT:-10} * 10)) ]; do
+		n=$(grep -c '"type":"HTTP"' /tmp/spans)
+		[ "$n" -ge 7 ] && break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	sleep 0.3 # anything extra that is still on its way
+	n=$(grep -c '"type":"HTTP"' /tmp/spans)
+	n_index=$(grep '"url.path":"/index.html"' /tmp/spans | grep -c '"http.response.status_code":200')
+	n_big=$(grep '"url.path":"/big.bin"' /tmp/spans | grep '"http.response.status_code":200' |
+		grep -c '"http.response.body.size":65536')
+	n_nope=$(grep '"url.path":"/nope"' /tmp/spans | grep -c '"http.response.status_code":404')
+	n_server=$(grep '"type":"HTTP"' /tmp/spans | grep -c '"kind":"SERVER"')
+	details="spans=$n (index.html 200: $n_index, big.bin 65536 B: $n_big, nope 404: $n_nope, SERVER: $n_server)"
+	if [ "$n" -eq 7 ] && [ "$n_index" -eq 5 ] && [ "$n_big" -eq 1 ] && [ "$n_nope" -eq 1 ] &&
+		[ "$n_server" -eq 7 ]; then
+		pass "spans: $details"
+	else
+		fail "spans: want 7 (5 index.html 200, 1 big.bin 65536 B, 1 nope 404, all SERVER), got $details"
+		dump /tmp/spans span
+	fi
+fi
+
+if ! kill -0 "$obi_pid" 2>/dev/null; then
+	wait "$obi_pid"
+	fail "obi exited early (status $?)"
+fi
+obi_pid_saved=$obi_pid
+kill "$obi_pid" 2>/dev/null
+wait "$obi_pid"
+rc=$?
+obi_pid=
+# SIGTERM'd obi should stop cleanly (0) or report the signal (143).
+if [ "$rc" -eq 0 ] || [ "$rc" -eq 143 ]; then
+	pass "obi (pid $obi_pid_saved) stopped on SIGTERM (status $rc)"
+else
+	fail "obi (pid $obi_pid_saved) stopped on SIGTERM with status $rc"
+fi
+# The agent's log goes to the console every time (warnings on an old kernel are worth reading).
+dump /tmp/log LOG
+finish

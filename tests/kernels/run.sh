@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# tests/kernels/run.sh: boots Debian kernels under qemu/KVM with obi in an initramfs and checks it captures HTTP there.
+#
+#   bash tests/kernels/run.sh [BUILD_DIR]     (root; after `make`; BUILD_DIR defaults to build)
+#
+# Environment:
+#   OBI_KTEST_KERNELS   kernel packages to boot, space-separated (default: the Debian 12 cloud
+#                       kernel that linux-image-cloud-amd64 points to, Linux 6.1: no socket
+#                       tracepoints, so the syscall front end must be chosen)
+#   OBI_KTEST_APPEND    extra kernel command-line words; NAME=VALUE words reach /init and obi as
+#                       environment (e.g. OTEL_EBPF_LOG_LEVEL=debug)
+#   OBI_KTEST_TIMEOUT   seconds one boot may take in all (default 240)
+# Kernel .debs and their vmlinuz are cached in BUILD_DIR/kernels/; console logs land there too.
+set -u -o pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+build=${1:-build}
+cache=$build/kernels
+timeout_s=${OBI_KTEST_TIMEOUT:-240}
+
+die() {
+	echo "kernels: $*" >&2
+	echo "kernels: 0 passed, 1 failed"
+	exit 1
+}
+
+[ "$(id -u)" = 0 ] || die "run as root (apt-get, /dev/kvm)"
+for b in obi obi-probe obi-enricher; do
+	[ -x "$build/$b" ] || die "$build/$b missing: run make first"
+done
+[ -e /dev/kvm ] || die "/dev/kvm missing: this test boots kernels under KVM"
+
+# --- host packages (idempotent) ---------------------------------------------------------------
+apt_updated=0
+apt_update_once() {
+	[ "$apt_updated" = 1 ] && return 0
+	apt-get update -qq >/dev/null || return 1
+	apt_updated=1
+}
+need=()
+for pkg in qemu-system-x86 busybox-static; do
+	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+	echo "kernels: installing ${need[*]}"
+	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null; then
+		apt_update_once || die "apt-get update failed"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null ||
+			die "apt-get install ${need[*]} failed"
+	fi
+fi
+busybox=/bin/busybox
+[ -x "$busybox" ] || die "$busybox missing (busybox-static)"
+
+mkdir -p "$cache"
+cache=$(cd "$cache" && pwd)
+
+# --- kernel: package name -> cached vmlinuz --------------------------------------------------
+# Which 6.1 kernel: linux-image-cloud-amd64 names the current one. If apt cannot say (no
+# network), the newest .deb already cached is used.
+default_kernel() {
+	local dep
+	dep=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-6\.1\./ { print $2; exit }')
+	if [ -z "$dep" ] && apt_update_once; then
+		dep=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-6\.1\./ { print $2; exit }')
+	fi
+	if [ -z "$dep" ]; then
+		dep=$(cd "$cache" && ls linux-image-6.1.*_amd64.deb 2>/dev/null | sort -V | tail -n1 | cut -d_ -f1)
+	fi
+	echo "$dep"
+}
+
+# fetch_kernel PKG: prints the directory holding vmlinuz, config and version for PKG.
+fetch_kernel() {
+	local pkg=$1 deb dir tmp
+	deb=$(cd "$cache" && ls "${pkg}"_*_amd64.deb 2>/dev/null | sort -V | tail -n1)
+	if [ -z "$deb" ]; then
+		echo "kernels: downloading $pkg" >&2
+		if ! (cd "$cache" && apt-get download -qq "$pkg" >/dev/null 2>&1); then
+			apt_update_once || return 1
+			(cd "$cache" && apt-get download -qq "$pkg" >/dev/null 2>&1) || return 1
+		fi
+		deb=$(cd "$cache" && ls "${pkg}"_*_amd64.deb 2>/dev/null | sort -V | tail -n1)
+		[ -n "$deb" ] || return 1
+	fi
+	dir=$cache/${deb%.deb}
+	if [ ! -s "$dir/vmlinuz" ]; then
+		tmp=$(mktemp -d)
+		dpkg-deb --fsys-tarfile "$cache/$deb" | tar -x -C "$tmp" ./boot || {
+			rm -rf "$tmp"
+			return 1
+		}
+		mkdir -p "$dir"
+		cp "$tmp"/boot/config-* "$dir/config"
+		dpkg-deb -f "$cache/$deb" Version >"$dir/version"
+		cp "$tmp"/boot/vmlinuz-* "$dir/vmlinuz.tmp" && mv "$dir/vmlinuz.tmp" "$dir/vmlinuz"
+		rm -rf "$tmp"
+	fi
+	echo "$dir"
+}
+
+# check_config DIR: what an initramfs-only boot with obi needs, built in.
+check_config() {
+	local opt bad=0
+	for opt in DEBUG_INFO_BTF BPF_SYSCALL BPF_EVENTS FTRACE_SYSCALLS BLK_DEV_INITRD RD_GZIP DEVTMPFS \
+		SERIAL_8250 SERIAL_8250_CONSOLE UNIX INET TMPFS; do
+		if ! grep -q "^CONFIG_$opt=y" "$1/config"; then
+			echo "kernels: CONFIG_$opt is not =y in $1/config" >&2
+			bad=1
+		fi
+	done
+	return $bad
+}
+
+# --- initramfs: busybox, /init, obi's three binaries and every library they load -------------
+build_initramfs() {
+	local out=$1 root lib
+	root=$(mktemp -d)
+	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,obi,proc,sys,dev,run,tmp,www,etc}
+	cp "$busybox" "$root/bin/busybox"
+	cp "$here/init.sh" "$root/init"
+	chmod 0755 "$root/init"
+	for b in obi obi-probe obi-enricher; do
+		cp "$build/$b" "$root/obi/$b"
+	done
+	# Shared libraries and the dynamic loader at the paths ldd names (symlinks resolved).
+	for lib in $(ldd "$build/obi" "$build/obi-probe" "$build/obi-enricher" |
+		awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }' | sort -u); do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+	(cd "$root" && find . -mindepth 1 | "$busybox" cpio -o -H newc -R 0:0 2>/dev/null) | gzip -1 >"$out.tmp" || {
+		rm -rf "$root"
+		return 1
+	}
+	mv "$out.tmp" "$out"
+	rm -rf "$root"
+}
+
+initrd=$cache/initramfs.cpio.gz
+build_initramfs "$initrd" || die "building the initramfs failed"
+
+# --- boot each kernel -------------------------------------------------------------------------
+kernels=${OBI_KTEST_KERNELS:-$(default_kernel)}
+[ -n "$kernels" ] || die "no kernel package: apt-cache cannot resolve linux-image-cloud-amd64 and none is cached"
+
+passed=0
+failed=0
+for pkg in $kernels; do
+	echo "kernels: === $pkg"
+	if ! kdir=$(fetch_kernel "$pkg"); then
+		echo "kernels: FAIL $pkg: cannot download or unpack it"
+		failed=$((failed + 1))
+		continue
+	fi
+	if ! check_config "$kdir"; then
+		echo "kernels: FAIL $pkg: kernel configuration cannot run this test"
+		failed=$((failed + 1))
+		continue
+	fi
+	console=$cache/console-$pkg.log
+	start=$(date +%s.%N)
+	timeout "$timeout_s" qemu-system-x86_64 -enable-kvm -cpu host -m 1024 -smp 2 -no-reboot \
+		-nographic -monitor none -serial "file:$console" \
+		-kernel "$kdir/vmlinuz" -initrd "$initrd" \
+		-append "console=ttyS0 panic=-1 quiet ${OBI_KTEST_APPEND:-}" </dev/null >"$cache/qemu-$pkg.out" 2>&1
+	qrc=$?
+	secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+	tr -d '\r' <"$console" >"$console.tmp" && mv "$console.tmp" "$console"
+
+	kver=$(sed -n 's/^OBI-KTEST: INFO kernel //p' "$console" | head -n1)
+	echo "kernels: $pkg $(cat "$kdir/version"): guest kernel ${kver:-unknown}; boot+test ${secs} s (qemu exit $qrc)"
+	grep '^OBI-KTEST: \(PASS\|FAIL\|INFO\)' "$console" | sed 's/^/kernels:   /'
+	end=$(grep '^OBI-KTEST: END ' "$console" | tail -n1)
+	ok=1
+	if [ "$qrc" = 124 ]; then
+		echo "kernels:   qemu timed out after ${timeout_s} s"
+		ok=0
+	fi
+	if [ -z "$end" ]; then
+		echo "kernels:   /init did not finish (no 'OBI-KTEST: END'); last console lines:"
+		tail -n 30 "$console" | sed 's/^/kernels:   | /'
+		ok=0
+	elif ! echo "$end" | grep -q 'failed=0$' || grep -q '^OBI-KTEST: FAIL' "$console"; then
+		ok=0
+	fi
+	if [ "$ok" = 1 ]; then
+		echo "kernels: PASS $pkg ($end)"
+		passed=$((passed + 1))
+	else
+		echo "kernels: FAIL $pkg; agent log and spans in $console"
+		grep '^OBI-KTEST: \(LOG\|span\|socket-log\)|' "$console" | sed 's/^/kernels:   /'
+		failed=$((failed + 1))
+	fi
+done
+
+echo "kernels: $passed passed, $failed failed"
+[ "$failed" = 0 ]
