@@ -146,7 +146,11 @@ static __always_inline void obi_emit(struct obi_conn *c, __u32 from, __u16 flags
 	c->state = OBI_CS_IDLE;
 }
 
-/* Appends up to `n` bytes at user address `src` to the request capture. */
+/*
+ * Appends up to `n` bytes at user address `src` to the request capture. The logical limits
+ * depend on other variables, which older verifiers (6.1) cannot relate; barrier_var() keeps the
+ * constant masks below from being folded away, so every verifier sees off <= 1023, n <= 1024.
+ */
 static __always_inline void obi_capture_req(struct obi_conn *c, __u64 src, __u64 n)
 {
 	__u32 off = c->req_len, cap = obi_cfg.req_cap;
@@ -161,6 +165,8 @@ static __always_inline void obi_capture_req(struct obi_conn *c, __u64 src, __u64
 		n = cap - off;
 		c->rec.flags |= OBI_HTTP_F_REQ_TRUNC;
 	}
+	barrier_var(off);
+	barrier_var(n);
 	off &= OBI_REQ_CAP_MAX - 1;
 	n &= 2 * OBI_REQ_CAP_MAX - 1;
 	if (n > OBI_REQ_CAP_MAX)
@@ -174,6 +180,7 @@ static __always_inline void obi_capture_req(struct obi_conn *c, __u64 src, __u64
 	c->req_len = off + n;
 }
 
+/* Appends to the response capture, right after the request bytes (bounds as above). */
 static __always_inline void obi_capture_resp(struct obi_conn *c, __u64 src, __u64 n)
 {
 	__u32 off = c->req_len, have = c->resp_len;
@@ -183,9 +190,11 @@ static __always_inline void obi_capture_resp(struct obi_conn *c, __u64 src, __u6
 	if (n > OBI_RESP_CAP - have)
 		n = OBI_RESP_CAP - have;
 	off += have;
+	barrier_var(off);
+	barrier_var(n);
 	if (off > OBI_REQ_CAP_MAX + OBI_RESP_CAP)
 		return;
-	n &= OBI_RESP_CAP * 2 - 1;
+	n &= 2 * OBI_RESP_CAP - 1;
 	if (n > OBI_RESP_CAP)
 		n = OBI_RESP_CAP;
 	if (!n)

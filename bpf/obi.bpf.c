@@ -236,6 +236,8 @@ OBI_SYSCALL_PAIR(recvfrom, OBI_BUF_PLAIN, false, true)
 OBI_SYSCALL_PAIR(sendto, OBI_BUF_PLAIN, true, false)
 OBI_SYSCALL_PAIR(recvmsg, OBI_BUF_MSG, false, false)
 OBI_SYSCALL_PAIR(sendmsg, OBI_BUF_MSG, true, false)
+/* Static files (nginx, busybox httpd): bytes count, the payload is never in user memory. */
+OBI_SYSCALL_PAIR(sendfile64, OBI_BUF_NONE, true, false)
 
 /* close(): the fd may be reused for another socket; the cache compares file pointers anyway,
  * so this only keeps the cache small. */

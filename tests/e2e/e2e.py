@@ -1380,6 +1380,47 @@ def t_batching(ctx):
     ctx.note("full batch after %.2fs, partial after %.2fs" % (t1 - t0, waited))
 
 
+SENDFILE_SERVER = r"""
+import os, sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+class H(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_GET(self):
+        path = os.path.join(os.getcwd(), "blob.bin")
+        size = os.path.getsize(path)
+        # Short headers (the header end is captured) and no Content-Length: the body size
+        # can only come from counting the bytes sendfile() moved.
+        self.wfile.write(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n")
+        self.wfile.flush()
+        with open(path, "rb") as f:
+            self.connection.sendfile(f)
+        self.close_connection = True
+    def log_message(self, *a):
+        pass
+
+HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+"""
+
+
+def t_sendfile_body(ctx):
+    script = os.path.join(ctx.tmpdir("script"), "sf.py")
+    with open(script, "w") as f:
+        f.write(SENDFILE_SERVER)
+    srv, port, _ = start_python_server(ctx, "sf", script=script,
+                                       root_files={"blob.bin": os.urandom(300000)})
+    obi = Obi(ctx, {"OTEL_EBPF_OPEN_PORT": str(port)})
+    obi.wait_ready()
+    obi.wait_instrumented(srv.pid)
+    out = curl(["-s", "-o", "/dev/null", "-w", "%{http_code} %{size_download}",
+                "http://127.0.0.1:%d/blob" % port])
+    check(out.split() == ["200", "300000"], "curl got %r" % out)
+    s = expect_exact(obi, server_spans(port), 1)[0]
+    check(s["attributes"].get("http.response.body.size") == 300000,
+          "body sent with sendfile() reported as %r bytes" % s["attributes"].get(
+              "http.response.body.size"))
+
+
 TESTS = [
     ("one_request_python", t_one_request_python),
     ("keepalive_200_nginx", t_keepalive_200_nginx),
@@ -1404,6 +1445,7 @@ TESTS = [
     ("selection_rules", t_selection_rules),
     ("request_timeout", t_request_timeout),
     ("batching", t_batching),
+    ("sendfile_body", t_sendfile_body),
 ]
 
 
