@@ -4,6 +4,7 @@
 #   make deps       install missing Debian packages (idempotent; used by both README commands)
 #   make test       unit tests (ASan+UBSan build) then end-to-end tests (root, real kernel)
 #   make bench      side-by-side benchmarks (not part of make test)
+#   make test-kernels  the fallback capture on Debian's Linux 6.1 under qemu (downloads it)
 #   make fuzz       short libFuzzer runs of every harness
 #   make lint       clang-tidy + cppcheck + clang-format check
 #   make SAN=1      sanitizer build in build-san/
@@ -68,7 +69,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 BINS := $(BUILD)/obi-probe $(BUILD)/obi-enricher $(BUILD)/obi
 
-.PHONY: all deps run test test-unit test-e2e test-e2e-san bench fuzz lint format docs clean check-headers unit-bins
+.PHONY: all deps run test test-unit test-e2e test-e2e-san test-kernels bench fuzz lint format docs clean check-headers unit-bins
 
 all: $(BINS)
 
@@ -136,6 +137,11 @@ test-e2e-san:
 	$(Q)$(MAKE) --no-print-directory SAN=1 all
 	$(Q)OBI_SECCOMP=off OBI_E2E_ALLOW_DROPS=1 ASAN_OPTIONS=detect_leaks=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 bash tests/e2e/run.sh build-san
+
+# The syscall front end on a real older kernel (Debian 12's Linux 6.1, no socket tracepoints),
+# booted under qemu with the freshly built binaries in an initramfs.
+test-kernels: all
+	$(Q)bash tests/kernels/run.sh $(BUILD)
 
 # The two README commands: both install what is missing, then build.
 run: deps

@@ -74,6 +74,22 @@ int probe_caps_check(void)
 	return fatal ? -1 : 0;
 }
 
+int probe_caps_check_quiet(void)
+{
+	cap_t caps = cap_get_proc();
+	int missing = 0;
+
+	if (!caps)
+		return -1;
+	if (!probe_cap_effective(caps, CAP_SYS_ADMIN))
+		for (size_t i = 0; i < PROBE_NCAPS; i++)
+			if (probe_caps[i].essential &&
+			    !probe_cap_effective(caps, probe_caps[i].cap))
+				missing++;
+	cap_free(caps);
+	return missing;
+}
+
 /*
  * Step 2 of the drop order (after BPF load/attach and socket creation): keep only the run-time
  * capabilities in the effective and permitted sets, clear inheritable and ambient, and shrink the

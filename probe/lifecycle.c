@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -72,6 +73,10 @@ static bool probe_prog_is_socket_frontend(const struct bpf_program *prog)
  */
 static int probe_lifecycle_check_kernel(struct probe *p)
 {
+	struct utsname u;
+
+	if (uname(&u) == 0)
+		snprintf(p->kernel_release, sizeof(p->kernel_release), "%s", u.release);
 	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) <= 0) {
 		log_errorx(
 		    "this kernel lacks BPF task storage (Linux >= 5.11), which obi uses to link "
@@ -200,8 +205,14 @@ int probe_lifecycle_start(struct probe *p)
 	}
 	err = obi_bpf__load(p->skel);
 	if (err) {
-		log_error(-err, "loading BPF programs (needs CAP_BPF and CAP_PERFMON; run with "
-				"OTEL_EBPF_LOG_LEVEL=debug for the verifier log)");
+		/* EACCES is also the verifier's answer: only blame capabilities when they lack. */
+		if (probe_caps_check_quiet())
+			log_error(-err, "loading BPF programs: the capabilities above are missing");
+		else
+			log_error(-err,
+				  "the kernel's BPF verifier rejected a program (its log is "
+				  "above); please report it with this kernel's version (%s)",
+				  p->kernel_release);
 		goto fail;
 	}
 	err = probe_lifecycle_attach(p);

@@ -36,6 +36,7 @@ struct probe {
 	struct obi_bpf *skel;
 	enum config_frontend frontend; /* the one in use: SOCKET or SYSCALL */
 	bool have_bpf_loop, have_for_each;
+	char kernel_release[65];
 	struct ring_buffer *rb; /* both rings */
 	int epfd, timerfd, sigfd;
 	int listen_fd, conn_fd;
@@ -63,6 +64,8 @@ int probe_lifecycle_read_stats(struct probe *p, uint64_t out[OBI_ST__MAX]);
 
 /* caps.c: capability and kernel feature checks, privilege drop. */
 int probe_caps_check(void);
+/* Non-zero if an essential capability is missing; logs nothing. */
+int probe_caps_check_quiet(void);
 int probe_caps_drop(void);
 int probe_tracefs_ensure(void);
 

@@ -32,17 +32,20 @@ finish() {
 	sync
 	poweroff -f
 }
-# wait_for SECONDS FILE PATTERN: 0 once grep -q finds PATTERN in FILE, 1 at the deadline.
+# wait_for SECONDS FILE PATTERN: 0 once grep -q finds PATTERN in FILE, 1 at the deadline or
+# as soon as obi (if started) has exited.
 wait_for() {
 	i=0
 	while [ "$i" -lt $(($1 * 10)) ]; do
 		grep -q -- "$3" "$2" 2>/dev/null && return 0
+		[ -n "${obi_pid:-}" ] && ! kill -0 "$obi_pid" 2>/dev/null && return 1
 		sleep 0.1
 		i=$((i + 1))
 	done
 	return 1
 }
 
+echo # the firmware leaves escape sequences without a newline on the console
 info "kernel $(uname -r) ($(uname -v))"
 ip link set lo up || fail "ip link set lo up"
 
@@ -88,7 +91,7 @@ ready=1
 for pat in 'obi-probe: running:' 'enricher connected' "instrumenting pid $httpd_pid "; do
 	if ! wait_for 60 /tmp/log "$pat"; then
 		ready=0
-		fail "not ready: no '$pat' in the log after 60 s"
+		fail "not ready: no '$pat' in the log (obi exited, or 60 s passed)"
 		break
 	fi
 done
@@ -132,7 +135,9 @@ if [ "$ready" = 1 ]; then
 		grep -c '"http.response.body.size":65536')
 	n_nope=$(grep '"url.path":"/nope"' /tmp/spans | grep -c '"http.response.status_code":404')
 	n_server=$(grep '"type":"HTTP"' /tmp/spans | grep -c '"kind":"SERVER"')
-	details="spans=$n (index.html 200: $n_index, big.bin 65536 B: $n_big, nope 404: $n_nope, SERVER: $n_server)"
+	big_sizes=$(grep '"url.path":"/big.bin"' /tmp/spans | grep -o '"http.response.body.size":[0-9]*' |
+		cut -d: -f2 | tr '\n' ' ')
+	details="spans=$n (index.html 200: $n_index, big.bin 65536 B: $n_big, nope 404: $n_nope, SERVER: $n_server; big.bin body sizes seen: ${big_sizes:-none})"
 	if [ "$n" -eq 7 ] && [ "$n_index" -eq 5 ] && [ "$n_big" -eq 1 ] && [ "$n_nope" -eq 1 ] &&
 		[ "$n_server" -eq 7 ]; then
 		pass "spans: $details"
@@ -145,18 +150,18 @@ fi
 if ! kill -0 "$obi_pid" 2>/dev/null; then
 	wait "$obi_pid"
 	fail "obi exited early (status $?)"
-fi
-obi_pid_saved=$obi_pid
-kill "$obi_pid" 2>/dev/null
-wait "$obi_pid"
-rc=$?
-obi_pid=
-# SIGTERM'd obi should stop cleanly (0) or report the signal (143).
-if [ "$rc" -eq 0 ] || [ "$rc" -eq 143 ]; then
-	pass "obi (pid $obi_pid_saved) stopped on SIGTERM (status $rc)"
 else
-	fail "obi (pid $obi_pid_saved) stopped on SIGTERM with status $rc"
+	kill "$obi_pid" 2>/dev/null
+	wait "$obi_pid"
+	rc=$?
+	# On SIGTERM obi stops cleanly (0) or reports the signal (143).
+	if [ "$rc" -eq 0 ] || [ "$rc" -eq 143 ]; then
+		pass "obi (pid $obi_pid) stopped on SIGTERM (status $rc)"
+	else
+		fail "obi (pid $obi_pid) stopped on SIGTERM with status $rc"
+	fi
 fi
+obi_pid=
 # The agent's log goes to the console every time (warnings on an old kernel are worth reading).
 dump /tmp/log LOG
 finish
