@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 #include <seccomp.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
@@ -72,14 +74,29 @@ static int sandbox_add_rules(scmp_filter_ctx ctx, const struct sandbox_rule *rul
 	return rc;
 }
 
-int sandbox_apply(const struct sandbox_rule *rules, size_t n, bool log_only)
+enum sandbox_mode sandbox_mode_from_env(void)
+{
+	const char *v = getenv("OBI_SECCOMP");
+
+	if (v && strcmp(v, "off") == 0)
+		return SANDBOX_OFF;
+	if (v && strcmp(v, "log") == 0)
+		return SANDBOX_LOG;
+	return SANDBOX_KILL;
+}
+
+int sandbox_apply(const struct sandbox_rule *rules, size_t n, enum sandbox_mode mode)
 {
 	scmp_filter_ctx ctx;
 	int rc;
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		return -errno;
-	ctx = seccomp_init(log_only ? SCMP_ACT_LOG : SCMP_ACT_KILL_PROCESS);
+	if (mode == SANDBOX_OFF) {
+		log_warnx("seccomp filter disabled (OBI_SECCOMP=off)");
+		return 0;
+	}
+	ctx = seccomp_init(mode == SANDBOX_LOG ? SCMP_ACT_LOG : SCMP_ACT_KILL_PROCESS);
 	if (!ctx)
 		return -ENOMEM;
 	rc = sandbox_add_rules(ctx, sandbox_base_rules,

@@ -2,7 +2,6 @@
 #ifndef OBI_SANDBOX_H
 #define OBI_SANDBOX_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
 /* One allowed system call, by name so the policy reads as a table. */
@@ -12,13 +11,21 @@ struct sandbox_rule {
 	int deny_errno; /* 0: allow; else fail the call with this errno instead of killing */
 };
 
+enum sandbox_mode {
+	SANDBOX_KILL = 0, /* anything not allowed kills the process (default) */
+	SANDBOX_LOG,	  /* OBI_SECCOMP=log: allowed, logged by the kernel (debugging a policy) */
+	SANDBOX_OFF, /* OBI_SECCOMP=off: no filter (sanitizer runs: LeakSanitizer needs ptrace) */
+};
+
+/* The mode from OBI_SECCOMP (unset or anything else: kill). */
+enum sandbox_mode sandbox_mode_from_env(void);
+
 /*
- * Sets PR_SET_NO_NEW_PRIVS, then installs a seccomp filter allowing a base set (memory, time,
- * signals, exit, I/O on held descriptors) plus exactly `rules`. Anything
- * else kills the process, or, with log_only, is allowed and logged by the kernel (debugging a
- * policy with OBI_SECCOMP=log). Returns 0 or -errno.
+ * Sets PR_SET_NO_NEW_PRIVS (always), then, unless mode is SANDBOX_OFF, installs a seccomp
+ * filter allowing a base set (memory, time, signals, exit, I/O on held descriptors) plus exactly
+ * `rules`. Returns 0 or -errno.
  */
-int sandbox_apply(const struct sandbox_rule *rules, size_t n, bool log_only);
+int sandbox_apply(const struct sandbox_rule *rules, size_t n, enum sandbox_mode mode);
 
 /* Clears every capability set (effective, permitted, inheritable, ambient). 0 or -errno. */
 int sandbox_drop_all_caps(void);

@@ -30,7 +30,6 @@ static const struct sandbox_rule enricher_seccomp_rules[] = {
 
 static int enricher_drop_privileges(struct enricher *e)
 {
-	const char *sc = getenv("OBI_SECCOMP");
 	int rc;
 
 	/* Started as root (a misconfigured pod, or by hand): become the unprivileged user. */
@@ -47,13 +46,11 @@ static int enricher_drop_privileges(struct enricher *e)
 		log_error(-rc, "clearing capabilities");
 		return -1;
 	}
-	if (sc && strcmp(sc, "off") == 0)
-		return 0;
 	rc = sandbox_apply(enricher_seccomp_rules,
 			   sizeof(enricher_seccomp_rules) / sizeof(enricher_seccomp_rules[0]),
-			   sc && strcmp(sc, "log") == 0);
+			   sandbox_mode_from_env());
 	if (rc)
-		log_error(-rc, "installing the seccomp filter");
+		log_error(-rc, "no_new_privs / seccomp filter");
 	return rc ? -1 : 0;
 }
 

@@ -181,7 +181,6 @@ int main(int argc, char **argv, char **envp)
 {
 	struct probe p = {.epfd = -1, .timerfd = -1, .sigfd = -1, .listen_fd = -1, .conn_fd = -1};
 	enum config_action action;
-	const char *sc = getenv("OBI_SECCOMP");
 	int rc, status = 1;
 
 	log_init("obi-probe", LOG_LVL_INFO);
@@ -208,14 +207,12 @@ int main(int argc, char **argv, char **envp)
 		goto out;
 	if (probe_caps_drop())
 		goto out;
-	if (!(sc && strcmp(sc, "off") == 0)) {
-		rc = sandbox_apply(probe_seccomp_rules,
-				   sizeof(probe_seccomp_rules) / sizeof(probe_seccomp_rules[0]),
-				   sc && strcmp(sc, "log") == 0);
-		if (rc) {
-			log_error(-rc, "installing the seccomp filter");
-			goto out;
-		}
+	rc = sandbox_apply(probe_seccomp_rules,
+			   sizeof(probe_seccomp_rules) / sizeof(probe_seccomp_rules[0]),
+			   sandbox_mode_from_env());
+	if (rc) {
+		log_error(-rc, "no_new_privs / seccomp filter");
+		goto out;
 	}
 	log_info("running: %u process(es) selected", p.nselected);
 	status = probe_run(&p) ? 1 : 0;
