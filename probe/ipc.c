@@ -306,9 +306,11 @@ void probe_ipc_flush_batch(struct probe *p)
 }
 
 /*
- * Records are gathered per OBI's ebpf.batch_length / ebpf.batch_timeout: a batch leaves when it
- * holds batch_length records, when it is full (64 KiB), or when its oldest record has waited
- * batch_timeout (checked on each drain tick).
+ * Records are gathered per OBI's ebpf.batch_length / ebpf.batch_timeout. Both are checked on
+ * each drain tick (every ebpf.drain_interval, 10 ms) rather than per record: a batch leaves when
+ * it holds batch_length records or its oldest has waited batch_timeout, and at once when it
+ * reaches 64 KiB. Under load batches stay large, which keeps the enricher's wake-ups (and their
+ * cost to the instrumented applications on small nodes) low; measured in docs/benchmarks.md.
  */
 void probe_ipc_add_record(struct probe *p, const void *rec, size_t len, uint64_t now_ns)
 {
@@ -323,13 +325,12 @@ void probe_ipc_add_record(struct probe *p, const void *rec, size_t len, uint64_t
 	memcpy(p->batch.buf + p->batch.len, rec, len);
 	p->batch.len += len;
 	p->batch.nrec++;
-	if (p->batch.nrec >= p->cfg.batch_length)
-		probe_ipc_flush_batch(p);
 }
 
 void probe_ipc_flush_due(struct probe *p, uint64_t now_ns)
 {
-	if (p->batch.nrec && now_ns - p->batch.first_ns >= p->cfg.batch_timeout_ns)
+	if (p->batch.nrec && (p->batch.nrec >= p->cfg.batch_length ||
+			      now_ns - p->batch.first_ns >= p->cfg.batch_timeout_ns))
 		probe_ipc_flush_batch(p);
 }
 
