@@ -95,12 +95,30 @@ static void span_build_append_str(char *dst, size_t dstsz, const char *src)
 	span_build_append_safe(dst, dstsz, src, strlen(src));
 }
 
+/* Dotted IPv4 without printf: two of these per span made printf a quarter of the enricher. */
+static void span_build_ipv4(const uint8_t *a, char *dst)
+{
+	char *o = dst;
+
+	for (int i = 0; i < 4; i++) {
+		unsigned v = a[i];
+
+		if (v >= 100)
+			*o++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*o++ = (char)('0' + v / 10 % 10);
+		*o++ = (char)('0' + v % 10);
+		*o++ = i < 3 ? '.' : '\0';
+	}
+}
+
 static void span_build_addr(const uint8_t a[16], char *dst, size_t dstsz)
 {
 	static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
+	_Static_assert(SPAN_ADDR_MAX >= sizeof("255.255.255.255"), "address buffer");
 	if (memcmp(a, v4mapped, sizeof(v4mapped)) == 0)
-		snprintf(dst, dstsz, "%u.%u.%u.%u", a[12], a[13], a[14], a[15]);
+		span_build_ipv4(a + 12, dst);
 	else if (!inet_ntop(AF_INET6, a, dst, (socklen_t)dstsz))
 		snprintf(dst, dstsz, "?");
 }
@@ -223,8 +241,7 @@ int span_build_http(const struct obi_rec_http *rec, const uint8_t *data, size_t 
 	span_build_copy_safe(out->host_header, sizeof(out->host_header), req.host.p, req.host.len);
 	span_build_copy_safe(out->user_agent, sizeof(out->user_agent), req.user_agent.p,
 			     req.user_agent.len);
-	snprintf(out->protocol_version, sizeof(out->protocol_version), "1.%d",
-		 req.version_minor ? 1 : 0);
+	memcpy(out->protocol_version, req.version_minor ? "1.1" : "1.0", 4);
 
 	out->status_code = have_resp ? resp.status : 0;
 	/* OBI reports requests unanswered within ebpf.http_request_timeout as 408. */

@@ -89,7 +89,7 @@ stop_obi() {
 	obi_pid=
 }
 
-declare -A rps ns prss erss pc ec
+declare -A rps ns prss erss pc ec bases insts
 echo "bench: nginx 1 worker (CPU 0), wrk -t1 -c8 -d${secs}s (CPU 1), $rounds rounds, $(nproc) CPUs, $(uname -r)"
 run_wrk >/dev/null # warm-up
 hz=$(getconf CLK_TCK)
@@ -113,6 +113,8 @@ for r in $(seq "$rounds"); do
 		printf 'round %d %-11s base %7.0f/s obi %7.0f/s ratio %s bpf %4s ns/req spans %s/%s cpu probe %s%% enricher %s%% rss %s/%s KiB\n' \
 			"$r" "$fe" "$base" "$inst" "$ratio" "$nsreq" "$spans" "$reqs" "$pcpu" "$ecpu" "$probe_rss" "$enricher_rss"
 		pc[$fe]+="$pcpu "
+		bases[$fe]+="$base "
+		insts[$fe]+="$inst "
 		ec[$fe]+="$ecpu "
 		rps[$fe]+="$ratio "
 		ns[$fe]+="$nsreq "
@@ -123,9 +125,12 @@ done
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 maxv() { tr ' ' '\n' | grep -v '^$' | sort -g | tail -1; }
 echo
-echo "variant | throughput ratio (median) | BPF ns/request (median) | CPU % of a core probe / enricher (median) | peak RSS probe / enricher KiB (max)"
+echo "variant | throughput ratio (median of rounds) | median obi / median baseline | BPF ns/request (median) | CPU % of a core probe / enricher (median) | peak RSS probe / enricher KiB (max)"
 for fe in $variants; do
-	printf '%-11s | %s | %s | %s / %s | %s / %s\n' "$fe" "$(echo "${rps[$fe]}" | median)" \
+	mb=$(echo "${bases[$fe]}" | median)
+	mi=$(echo "${insts[$fe]}" | median)
+	printf '%-11s | %s | %s | %s | %s / %s | %s / %s\n' "$fe" "$(echo "${rps[$fe]}" | median)" \
+		"$(python3 -c "print(f'{$mi/$mb:.3f}')")" \
 		"$(echo "${ns[$fe]}" | median)" "$(echo "${pc[$fe]}" | median)" "$(echo "${ec[$fe]}" | median)" \
 		"$(echo "${prss[$fe]}" | maxv)" "$(echo "${erss[$fe]}" | maxv)"
 done

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 
 #include "span_build.h"
 
@@ -435,14 +436,44 @@ static void test_long_target_truncation(void **state)
 	free(s);
 }
 
+/* Dotted-quad formatting at every digit-count boundary, compared with inet_ntop. */
+static void test_ipv4_octets(void **state)
+{
+	static const uint8_t octets[] = {0, 1, 9, 10, 42, 99, 100, 199, 200, 255};
+	struct test_span_build_rec r;
+	struct span s;
+	char want[INET_ADDRSTRLEN];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(octets); i++) {
+		uint8_t v4[4] = {octets[i], octets[(i + 3) % sizeof(octets)],
+				 octets[(i + 5) % sizeof(octets)],
+				 octets[(i + 7) % sizeof(octets)]};
+
+		test_span_build_make(&r, OBI_ROLE_SERVER, curl_req, strlen(curl_req), nginx_resp,
+				     strlen(nginx_resp));
+		test_span_build_v4(r.rec.laddr, v4[0], v4[1], v4[2], v4[3]);
+		assert_int_equal(test_span_build_run(&r, &s), SPAN_BUILD_OK);
+		assert_non_null(inet_ntop(AF_INET, v4, want, sizeof(want)));
+		assert_string_equal(s.host_addr, want);
+		free(r.data);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_server_nginx_1mib), cmocka_unit_test(test_resp_head_cut),
-	    cmocka_unit_test(test_post_body_sizes),   cmocka_unit_test(test_status_mapping),
-	    cmocka_unit_test(test_client_url_full),   cmocka_unit_test(test_server_v6),
-	    cmocka_unit_test(test_ids_and_times),     cmocka_unit_test(test_not_http),
-	    cmocka_unit_test(test_sanitize),	      cmocka_unit_test(test_long_target_truncation),
+	    cmocka_unit_test(test_server_nginx_1mib),
+	    cmocka_unit_test(test_resp_head_cut),
+	    cmocka_unit_test(test_ipv4_octets),
+	    cmocka_unit_test(test_post_body_sizes),
+	    cmocka_unit_test(test_status_mapping),
+	    cmocka_unit_test(test_client_url_full),
+	    cmocka_unit_test(test_server_v6),
+	    cmocka_unit_test(test_ids_and_times),
+	    cmocka_unit_test(test_not_http),
+	    cmocka_unit_test(test_sanitize),
+	    cmocka_unit_test(test_long_target_truncation),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
