@@ -15,7 +15,7 @@
 static const char http_parse_slash[] = "/";
 
 /* RFC 9110 tchar, as a table: this runs for every byte of every method and header name. */
-#define HTTP_PARSE_TCHAR_RANGE(a, b) [a... b] = 1
+#define HTTP_PARSE_TCHAR_RANGE(a, b) [(a)...(b)] = 1
 static const uint8_t http_parse_tchar[256] = {
     HTTP_PARSE_TCHAR_RANGE('0', '9'),
     HTTP_PARSE_TCHAR_RANGE('a', 'z'),
