@@ -159,7 +159,6 @@ void probe_ipc_accept(struct probe *p)
 	}
 	p->conn_fd = fd;
 	p->conn_pid = cred.pid;
-	p->conn_uid = cred.uid;
 	p->conn_ready = false;
 	ev.data.fd = fd;
 	epoll_ctl(p->epfd, EPOLL_CTL_ADD, fd, &ev);
@@ -264,6 +263,7 @@ static int probe_ipc_enqueue(struct probe *p, uint32_t type, const void *payload
 	size_t limit = p->q.limit + (type == OBI_MSG_RECORDS ? 0 : PROBE_CTL_SLACK);
 	struct probe_outq_msg *m;
 	bool was_empty = p->q.head == NULL;
+	ssize_t enc;
 
 	if (p->conn_fd < 0)
 		return -ENOTCONN;
@@ -275,9 +275,16 @@ static int probe_ipc_enqueue(struct probe *p, uint32_t type, const void *payload
 	m = malloc(sizeof(*m) + total);
 	if (!m)
 		return -ENOMEM;
+	enc = wire_encode(m->data, total, type, p->seq++, payload, len);
+	if (enc < 0) {
+		/* Callers build payloads within the limit; anything else is a bug, not traffic. */
+		log_errorx("message type %u of %zu bytes does not fit the wire limit", type, len);
+		free(m);
+		return -EMSGSIZE;
+	}
 	m->next = NULL;
 	m->nrec = nrec;
-	m->len = (size_t)wire_encode(m->data, total, type, p->seq++, payload, len);
+	m->len = (size_t)enc;
 	if (p->q.tail)
 		p->q.tail->next = m;
 	else

@@ -40,7 +40,6 @@ struct probe {
 	struct ring_buffer *rb; /* both rings */
 	int epfd, timerfd, sigfd;
 	int listen_fd, conn_fd;
-	uid_t conn_uid;
 	pid_t conn_pid;
 	uint32_t seq;
 	bool conn_ready; /* hello received */

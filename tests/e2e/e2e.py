@@ -1002,6 +1002,25 @@ HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 """
 
 
+def script_server(ctx, label, source, root_files=None):
+    """Writes a Python server script and starts it on a fresh port; returns (Popen, port)."""
+    script = os.path.join(ctx.tmpdir("script"), label + ".py")
+    with open(script, "w") as f:
+        f.write(source)
+    srv, port, _ = start_python_server(ctx, label, script=script, root_files=root_files)
+    return srv, port
+
+
+def obi_selecting(ctx, srv, port, env=None):
+    """An obi selecting `port`, ready and with srv instrumented."""
+    e = {"OTEL_EBPF_OPEN_PORT": str(port)}
+    e.update(env or {})
+    obi = Obi(ctx, e)
+    obi.wait_ready()
+    obi.wait_instrumented(srv.pid)
+    return obi
+
+
 def _raw_exchange(port, pieces):
     """Sends the request in separate writes (TCP_NODELAY, a pause between them so the server
     reads them separately), then reads the whole response."""
@@ -1024,13 +1043,8 @@ def _raw_exchange(port, pieces):
 
 
 def t_split_request(ctx):
-    script = os.path.join(ctx.tmpdir("script"), "body.py")
-    with open(script, "w") as f:
-        f.write(BODY_SERVER)
-    srv, port, _ = start_python_server(ctx, "body", script=script)
-    obi = Obi(ctx, {"OTEL_EBPF_OPEN_PORT": str(port)})
-    obi.wait_ready()
-    obi.wait_instrumented(srv.pid)
+    srv, port = script_server(ctx, "body", BODY_SERVER)
+    obi = obi_selecting(ctx, srv, port)
     tid, pid = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
     resp = _raw_exchange(port, [
         b"GET /split/path?q=1 HTT",
@@ -1050,13 +1064,8 @@ def t_split_request(ctx):
 
 
 def t_request_body(ctx):
-    script = os.path.join(ctx.tmpdir("script"), "body.py")
-    with open(script, "w") as f:
-        f.write(BODY_SERVER)
-    srv, port, _ = start_python_server(ctx, "body", script=script)
-    obi = Obi(ctx, {"OTEL_EBPF_OPEN_PORT": str(port)})
-    obi.wait_ready()
-    obi.wait_instrumented(srv.pid)
+    srv, port = script_server(ctx, "body", BODY_SERVER)
+    obi = obi_selecting(ctx, srv, port)
     payload = os.path.join(ctx.tmpdir("payload"), "p.bin")
     with open(payload, "wb") as f:
         f.write(os.urandom(100000))
@@ -1341,14 +1350,8 @@ HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 
 
 def t_request_timeout(ctx):
-    script = os.path.join(ctx.tmpdir("script"), "slow.py")
-    with open(script, "w") as f:
-        f.write(SLOW_SERVER)
-    srv, port, _ = start_python_server(ctx, "slow", script=script)
-    obi = Obi(ctx, {"OTEL_EBPF_OPEN_PORT": str(port),
-                    "OTEL_EBPF_BPF_HTTP_REQUEST_TIMEOUT": "300ms"})
-    obi.wait_ready()
-    obi.wait_instrumented(srv.pid)
+    srv, port = script_server(ctx, "slow", SLOW_SERVER)
+    obi = obi_selecting(ctx, srv, port, env={"OTEL_EBPF_BPF_HTTP_REQUEST_TIMEOUT": "300ms"})
     check(get("http://127.0.0.1:%d/slow" % port) == "200", "slow request")
     check(get("http://127.0.0.1:%d/fast" % port) == "200", "fast request")
     spans = expect_exact(obi, server_spans(port), 2)
@@ -1406,14 +1409,8 @@ HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 
 
 def t_sendfile_body(ctx):
-    script = os.path.join(ctx.tmpdir("script"), "sf.py")
-    with open(script, "w") as f:
-        f.write(SENDFILE_SERVER)
-    srv, port, _ = start_python_server(ctx, "sf", script=script,
-                                       root_files={"blob.bin": os.urandom(300000)})
-    obi = Obi(ctx, {"OTEL_EBPF_OPEN_PORT": str(port)})
-    obi.wait_ready()
-    obi.wait_instrumented(srv.pid)
+    srv, port = script_server(ctx, "sf", SENDFILE_SERVER, root_files={"blob.bin": os.urandom(300000)})
+    obi = obi_selecting(ctx, srv, port)
     out = curl(["-s", "-o", "/dev/null", "-w", "%{http_code} %{size_download}",
                 "http://127.0.0.1:%d/blob" % port])
     check(out.split() == ["200", "300000"], "curl got %r" % out)
