@@ -316,9 +316,10 @@ static __always_inline void obi_on_io(struct sock *sk, __u32 netns, const struct
 			if (c->role == OBI_ROLE_SERVER && c->req_len != before &&
 			    !(c->rec.flags & OBI_HTTP_F_TRACEPARENT))
 				obi_trace_server_start(c, &key);
-		} else {
+		} else if (c->state != OBI_CS_RESP) {
 			return;
 		}
+		/* In RESP: the body sent after an interim "100 Continue" still belongs here. */
 		c->rec.req_bytes += ret;
 	} else {
 		if (c->state != OBI_CS_REQ && c->state != OBI_CS_RESP)

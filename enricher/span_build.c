@@ -181,7 +181,7 @@ static enum span_status span_build_status(enum span_kind kind, int code)
 
 static void span_build_sizes(const struct obi_rec_http *rec, const struct http_request_head *req,
 			     const struct http_response_head *resp, bool have_resp,
-			     struct span *out)
+			     size_t resp_skip, struct span *out)
 {
 	out->req_bytes = rec->req_bytes;
 	out->resp_bytes = rec->resp_bytes;
@@ -194,8 +194,8 @@ static void span_build_sizes(const struct obi_rec_http *rec, const struct http_r
 		out->req_body_size = 0;
 
 	/* Response heads are captured only partially: a known end beats Content-Length. */
-	if (have_resp && resp->header_len > 0 && resp->header_len <= rec->resp_bytes)
-		out->resp_body_size = rec->resp_bytes - resp->header_len;
+	if (have_resp && resp->header_len > 0 && resp_skip + resp->header_len <= rec->resp_bytes)
+		out->resp_body_size = rec->resp_bytes - resp_skip - resp->header_len;
 	else if (have_resp && resp->content_length >= 0)
 		out->resp_body_size = (uint64_t)resp->content_length;
 	else
@@ -207,6 +207,7 @@ int span_build_http(const struct obi_rec_http *rec, const uint8_t *data, size_t 
 {
 	struct http_request_head req = {0};
 	struct http_response_head resp = {0};
+	size_t resp_skip = 0; /* bytes of interim 1xx responses before the final one */
 	size_t req_len, resp_len;
 	bool have_resp;
 	int ret = SPAN_BUILD_NOT_HTTP;
@@ -222,6 +223,17 @@ int span_build_http(const struct obi_rec_http *rec, const uint8_t *data, size_t 
 	if (http_parse_request(data, req_len, &req) != 0)
 		goto out;
 	have_resp = http_parse_response(data + req_len, resp_len, &resp) == 0;
+	/* Interim responses (100 Continue, 103 Early Hints) precede the final one; 101 is final. */
+	while (have_resp && resp.status >= 100 && resp.status < 200 && resp.status != 101 &&
+	       resp.header_len > 0 && resp_skip + resp.header_len < resp_len) {
+		struct http_response_head next;
+
+		if (http_parse_response(data + req_len + resp_skip + resp.header_len,
+					resp_len - resp_skip - resp.header_len, &next) != 0)
+			break;
+		resp_skip += resp.header_len;
+		resp = next;
+	}
 
 	/* UNKNOWN becomes SERVER: a span needs a kind; serving is the common case. */
 	out->kind = rec->role == OBI_ROLE_CLIENT ? SPAN_KIND_CLIENT : SPAN_KIND_SERVER;
@@ -248,7 +260,7 @@ int span_build_http(const struct obi_rec_http *rec, const uint8_t *data, size_t 
 	if (rec->flags & OBI_HTTP_F_TIMEOUT)
 		out->status_code = 408;
 	out->status = span_build_status(out->kind, out->status_code);
-	span_build_sizes(rec, &req, &resp, have_resp, out);
+	span_build_sizes(rec, &req, &resp, have_resp, resp_skip, out);
 
 	if (out->kind == SPAN_KIND_SERVER) {
 		span_build_addr(rec->laddr, out->host_addr, sizeof(out->host_addr));

@@ -1069,16 +1069,24 @@ def t_request_body(ctx):
     payload = os.path.join(ctx.tmpdir("payload"), "p.bin")
     with open(payload, "wb") as f:
         f.write(os.urandom(100000))
-    out = curl(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Expect:",
-                "--data-binary", "@" + payload, "http://127.0.0.1:%d/upload" % port])
-    check(out.strip() == "201", "curl got %r" % out)
-    s = expect_exact(obi, server_spans(port), 1)[0]
-    a = s["attributes"]
-    check(a.get("http.request.method") == "POST", "method %r" % a.get("http.request.method"))
-    check(a.get("http.request.body.size") == 100000,
-          "request body size %r != 100000" % a.get("http.request.body.size"))
-    check(a.get("http.response.body.size") == len("read 100000\n"),
-          "response body size %r" % a.get("http.response.body.size"))
+    # Without and with "Expect: 100-continue" (curl's default for large bodies): the interim
+    # 100 response must not become the status, the body after it must still be counted.
+    for i, expect in enumerate((["-H", "Expect:"], ["-H", "Expect: 100-continue"])):
+        out = curl(["-s", "-o", "/dev/null", "-w", "%{http_code}"] + expect +
+                   ["--data-binary", "@" + payload, "http://127.0.0.1:%d/upload%d" % (port, i)])
+        check(out.strip() == "201", "curl got %r" % out)
+    spans = expect_exact(obi, server_spans(port), 2)
+    for s in spans:
+        a = s["attributes"]
+        what = "%s %s" % (a.get("url.path"), "with 100-continue" if a.get("url.path") == "/upload1"
+                          else "")
+        check(a.get("http.request.method") == "POST", "method %r" % a.get("http.request.method"))
+        check(a.get("http.response.status_code") == 201,
+              "%s: status %r" % (what, a.get("http.response.status_code")))
+        check(a.get("http.request.body.size") == 100000,
+              "%s: request body size %r != 100000" % (what, a.get("http.request.body.size")))
+        check(a.get("http.response.body.size") == len("read 100000\n"),
+              "%s: response body size %r" % (what, a.get("http.response.body.size")))
 
 
 def _run_obi_expect(ctx, env, args, rc_want, must_contain):

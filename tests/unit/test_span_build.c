@@ -436,6 +436,26 @@ static void test_long_target_truncation(void **state)
 	free(s);
 }
 
+/* "Expect: 100-continue": the interim response is skipped for status and body size. */
+static void test_interim_100_continue(void **state)
+{
+	static const char req[] = "POST /up HTTP/1.1\r\nHost: h\r\nContent-Length: 5000\r\n"
+				  "Expect: 100-continue\r\n\r\n";
+	static const char resp[] = "HTTP/1.1 100 Continue\r\n\r\n"
+				   "HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok";
+	struct test_span_build_rec r;
+	struct span s;
+
+	(void)state;
+	test_span_build_make(&r, OBI_ROLE_SERVER, req, strlen(req), resp, strlen(resp));
+	r.rec.req_bytes = strlen(req) + 5000;
+	assert_int_equal(test_span_build_run(&r, &s), SPAN_BUILD_OK);
+	assert_int_equal(s.status_code, 201);
+	assert_int_equal(s.req_body_size, 5000);
+	assert_int_equal(s.resp_body_size, 2);
+	free(r.data);
+}
+
 /* Dotted-quad formatting at every digit-count boundary, compared with inet_ntop. */
 static void test_ipv4_octets(void **state)
 {
@@ -463,17 +483,12 @@ static void test_ipv4_octets(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_server_nginx_1mib),
-	    cmocka_unit_test(test_resp_head_cut),
-	    cmocka_unit_test(test_ipv4_octets),
-	    cmocka_unit_test(test_post_body_sizes),
-	    cmocka_unit_test(test_status_mapping),
-	    cmocka_unit_test(test_client_url_full),
-	    cmocka_unit_test(test_server_v6),
-	    cmocka_unit_test(test_ids_and_times),
-	    cmocka_unit_test(test_not_http),
-	    cmocka_unit_test(test_sanitize),
-	    cmocka_unit_test(test_long_target_truncation),
+	    cmocka_unit_test(test_server_nginx_1mib), cmocka_unit_test(test_resp_head_cut),
+	    cmocka_unit_test(test_ipv4_octets),	      cmocka_unit_test(test_interim_100_continue),
+	    cmocka_unit_test(test_post_body_sizes),   cmocka_unit_test(test_status_mapping),
+	    cmocka_unit_test(test_client_url_full),   cmocka_unit_test(test_server_v6),
+	    cmocka_unit_test(test_ids_and_times),     cmocka_unit_test(test_not_http),
+	    cmocka_unit_test(test_sanitize),	      cmocka_unit_test(test_long_target_truncation),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
