@@ -398,6 +398,15 @@ class Nginx:
         return read_text(self.access_log).count("\n")
 
 
+def obi_on_nginx(ctx, ng, label="obi"):
+    """An obi selecting nginx's port, ready, with the master and every worker instrumented."""
+    obi = Obi(ctx, {"OTEL_EBPF_OPEN_PORT": str(ng.port)}, label=label)
+    obi.wait_ready()
+    for pid in [ng.master] + list(ng.workers):
+        obi.wait_instrumented(pid)
+    return obi
+
+
 def curl(args, timeout=30):
     r = subprocess.run([CURL] + args, stdin=subprocess.DEVNULL, capture_output=True,
                        timeout=timeout, env=clean_env())
@@ -464,11 +473,7 @@ def t_one_request_python(ctx):
 def t_keepalive_200_nginx(ctx):
     ng = Nginx(ctx)
     port = ng.port
-    obi = Obi(ctx, {"OTEL_EBPF_OPEN_PORT": str(port)})
-    obi.wait_ready()
-    obi.wait_instrumented(ng.master)
-    for w in ng.workers:
-        obi.wait_instrumented(w)
+    obi = obi_on_nginx(ctx, ng)
     out = curl(["-s", "-o", "/dev/null", "-w", "%{num_connects} %{http_code}\n",
                 "http://127.0.0.1:%d/k/[1-200]" % port])
     lines = out.split("\n")[:-1]
@@ -495,10 +500,7 @@ def t_keepalive_200_nginx(ctx):
 def t_wrk_vs_access_log(ctx):
     ng = Nginx(ctx)
     port = ng.port
-    obi = Obi(ctx, {"OTEL_EBPF_OPEN_PORT": str(port)})
-    obi.wait_ready()
-    for w in ng.workers:
-        obi.wait_instrumented(w)
+    obi = obi_on_nginx(ctx, ng)
     r = subprocess.run([WRK, "-t1", "-c4", "-d2s", "http://127.0.0.1:%d/k/wrk" % port],
                        capture_output=True, timeout=30, env=clean_env())
     with open(os.path.join(ctx.dir, "wrk.out"), "wb") as f:
@@ -553,10 +555,7 @@ def t_wrk_vs_access_log(ctx):
 def t_status_codes(ctx):
     ng = Nginx(ctx)
     port = ng.port
-    obi = Obi(ctx, {"OTEL_EBPF_OPEN_PORT": str(port)})
-    obi.wait_ready()
-    for w in ng.workers:
-        obi.wait_instrumented(w)
+    obi = obi_on_nginx(ctx, ng)
     check(get("http://127.0.0.1:%d/missing.html" % port) == "404", "nginx did not answer 404")
     check(get("http://127.0.0.1:%d/fail" % port) == "503", "nginx did not answer 503")
     spans = expect_exact(obi, server_spans(port), 2)
@@ -575,10 +574,7 @@ def _large_response(ctx, sendfile):
     data = os.urandom(1 << 20)
     ng = Nginx(ctx, "nginx-sf-" + sendfile, sendfile=sendfile, files={"big.bin": data})
     port = ng.port
-    obi = Obi(ctx, {"OTEL_EBPF_OPEN_PORT": str(port)}, label="obi-sf-" + sendfile)
-    obi.wait_ready()
-    for w in ng.workers:
-        obi.wait_instrumented(w)
+    obi = obi_on_nginx(ctx, ng, label="obi-sf-" + sendfile)
     out = curl(["-s", "-o", "/dev/null", "-w", "%{http_code} %{size_download}",
                 "http://127.0.0.1:%d/big.bin" % port])
     check(out == "200 1048576", "curl: %s" % out)
