@@ -315,7 +315,7 @@ static __always_inline void obi_on_io(struct sock *sk, __u32 netns, const struct
 			 * before the handler runs, so its client calls still see the final ids). */
 			if (c->role == OBI_ROLE_SERVER && c->req_len != before &&
 			    !(c->rec.flags & OBI_HTTP_F_TRACEPARENT))
-				obi_trace_server_start(c, &key);
+				obi_trace_server_more(c, &key);
 		} else if (c->state != OBI_CS_RESP) {
 			return;
 		}

@@ -153,19 +153,13 @@ static __always_inline bool obi_trace_from_header(struct obi_conn *c)
 	return true;
 }
 
-static __always_inline void obi_trace_server_start(struct obi_conn *c,
-						   const struct obi_conn_key *key)
+/* Makes the exchange's ids the ones this thread serves (task-local storage). */
+static __always_inline void obi_trace_server_publish(struct obi_conn *c,
+						     const struct obi_conn_key *key)
 {
 	struct obi_rec_http *r = &c->rec;
 	struct obi_srv_span *s;
 
-	__builtin_memset(r->parent_span_id, 0, 8);
-	if (!(obi_cfg.track_traceparent && obi_trace_from_header(c))) {
-		obi_random_ids(r->trace_id, r->span_id);
-		r->trace_flags = 1;
-	} else {
-		obi_random_ids(NULL, r->span_id);
-	}
 	s = bpf_task_storage_get(&obi_srv_spans, bpf_get_current_task_btf(), NULL,
 				 BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!s)
@@ -175,6 +169,32 @@ static __always_inline void obi_trace_server_start(struct obi_conn *c,
 	s->conn = *key;
 	s->exch_seq = r->exch_seq;
 	s->trace_flags = r->trace_flags;
+}
+
+static __always_inline void obi_trace_server_start(struct obi_conn *c,
+						   const struct obi_conn_key *key)
+{
+	struct obi_rec_http *r = &c->rec;
+
+	__builtin_memset(r->parent_span_id, 0, 8);
+	if (!(obi_cfg.track_traceparent && obi_trace_from_header(c))) {
+		obi_random_ids(r->trace_id, r->span_id);
+		r->trace_flags = 1;
+	} else {
+		obi_random_ids(NULL, r->span_id);
+	}
+	obi_trace_server_publish(c, key);
+}
+
+/*
+ * More of a server request head arrived: only the header scan is repeated; when it finds the
+ * traceparent, the trace id and parent change (the span id stays) and are published again.
+ */
+static __always_inline void obi_trace_server_more(struct obi_conn *c,
+						  const struct obi_conn_key *key)
+{
+	if (obi_cfg.track_traceparent && obi_trace_from_header(c))
+		obi_trace_server_publish(c, key);
 }
 
 /* A client call: child of the server span this thread serves, if that exchange is still open. */
