@@ -4,7 +4,7 @@
 #   make deps       install missing Debian packages (idempotent; used by both README commands)
 #   make test       unit tests (ASan+UBSan build) then end-to-end tests (root, real kernel)
 #   make bench      side-by-side benchmarks (not part of make test)
-#   make test-kernels  the fallback capture on Debian's Linux 6.1 under qemu (downloads it)
+#   make test-kernels  Debian's Linux 6.1 (syscall front end) and 5.10 (compat object) under qemu
 #   make fuzz       short libFuzzer runs of every harness
 #   make lint       clang-tidy + cppcheck + clang-format check
 #   make SAN=1      sanitizer build in build-san/
@@ -58,7 +58,9 @@ COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 PROBE_OBJ := $(PROBE_SRC:%.c=$(BUILD)/%.o)
 ENRICHER_OBJ := $(ENRICHER_SRC:%.c=$(BUILD)/%.o)
 LAUNCHER_OBJ := $(LAUNCHER_SRC:%.c=$(BUILD)/%.o)
-SKELS := $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/%.skel.h)
+# Each BPF source is also built as a compat object (-DOBI_COMPAT) for kernels 5.8-5.11: no task
+# storage, BPF atomics, bpf_loop or map iteration (docs/architecture.md, "Kernel floor").
+SKELS := $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/%.skel.h) $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/%_compat.skel.h)
 
 # Library parts of the enricher (everything but main) are linked into unit tests.
 ENRICHER_LIB_OBJ := $(filter-out $(BUILD)/enricher/main.o,$(ENRICHER_OBJ))
@@ -80,6 +82,14 @@ $(BPF_OBJ): $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c
 	@echo "  BPF     $@"
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@
+
+BPF_COMPAT_OBJ := $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/bpf/%_compat.bpf.o)
+
+$(BPF_COMPAT_OBJ): $(BUILD)/bpf/%_compat.bpf.o: bpf/%.bpf.c
+	@echo "  BPF     $@"
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DOBI_COMPAT -MMD -MP -c $< -o $@
 	$(Q)$(LLVM_STRIP) -g $@
 
 $(SKELS): $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
@@ -138,7 +148,8 @@ test-e2e-san:
 	$(Q)OBI_SECCOMP=off OBI_E2E_ALLOW_DROPS=1 ASAN_OPTIONS=detect_leaks=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 bash tests/e2e/run.sh build-san
 
-# The syscall front end on a real older kernel (Debian 12's Linux 6.1, no socket tracepoints),
+# Real older kernels: Debian 12's Linux 6.1 (no socket tracepoints: syscall front end) and
+# Debian 11's Linux 5.10 (no task storage or BPF atomics: compat object),
 # booted under qemu with the freshly built binaries in an initramfs.
 test-kernels: all
 	$(Q)bash tests/kernels/run.sh $(BUILD)

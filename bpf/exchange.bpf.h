@@ -116,7 +116,20 @@ static __always_inline __u64 obi_rb_flags(void *rb)
  */
 static __always_inline bool obi_claim(struct obi_conn *c, __u32 from)
 {
+#ifndef OBI_COMPAT
 	return __sync_val_compare_and_swap(&c->state, from, OBI_CS_EMITTING) == from;
+#else
+	/*
+	 * No BPF atomics before 5.12. Without the sweep the only concurrent emitters are two
+	 * threads of one process on one socket, or its close racing its own I/O: rare, and the
+	 * worst case is one exchange emitted twice, never a torn record from another CPU's write
+	 * (the record is copied into the ring whole).
+	 */
+	if (c->state != from)
+		return false;
+	c->state = OBI_CS_EMITTING;
+	return true;
+#endif
 }
 
 /* Writes the claimed exchange (it was in state `from`) to the ring; the connection goes idle. */
@@ -144,6 +157,24 @@ static __always_inline void obi_emit(struct obi_conn *c, __u32 from, __u16 flags
 	else
 		obi_stat_inc(OBI_ST_HTTP_EMITTED);
 	c->state = OBI_CS_IDLE;
+}
+
+/*
+ * A request unanswered for http_request_timeout. The sweep normally reports it on time; this
+ * check covers a response or close that comes first, and kernels without the sweep.
+ */
+static __always_inline bool obi_timed_out(const struct obi_conn *c, __u64 now)
+{
+	return obi_cfg.request_timeout_ns &&
+	       (__s64)(now - c->rec.start_ns) >= (__s64)obi_cfg.request_timeout_ns;
+}
+
+/* Emits the claimed request (state REQ) as timed out at start + http_request_timeout. */
+static __always_inline void obi_emit_timeout(struct obi_conn *c)
+{
+	obi_stat_inc(OBI_ST_TIMEOUTS);
+	c->rec.end_ns = c->rec.start_ns + obi_cfg.request_timeout_ns;
+	obi_emit(c, OBI_CS_REQ, OBI_HTTP_F_TIMEOUT);
 }
 
 /*
@@ -325,6 +356,12 @@ static __always_inline void obi_on_io(struct sock *sk, __u32 netns, const struct
 		if (c->state != OBI_CS_REQ && c->state != OBI_CS_RESP)
 			return;
 		if (c->state == OBI_CS_REQ) {
+			if (obi_timed_out(c, now)) {
+				/* What the sweep would have reported; the late response is ignored. */
+				if (obi_claim(c, OBI_CS_REQ))
+					obi_emit_timeout(c);
+				return;
+			}
 			c->state = OBI_CS_RESP;
 			c->rec.resp_start_ns = now;
 		}
@@ -349,8 +386,12 @@ static __always_inline void obi_on_state(struct sock *sk, __u32 netns, int newst
 	__u32 st = c->state;
 
 	if ((st == OBI_CS_RESP || st == OBI_CS_REQ) && obi_claim(c, st)) {
-		obi_stat_inc(OBI_ST_CLOSED);
-		obi_emit(c, st, OBI_HTTP_F_CLOSED);
+		if (st == OBI_CS_REQ && obi_timed_out(c, bpf_ktime_get_ns())) {
+			obi_emit_timeout(c);
+		} else {
+			obi_stat_inc(OBI_ST_CLOSED);
+			obi_emit(c, st, OBI_HTTP_F_CLOSED);
+		}
 	}
 	if (newstate == 7)
 		bpf_map_delete_elem(&obi_conns, &key);

@@ -111,12 +111,22 @@ struct {
  * the task). It is trusted only while its connection still holds that exchange: checked lazily
  * when the thread makes a client call, so nothing has to be deleted when the exchange ends.
  */
+#ifndef OBI_COMPAT
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
 	__type(value, struct obi_srv_span);
 } obi_srv_spans SEC(".maps");
+#else
+/* Kernels before 5.11 have no task storage: the same record keyed by thread id. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct obi_srv_span);
+} obi_srv_spans SEC(".maps");
+#endif
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -43,21 +43,6 @@ char LICENSE[] SEC("license") = "GPL";
 #define OBI_REG_ARG3_DIRECT(r) ((r)->regs[2])
 #endif
 
-/* Socket front end: sk is a trusted BTF pointer, so fields are plain (relocated) loads. */
-static __always_inline bool obi_sk_is_tcp_direct(struct sock *sk)
-{
-	__u16 family = sk->__sk_common.skc_family;
-
-	if (family != OBI_AF_INET && family != OBI_AF_INET6)
-		return false;
-	return sk->sk_protocol == OBI_IPPROTO_TCP && sk->sk_type == OBI_SOCK_STREAM;
-}
-
-static __always_inline __u32 obi_sk_netns_direct(struct sock *sk)
-{
-	return sk->__sk_common.skc_net.net->ns.inum;
-}
-
 /* Syscall front end: sk came out of the file table as a plain address: read it with helpers. */
 static __always_inline bool obi_sk_is_tcp(struct sock *sk)
 {
@@ -72,6 +57,23 @@ static __always_inline bool obi_sk_is_tcp(struct sock *sk)
 static __always_inline __u32 obi_sk_netns(struct sock *sk)
 {
 	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+}
+
+/* tp_btf arguments are trusted BTF pointers: fields are plain (relocated) loads. */
+static __always_inline __u32 obi_sk_netns_direct(struct sock *sk)
+{
+	return sk->__sk_common.skc_net.net->ns.inum;
+}
+
+#ifndef OBI_COMPAT /* the socket tracepoints came in 6.3: the compat object never needs them */
+/* Socket front end: sk is a trusted BTF pointer, so fields are plain (relocated) loads. */
+static __always_inline bool obi_sk_is_tcp_direct(struct sock *sk)
+{
+	__u16 family = sk->__sk_common.skc_family;
+
+	if (family != OBI_AF_INET && family != OBI_AF_INET6)
+		return false;
+	return sk->sk_protocol == OBI_IPPROTO_TCP && sk->sk_type == OBI_SOCK_STREAM;
 }
 
 /* ---- front end 1: socket tracepoints -------------------------------------------------- */
@@ -137,6 +139,7 @@ int BPF_PROG(obi_sock_recv, struct sock *sk, int ret, int flags)
 	obi_sock_io(sk, ret, false);
 	return 0;
 }
+#endif /* !OBI_COMPAT */
 
 /* ---- front end 2: syscall tracepoints (kernels without the socket tracepoints) --------- */
 
@@ -340,6 +343,11 @@ int BPF_PROG(obi_exit, struct task_struct *p)
 {
 	__u32 tid = BPF_CORE_READ(p, pid), tgid = BPF_CORE_READ(p, tgid);
 
+#ifdef OBI_COMPAT
+	/* Task storage dies with its task; the tid-keyed stand-in has to be told. */
+	if (obi_pid_selected(tgid))
+		bpf_map_delete_elem(&obi_srv_spans, &tid);
+#endif
 	if (tid != tgid || !obi_pid_selected(tgid))
 		return 0;
 	bpf_map_delete_elem(&obi_pids, &tgid);
@@ -347,6 +355,7 @@ int BPF_PROG(obi_exit, struct task_struct *p)
 	return 0;
 }
 
+#ifndef OBI_COMPAT /* bpf_for_each_map_elem came in 5.13 */
 struct obi_sweep_ctx {
 	__u64 now;
 };
@@ -365,11 +374,8 @@ static long obi_sweep_one(void *map, struct obi_conn_key *key, struct obi_conn *
 		}
 	} else if (c->state == OBI_CS_REQ && obi_cfg.request_timeout_ns &&
 		   age >= (__s64)obi_cfg.request_timeout_ns) {
-		if (obi_claim(c, OBI_CS_REQ)) {
-			obi_stat_inc(OBI_ST_TIMEOUTS);
-			c->rec.end_ns = c->rec.start_ns + obi_cfg.request_timeout_ns;
-			obi_emit(c, OBI_CS_REQ, OBI_HTTP_F_TIMEOUT);
-		}
+		if (obi_claim(c, OBI_CS_REQ))
+			obi_emit_timeout(c);
 	}
 	return 0;
 }
@@ -387,3 +393,4 @@ int obi_sweep(void *ctx)
 	bpf_for_each_map_elem(&obi_conns, obi_sweep_one, &sc, 0);
 	return 0;
 }
+#endif /* !OBI_COMPAT */

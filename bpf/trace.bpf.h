@@ -101,7 +101,12 @@ static long obi_tp_scan_word(__u32 i, struct obi_tp_scan *st)
 		__u32 p = (off + k) & (OBI_REQ_CAP_MAX - 1);
 		__u32 w2;
 
-		if (st->c->data[p] != '\n' || p + 1 + OBI_TP_NAME_LEN + OBI_TP_VALUE_LEN > st->len)
+		/*
+		 * No comparison with st->len here: each would split the verifier's range of len
+		 * and multiply the states it walks. A name read past len is stale bytes, and
+		 * obi_tp_parse_at() rejects any value that does not end inside len.
+		 */
+		if (st->c->data[p] != '\n')
 			continue;
 		if ((obi_load64(&st->c->data[p + 1]) | 0x2020202020202020ULL) != OBI_TP_WORD1)
 			continue;
@@ -114,29 +119,19 @@ static long obi_tp_scan_word(__u32 i, struct obi_tp_scan *st)
 	return 0;
 }
 
-/*
- * Finds "traceparent:" (name case-insensitive) at a line start of the captured request head and,
- * if the value is a valid version-00 traceparent, takes its trace id, parent span id and flags.
- */
-static __always_inline bool obi_trace_from_header(struct obi_conn *c)
+/* Takes a valid version-00 traceparent value that starts at `found` (after the name). */
+static __always_inline bool obi_tp_parse_at(struct obi_conn *c, __u32 len, __u32 found)
 {
 	struct obi_rec_http *r = &c->rec;
-	struct obi_tp_scan st = {.c = c, .len = c->req_len};
 	__u8 tid[16], pid[8], fl[1];
 	__u32 pos;
 
-	if (st.len > OBI_REQ_CAP_MAX)
-		st.len = OBI_REQ_CAP_MAX;
-	/* Shortest head that can hold the header: a request line plus the header itself. */
-	if (st.len < 16 + OBI_TP_NAME_LEN + OBI_TP_VALUE_LEN)
+	if (!found)
 		return false;
-	bpf_loop(OBI_REQ_CAP_MAX / 8, obi_tp_scan_word, &st, 0);
-	if (!st.found)
-		return false;
-	pos = st.found & (OBI_REQ_CAP_MAX - 1);
+	pos = found & (OBI_REQ_CAP_MAX - 1);
 	if (c->data[pos] == ' ')
 		pos++;
-	if (pos + OBI_TP_VALUE_LEN > st.len)
+	if (pos + OBI_TP_VALUE_LEN > len)
 		return false;
 	if (c->data[pos] != '0' || c->data[pos + 1] != '0' || c->data[pos + 2] != '-' ||
 	    c->data[pos + 35] != '-' || c->data[pos + 52] != '-')
@@ -153,6 +148,95 @@ static __always_inline bool obi_trace_from_header(struct obi_conn *c)
 	return true;
 }
 
+/* The captured head length worth scanning, or 0 when it is too short to hold the header. */
+static __always_inline __u32 obi_tp_scan_len(const struct obi_conn *c)
+{
+	__u32 len = c->req_len;
+
+	if (len > OBI_REQ_CAP_MAX)
+		len = OBI_REQ_CAP_MAX;
+	/* Shortest head that can hold the header: a request line plus the header itself. */
+	return len < 16 + OBI_TP_NAME_LEN + OBI_TP_VALUE_LEN ? 0 : len;
+}
+
+#ifndef OBI_COMPAT
+/*
+ * Finds "traceparent:" (name case-insensitive) at a line start of the captured request head and,
+ * if the value is a valid version-00 traceparent, takes its trace id, parent span id and flags.
+ */
+static __always_inline bool obi_trace_from_header(struct obi_conn *c,
+						  const struct obi_conn_key *key)
+{
+	struct obi_tp_scan st = {.c = c, .len = obi_tp_scan_len(c)};
+
+	(void)key;
+	if (!st.len)
+		return false;
+	bpf_loop(OBI_REQ_CAP_MAX / 8, obi_tp_scan_word, &st, 0);
+	return obi_tp_parse_at(c, st.len, st.found);
+}
+#else
+/*
+ * No bpf_loop before 5.17, so the scan is a bounded loop. Inlined, the verifier would walk
+ * it, and everything after it, once per call site and per position the header can be found
+ * at (past its 1M-instruction limit). As global functions (arguments and results are plain
+ * scalars) each half is verified once, on its own.
+ */
+__noinline int obi_compat_tp_find(__u64 sk, __u32 netns)
+{
+	struct obi_conn_key key = {.sk = sk, .netns = netns};
+	struct obi_conn *c = bpf_map_lookup_elem(&obi_conns, &key);
+	struct obi_tp_scan st = {.c = c};
+
+	if (!c)
+		return 0;
+	st.len = obi_tp_scan_len(c);
+	if (!st.len)
+		return 0;
+	for (__u32 i = 0; i < OBI_REQ_CAP_MAX / 8; i++)
+		if (obi_tp_scan_word(i, &st))
+			break;
+	return st.found;
+}
+
+__noinline int obi_compat_tp_parse(__u64 sk, __u32 netns, __u32 found)
+{
+	struct obi_conn_key key = {.sk = sk, .netns = netns};
+	struct obi_conn *c = bpf_map_lookup_elem(&obi_conns, &key);
+
+	if (!c)
+		return 0;
+	return obi_tp_parse_at(c, obi_tp_scan_len(c), found);
+}
+
+static __always_inline bool obi_trace_from_header(struct obi_conn *c,
+						  const struct obi_conn_key *key)
+{
+	int found = obi_compat_tp_find(key->sk, key->netns);
+
+	(void)c;
+	return found > 0 && obi_compat_tp_parse(key->sk, key->netns, found);
+}
+#endif
+
+/* The current thread's server span slot; `create` makes it when missing. */
+static __always_inline struct obi_srv_span *obi_srv_span_get(bool create)
+{
+#ifndef OBI_COMPAT
+	return bpf_task_storage_get(&obi_srv_spans, bpf_get_current_task_btf(), NULL,
+				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+#else
+	static const struct obi_srv_span zero;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct obi_srv_span *s = bpf_map_lookup_elem(&obi_srv_spans, &tid);
+
+	if (s || !create)
+		return s;
+	bpf_map_update_elem(&obi_srv_spans, &tid, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&obi_srv_spans, &tid);
+#endif
+}
+
 /* Makes the exchange's ids the ones this thread serves (task-local storage). */
 static __always_inline void obi_trace_server_publish(struct obi_conn *c,
 						     const struct obi_conn_key *key)
@@ -160,8 +244,7 @@ static __always_inline void obi_trace_server_publish(struct obi_conn *c,
 	struct obi_rec_http *r = &c->rec;
 	struct obi_srv_span *s;
 
-	s = bpf_task_storage_get(&obi_srv_spans, bpf_get_current_task_btf(), NULL,
-				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	s = obi_srv_span_get(true);
 	if (!s)
 		return;
 	__builtin_memcpy(s->trace_id, r->trace_id, 16);
@@ -177,7 +260,7 @@ static __always_inline void obi_trace_server_start(struct obi_conn *c,
 	struct obi_rec_http *r = &c->rec;
 
 	__builtin_memset(r->parent_span_id, 0, 8);
-	if (!(obi_cfg.track_traceparent && obi_trace_from_header(c))) {
+	if (!(obi_cfg.track_traceparent && obi_trace_from_header(c, key))) {
 		obi_random_ids(r->trace_id, r->span_id);
 		r->trace_flags = 1;
 	} else {
@@ -193,15 +276,14 @@ static __always_inline void obi_trace_server_start(struct obi_conn *c,
 static __always_inline void obi_trace_server_more(struct obi_conn *c,
 						  const struct obi_conn_key *key)
 {
-	if (obi_cfg.track_traceparent && obi_trace_from_header(c))
+	if (obi_cfg.track_traceparent && obi_trace_from_header(c, key))
 		obi_trace_server_publish(c, key);
 }
 
 /* A client call: child of the server span this thread serves, if that exchange is still open. */
 static __always_inline void obi_trace_client_start(struct obi_rec_http *r)
 {
-	struct obi_srv_span *s =
-		bpf_task_storage_get(&obi_srv_spans, bpf_get_current_task_btf(), NULL, 0);
+	struct obi_srv_span *s = obi_srv_span_get(false);
 	struct obi_conn *srv = s ? bpf_map_lookup_elem(&obi_conns, &s->conn) : NULL;
 
 	if (srv && srv->role == OBI_ROLE_SERVER && srv->state != 0 &&

@@ -58,6 +58,7 @@ static const char *const config_log_levels[] = {"DEBUG", "INFO", "WARN", "ERROR"
 static const char *const config_printers[] = {"disabled", "counter",	 "text",
 					      "json",	  "json_indent", NULL};
 static const char *const config_frontends[] = {"auto", "socket", "syscall", NULL};
+static const char *const config_bpf_objects[] = {"auto", "full", "compat", NULL};
 
 static const char *config_check_pow2(const struct obi_config *cfg, const struct config_row *row);
 static const char *config_check_sock_path(const struct obi_config *cfg,
@@ -123,6 +124,16 @@ static const struct config_row config_schema[] = {
      .proc = CONFIG_PROC_PROBE,
      .doc = "Kernel hooks capturing traffic: socket tracepoints, syscalls, or auto "
 	    "(socket when the kernel has them)."},
+    {.yaml = "ebpf.bpf_object",
+     .env = {"OTEL_EBPF_BPF_OBJECT"},
+     .type = CONFIG_T_ENUM,
+     CONFIG_FIELD(bpf_object),
+     .enums = config_bpf_objects,
+     .def = "auto",
+     .proc = CONFIG_PROC_PROBE,
+     .doc = "Which build of the BPF programs to load: full, compat (for Linux 5.8-5.11: no "
+	    "idle sweep, so the last request of an idle keep-alive connection is reported at its "
+	    "close), or auto (compat when the kernel lacks BPF task storage or atomics)."},
     {.yaml = "ebpf.request_capture_size",
      .env = {"OTEL_EBPF_BPF_REQUEST_CAPTURE_SIZE"},
      .type = CONFIG_T_UINT,

@@ -25,6 +25,12 @@ enum config_printer {
 	CONFIG_PRINTER_JSON_INDENT,
 };
 
+enum config_bpf_object {
+	CONFIG_BPF_OBJECT_AUTO = 0, /* compat when the kernel lacks task storage or BPF atomics */
+	CONFIG_BPF_OBJECT_FULL,
+	CONFIG_BPF_OBJECT_COMPAT,
+};
+
 enum config_frontend {
 	CONFIG_FRONTEND_AUTO = 0, /* socket tracepoints when the kernel has them, else syscalls */
 	CONFIG_FRONTEND_SOCKET,
@@ -54,13 +60,14 @@ struct obi_config {
 	uint64_t shutdown_timeout_ns;	   /* shutdown_timeout / OTEL_EBPF_SHUTDOWN_TIMEOUT */
 	/* ebpf (probe) */
 	enum config_frontend frontend; /* ebpf.capture_frontend / OTEL_EBPF_BPF_CAPTURE_FRONTEND */
-	uint32_t request_capture_size; /* ebpf.request_capture_size, 64..1024, default 512 */
-	uint32_t ringbuf_size;	       /* ebpf.ringbuf_size bytes, power of two, default 4 MiB */
-	uint32_t max_connections;      /* ebpf.max_connections, default 8192 */
-	uint32_t wakeup_len;	       /* ebpf.wakeup_len / OTEL_EBPF_BPF_WAKEUP_LEN, default 500 */
-	uint64_t drain_interval_ns;    /* ebpf.drain_interval, default 10ms */
-	uint64_t sweep_idle_ns;	       /* ebpf.sweep_idle, default 200ms */
-	bool track_request_headers;    /* ebpf.track_request_headers, default true (see docs) */
+	enum config_bpf_object bpf_object; /* ebpf.bpf_object / OTEL_EBPF_BPF_OBJECT */
+	uint32_t request_capture_size;	   /* ebpf.request_capture_size, 64..1024, default 512 */
+	uint32_t ringbuf_size;	    /* ebpf.ringbuf_size bytes, power of two, default 4 MiB */
+	uint32_t max_connections;   /* ebpf.max_connections, default 8192 */
+	uint32_t wakeup_len;	    /* ebpf.wakeup_len / OTEL_EBPF_BPF_WAKEUP_LEN, default 500 */
+	uint64_t drain_interval_ns; /* ebpf.drain_interval, default 10ms */
+	uint64_t sweep_idle_ns;	    /* ebpf.sweep_idle, default 200ms */
+	bool track_request_headers; /* ebpf.track_request_headers, default true (see docs) */
 	uint64_t http_request_timeout_ns; /* ebpf.http_request_timeout, default 0 (off) */
 	/* batching (probe forwards, enricher prints) */
 	uint32_t batch_length; /* ebpf.batch_length / OTEL_EBPF_BPF_BATCH_LENGTH, default 100 */

@@ -6,13 +6,14 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <linux/bpf.h>
+
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "log.h"
 #include "obi_abi.h"
-#include "obi.skel.h"
 #include "probe.h"
 
 static int probe_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -66,23 +67,79 @@ static bool probe_prog_is_socket_frontend(const struct bpf_program *prog)
 	       strcmp(sec, "tp_btf/sock_recv_length") == 0;
 }
 
+/* BPF atomics beyond add (cmpxchg, Linux 5.12): a six-instruction program either loads or not. */
+static bool probe_kernel_has_bpf_atomics(void)
+{
+	const struct bpf_insn insns[] = {
+	    {.code = BPF_ST | BPF_MEM | BPF_DW, .dst_reg = BPF_REG_10, .off = -8, .imm = 0},
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_1, .imm = 1},
+	    {.code = BPF_STX | BPF_ATOMIC | BPF_DW,
+	     .dst_reg = BPF_REG_10,
+	     .src_reg = BPF_REG_1,
+	     .off = -8,
+	     .imm = BPF_CMPXCHG},
+	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
+	    {.code = BPF_JMP | BPF_EXIT},
+	};
+	int fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, NULL, "GPL", insns,
+			       sizeof(insns) / sizeof(insns[0]), NULL);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
 /*
- * Kernel features beyond the front end's own hooks. Hard requirements fail with the version
- * that brings them; optional ones switch a feature off with a warning. (Measured facts of
- * the running kernel, not version numbers: backports count.)
+ * Kernel features beyond the front end's own hooks, as measured facts of the running kernel
+ * (backports count), not version numbers. Missing task storage or atomics select the compat
+ * object; the other optional ones switch a feature off with a warning.
  */
 static int probe_lifecycle_check_kernel(struct probe *p)
 {
 	struct utsname u;
+	bool task_storage, atomics;
 
 	if (uname(&u) == 0)
 		snprintf(p->kernel_release, sizeof(p->kernel_release), "%s", u.release);
-	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) <= 0) {
-		log_errorx(
-		    "this kernel lacks BPF task storage (Linux >= 5.11), which obi uses to link "
-		    "client calls to the request a thread serves");
+	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) <= 0) {
+		log_errorx("this kernel lacks the BPF ring buffer (Linux >= 5.8), which obi needs "
+			   "to deliver what it captures");
 		return -1;
 	}
+	task_storage = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) > 0;
+	atomics = probe_kernel_has_bpf_atomics();
+	switch (p->cfg.bpf_object) {
+	case CONFIG_BPF_OBJECT_FULL:
+		if (!task_storage || !atomics) {
+			log_errorx(
+			    "ebpf.bpf_object=full, but this kernel lacks %s (Linux >= %s); use "
+			    "auto or compat",
+			    !task_storage ? "BPF task storage" : "BPF atomics (cmpxchg)",
+			    !task_storage ? "5.11" : "5.12");
+			return -1;
+		}
+		p->compat = false;
+		break;
+	case CONFIG_BPF_OBJECT_COMPAT:
+		p->compat = true;
+		break;
+	default:
+		p->compat = !task_storage || !atomics;
+	}
+	if (p->compat) {
+		/* The compat object has its own bounded-loop header scan and no sweep. */
+		p->have_bpf_loop = false;
+		p->have_for_each = false;
+		log_info("BPF object: compat (%s): the last request of an idle keep-alive "
+			 "connection is reported when the connection closes",
+			 !task_storage ? "no BPF task storage"
+			 : !atomics    ? "no BPF atomics"
+				       : "forced");
+		return 0;
+	}
+	log_info("BPF object: full");
 	p->have_bpf_loop =
 	    libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_loop, NULL) > 0;
 	if (!p->have_bpf_loop && p->cfg.track_request_headers)
@@ -111,13 +168,19 @@ static int probe_lifecycle_choose_frontend(struct probe *p)
 			    "use auto or syscall");
 			return -1;
 		}
+		if (p->compat) {
+			log_errorx("ebpf.capture_frontend=socket needs the full BPF object "
+				   "(ebpf.bpf_object=full or auto)");
+			return -1;
+		}
 		p->frontend = CONFIG_FRONTEND_SOCKET;
 		break;
 	case CONFIG_FRONTEND_SYSCALL:
 		p->frontend = CONFIG_FRONTEND_SYSCALL;
 		break;
 	default:
-		p->frontend = have_sock ? CONFIG_FRONTEND_SOCKET : CONFIG_FRONTEND_SYSCALL;
+		p->frontend =
+		    have_sock && !p->compat ? CONFIG_FRONTEND_SOCKET : CONFIG_FRONTEND_SYSCALL;
 	}
 	log_info("capture front end: %s", p->frontend == CONFIG_FRONTEND_SOCKET
 					      ? "socket tracepoints"
@@ -127,27 +190,27 @@ static int probe_lifecycle_choose_frontend(struct probe *p)
 
 static int probe_lifecycle_before_load(struct probe *p)
 {
-	struct obi_bpf *s = p->skel;
+	struct probe_bpf *b = &p->bpf;
+	volatile struct obi_bpf_cfg *cfg = b->cfg;
 	struct bpf_program *prog;
 	uint32_t rec = sizeof(struct obi_rec_http) + 256;
 	int err = 0;
 
-	s->rodata->obi_cfg.req_cap = p->cfg.request_capture_size;
+	cfg->req_cap = p->cfg.request_capture_size;
 	/* wakeup_len counts records, as OBI's; the kernel compares bytes. */
-	s->rodata->obi_cfg.wakeup_bytes =
-	    p->cfg.wakeup_len ? p->cfg.wakeup_len * rec : p->cfg.ringbuf_size / 4;
-	if (s->rodata->obi_cfg.wakeup_bytes > p->cfg.ringbuf_size / 2)
-		s->rodata->obi_cfg.wakeup_bytes = p->cfg.ringbuf_size / 2;
-	s->rodata->obi_cfg.sweep_idle_ns = p->cfg.sweep_idle_ns;
-	s->rodata->obi_cfg.request_timeout_ns = p->cfg.http_request_timeout_ns;
-	s->rodata->obi_cfg.track_traceparent = p->cfg.track_request_headers && p->have_bpf_loop;
-	s->rodata->obi_cfg.exec_events = p->cfg.auto_target_exe != NULL;
+	cfg->wakeup_bytes = p->cfg.wakeup_len ? p->cfg.wakeup_len * rec : p->cfg.ringbuf_size / 4;
+	if (cfg->wakeup_bytes > p->cfg.ringbuf_size / 2)
+		cfg->wakeup_bytes = p->cfg.ringbuf_size / 2;
+	cfg->sweep_idle_ns = p->cfg.sweep_idle_ns;
+	cfg->request_timeout_ns = p->cfg.http_request_timeout_ns;
+	cfg->track_traceparent = p->cfg.track_request_headers && (p->have_bpf_loop || b->compat);
+	cfg->exec_events = p->cfg.auto_target_exe != NULL;
 
-	err = err ?: bpf_map__set_max_entries(s->maps.obi_events, p->cfg.ringbuf_size);
-	err = err ?: bpf_map__set_max_entries(s->maps.obi_conns, p->cfg.max_connections);
+	err = err ?: bpf_map__set_max_entries(b->events, p->cfg.ringbuf_size);
+	err = err ?: bpf_map__set_max_entries(b->conns, p->cfg.max_connections);
 	if (err)
 		return err;
-	bpf_object__for_each_program(prog, s->obj)
+	bpf_object__for_each_program(prog, b->obj)
 	{
 		bool want = true;
 
@@ -155,23 +218,21 @@ static int probe_lifecycle_before_load(struct probe *p)
 			want = p->frontend == CONFIG_FRONTEND_SYSCALL;
 		else if (probe_prog_is_socket_frontend(prog))
 			want = p->frontend == CONFIG_FRONTEND_SOCKET;
-		else if (prog == s->progs.obi_sweep)
+		else if (prog == b->sweep)
 			want = p->have_for_each;
 		bpf_program__set_autoload(prog, want);
 	}
 	if (p->frontend != CONFIG_FRONTEND_SYSCALL) {
 		/* No syscall tracepoints: their per-syscall maps are not needed at all. */
-		bpf_map__set_max_entries(s->maps.obi_sys_args, 1);
-		bpf_map__set_max_entries(s->maps.obi_fd_cache, 1);
+		bpf_map__set_max_entries(b->sys_args, 1);
+		bpf_map__set_max_entries(b->fd_cache, 1);
 	}
 	return 0;
 }
 
 static int probe_lifecycle_attach(struct probe *p)
 {
-	/* The skeleton attaches every loaded program; SEC("raw_tp") without a name (the sweep,
-	 * run on demand with BPF_PROG_TEST_RUN) is left unattached by libbpf. */
-	int err = obi_bpf__attach(p->skel);
+	int err = probe_bpf_attach(&p->bpf);
 
 	if (err)
 		log_error(-err, "attaching BPF programs");
@@ -193,9 +254,9 @@ int probe_lifecycle_start(struct probe *p)
 		return -1;
 	if (p->frontend == CONFIG_FRONTEND_SYSCALL && probe_tracefs_ensure())
 		return -1;
-	p->skel = obi_bpf__open();
-	if (!p->skel) {
-		log_error(errno, "opening the BPF object");
+	err = probe_bpf_open(&p->bpf, p->compat);
+	if (err) {
+		log_error(-err, "opening the BPF object");
 		return -1;
 	}
 	err = probe_lifecycle_before_load(p);
@@ -203,7 +264,7 @@ int probe_lifecycle_start(struct probe *p)
 		log_error(-err, "configuring BPF maps");
 		goto fail;
 	}
-	err = obi_bpf__load(p->skel);
+	err = probe_bpf_load(&p->bpf);
 	if (err) {
 		/* EACCES is also the verifier's answer: only blame capabilities when they lack. */
 		if (probe_caps_check_quiet())
@@ -220,16 +281,13 @@ int probe_lifecycle_start(struct probe *p)
 		goto fail;
 	return 0;
 fail:
-	obi_bpf__destroy(p->skel);
-	p->skel = NULL;
+	probe_bpf_destroy(&p->bpf);
 	return -1;
 }
 
 void probe_lifecycle_stop(struct probe *p)
 {
-	if (p->skel)
-		obi_bpf__destroy(p->skel);
-	p->skel = NULL;
+	probe_bpf_destroy(&p->bpf);
 }
 
 int probe_lifecycle_sweep(struct probe *p)
@@ -237,17 +295,17 @@ int probe_lifecycle_sweep(struct probe *p)
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
 	uint64_t args[1] = {0};
 
-	if (!p->have_for_each)
+	if (!p->have_for_each || !p->bpf.sweep)
 		return 0;
 	opts.ctx_in = args;
 	opts.ctx_size_in = sizeof(args);
-	return bpf_prog_test_run_opts(bpf_program__fd(p->skel->progs.obi_sweep), &opts);
+	return bpf_prog_test_run_opts(bpf_program__fd(p->bpf.sweep), &opts);
 }
 
 int probe_lifecycle_select_pid(struct probe *p, uint32_t pid, bool on)
 {
 	uint32_t flags = 1;
-	int fd = bpf_map__fd(p->skel->maps.obi_pids);
+	int fd = bpf_map__fd(p->bpf.pids);
 
 	if (on)
 		return bpf_map_update_elem(fd, &pid, &flags, BPF_ANY);
@@ -256,7 +314,7 @@ int probe_lifecycle_select_pid(struct probe *p, uint32_t pid, bool on)
 
 int probe_lifecycle_read_stats(struct probe *p, uint64_t out[OBI_ST__MAX])
 {
-	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(p->skel->maps.obi_stats);
+	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(p->bpf.stats);
 	uint64_t vals[ncpu > 0 ? ncpu : 1];
 
 	if (ncpu <= 0)

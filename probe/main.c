@@ -16,7 +16,6 @@
 #include "log.h"
 #include "monotime.h"
 #include "obi_abi.h"
-#include "obi.skel.h"
 #include "probe.h"
 #include "sandbox.h"
 
@@ -66,9 +65,8 @@ static int probe_setup_loop(struct probe *p)
 	struct itimerspec its = {0};
 	sigset_t mask;
 
-	p->rb = ring_buffer__new(bpf_map__fd(p->skel->maps.obi_events), probe_on_ring, p, NULL);
-	if (!p->rb ||
-	    ring_buffer__add(p->rb, bpf_map__fd(p->skel->maps.obi_ctl_events), probe_on_ring, p)) {
+	p->rb = ring_buffer__new(bpf_map__fd(p->bpf.events), probe_on_ring, p, NULL);
+	if (!p->rb || ring_buffer__add(p->rb, bpf_map__fd(p->bpf.ctl_events), probe_on_ring, p)) {
 		log_error(errno, "ring buffer");
 		return -1;
 	}

@@ -10,8 +10,20 @@
 #include "obi_abi.h"
 #include "wire.h"
 
-struct obi_bpf;
 struct ring_buffer;
+struct bpf_object;
+struct bpf_map;
+struct bpf_program;
+
+/* The loaded BPF object: full, or compat for kernels without task storage and atomics. */
+struct probe_bpf {
+	void *skel; /* struct obi_bpf or struct obi_compat_bpf */
+	bool compat;
+	struct bpf_object *obj;
+	volatile struct obi_bpf_cfg *cfg; /* .rodata: written before load only */
+	struct bpf_map *events, *ctl_events, *pids, *conns, *stats, *sys_args, *fd_cache;
+	struct bpf_program *sweep; /* NULL in the compat object */
+};
 
 /* Highest pid the selection bitmap covers (the kernel's PID_MAX_LIMIT). */
 #define PROBE_PID_LIMIT (4u * 1024 * 1024)
@@ -33,8 +45,9 @@ struct probe_batch {
 
 struct probe {
 	struct obi_config cfg;
-	struct obi_bpf *skel;
+	struct probe_bpf bpf;
 	enum config_frontend frontend; /* the one in use: SOCKET or SYSCALL */
+	bool compat; /* the compat BPF object (kernels without task storage or atomics) */
 	bool have_bpf_loop, have_for_each;
 	char kernel_release[65];
 	struct ring_buffer *rb; /* both rings */
@@ -53,6 +66,12 @@ struct probe {
 	uint64_t bad_records;
 	bool stop;
 };
+
+/* bpfobj.c: the compiled object in use; negative errno on failure. */
+int probe_bpf_open(struct probe_bpf *b, bool compat);
+int probe_bpf_load(struct probe_bpf *b);
+int probe_bpf_attach(struct probe_bpf *b);
+void probe_bpf_destroy(struct probe_bpf *b);
 
 /* lifecycle.c: BPF open, configure, load, attach, tear down. */
 int probe_lifecycle_start(struct probe *p);

@@ -1,0 +1,72 @@
+/* bpfobj.c: which compiled BPF object runs (full or compat), and named access to its parts. */
+#include <errno.h>
+
+#include <bpf/libbpf.h>
+
+#include "obi_abi.h" /* before the skeletons: their .rodata holds struct obi_bpf_cfg */
+#include "obi.skel.h"
+#include "obi_compat.skel.h"
+#include "probe.h"
+
+/*
+ * Both objects come from bpf/obi.bpf.c; the compat one lacks the socket front end, the sweep
+ * and task storage. Everything the probe touches is looked up by name, so the rest of the
+ * probe never depends on which skeleton type is behind it.
+ */
+int probe_bpf_open(struct probe_bpf *b, bool compat)
+{
+	*b = (struct probe_bpf){.compat = compat};
+	if (compat) {
+		struct obi_compat_bpf *s = obi_compat_bpf__open();
+
+		if (!s)
+			return -errno;
+		b->skel = s;
+		b->obj = s->obj;
+		b->cfg = &s->rodata->obi_cfg;
+	} else {
+		struct obi_bpf *s = obi_bpf__open();
+
+		if (!s)
+			return -errno;
+		b->skel = s;
+		b->obj = s->obj;
+		b->cfg = &s->rodata->obi_cfg;
+		b->sweep = s->progs.obi_sweep;
+	}
+	b->events = bpf_object__find_map_by_name(b->obj, "obi_events");
+	b->ctl_events = bpf_object__find_map_by_name(b->obj, "obi_ctl_events");
+	b->pids = bpf_object__find_map_by_name(b->obj, "obi_pids");
+	b->conns = bpf_object__find_map_by_name(b->obj, "obi_conns");
+	b->stats = bpf_object__find_map_by_name(b->obj, "obi_stats");
+	b->sys_args = bpf_object__find_map_by_name(b->obj, "obi_sys_args");
+	b->fd_cache = bpf_object__find_map_by_name(b->obj, "obi_fd_cache");
+	if (!b->events || !b->ctl_events || !b->pids || !b->conns || !b->stats || !b->sys_args ||
+	    !b->fd_cache) {
+		probe_bpf_destroy(b);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+int probe_bpf_load(struct probe_bpf *b)
+{
+	return b->compat ? obi_compat_bpf__load(b->skel) : obi_bpf__load(b->skel);
+}
+
+/* Attaches every loaded program; SEC("raw_tp") without a name (the sweep) is left unattached. */
+int probe_bpf_attach(struct probe_bpf *b)
+{
+	return b->compat ? obi_compat_bpf__attach(b->skel) : obi_bpf__attach(b->skel);
+}
+
+void probe_bpf_destroy(struct probe_bpf *b)
+{
+	if (b->skel) {
+		if (b->compat)
+			obi_compat_bpf__destroy(b->skel);
+		else
+			obi_bpf__destroy(b->skel);
+	}
+	*b = (struct probe_bpf){0};
+}
