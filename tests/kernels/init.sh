@@ -104,14 +104,25 @@ if grep -q 'capture front end: syscall tracepoints' /tmp/log; then
 else
 	fail "the probe did not log 'capture front end: syscall tracepoints'"
 fi
+# Which BPF object the probe loaded: compat below Linux 5.12 (no task storage or BPF atomics).
+obj=$(sed -n 's/.*obi-probe: BPF object: \([a-z]*\).*/\1/p' /tmp/log | head -n1)
+if [ -z "${OBI_KTEST_EXPECT_OBJECT:-}" ]; then
+	info "BPF object: ${obj:-none logged}"
+elif [ "$obj" = "$OBI_KTEST_EXPECT_OBJECT" ]; then
+	pass "BPF object: $(grep -m1 'BPF object:' /tmp/log | sed 's/.*BPF object: //')"
+else
+	fail "BPF object: want $OBI_KTEST_EXPECT_OBJECT, the log says '${obj:-nothing}'"
+fi
 if grep -q 'mounted tracefs at /sys/kernel/tracing' /tmp/log; then
 	pass "the probe mounted tracefs itself"
 else
 	fail "the probe did not log 'mounted tracefs at /sys/kernel/tracing'"
 fi
 
+tp_trace=4bf92f3577b34da6a3ce929d0e0e4736
+tp_parent=00f067aa0ba902b7
 if [ "$ready" = 1 ]; then
-	# 3. Traffic: 5 pages, one 64 KiB body, one 404.
+	# 3. Traffic: 5 pages, one 64 KiB body, one 404, one page with a traceparent.
 	i=0
 	while [ "$i" -lt 5 ]; do
 		wget -q -O /dev/null http://127.0.0.1:8080/index.html || fail "wget /index.html failed"
@@ -119,30 +130,36 @@ if [ "$ready" = 1 ]; then
 	done
 	wget -q -O /dev/null http://127.0.0.1:8080/big.bin || fail "wget /big.bin failed"
 	wget -q -O /dev/null http://127.0.0.1:8080/nope 2>/dev/null && fail "wget /nope did not fail"
+	# An incoming traceparent keeps its trace id, and its span id becomes the parent.
+	wget -q -O /dev/null --header "traceparent: 00-$tp_trace-$tp_parent-01" \
+		'http://127.0.0.1:8080/index.html?tp=1' || fail "wget with traceparent failed"
 
 	i=0
 	n=0
 	while [ "$i" -lt $((${OBI_KTEST_SPAN_WAIT:-10} * 10)) ]; do
 		n=$(grep -c '"type":"HTTP"' /tmp/spans)
-		[ "$n" -ge 7 ] && break
+		[ "$n" -ge 8 ] && break
 		sleep 0.1
 		i=$((i + 1))
 	done
 	sleep 0.3 # anything extra that is still on its way
 	n=$(grep -c '"type":"HTTP"' /tmp/spans)
-	n_index=$(grep '"url.path":"/index.html"' /tmp/spans | grep -c '"http.response.status_code":200')
+	n_index=$(grep '"url.path":"/index.html"' /tmp/spans | grep -v '"url.query":"tp=1"' |
+		grep -c '"http.response.status_code":200')
+	n_tp=$(grep '"url.query":"tp=1"' /tmp/spans | grep "\"traceId\":\"$tp_trace\"" |
+		grep -c "\"parentSpanId\":\"$tp_parent\"")
 	n_big=$(grep '"url.path":"/big.bin"' /tmp/spans | grep '"http.response.status_code":200' |
 		grep -c '"http.response.body.size":65536')
 	n_nope=$(grep '"url.path":"/nope"' /tmp/spans | grep -c '"http.response.status_code":404')
 	n_server=$(grep '"type":"HTTP"' /tmp/spans | grep -c '"kind":"SERVER"')
 	big_sizes=$(grep '"url.path":"/big.bin"' /tmp/spans | grep -o '"http.response.body.size":[0-9]*' |
 		cut -d: -f2 | tr '\n' ' ')
-	details="spans=$n (index.html 200: $n_index, big.bin 65536 B: $n_big, nope 404: $n_nope, SERVER: $n_server; big.bin body sizes seen: ${big_sizes:-none})"
-	if [ "$n" -eq 7 ] && [ "$n_index" -eq 5 ] && [ "$n_big" -eq 1 ] && [ "$n_nope" -eq 1 ] &&
-		[ "$n_server" -eq 7 ]; then
+	details="spans=$n (index.html 200: $n_index, big.bin 65536 B: $n_big, nope 404: $n_nope, traceparent kept: $n_tp, SERVER: $n_server; big.bin body sizes seen: ${big_sizes:-none})"
+	if [ "$n" -eq 8 ] && [ "$n_index" -eq 5 ] && [ "$n_big" -eq 1 ] && [ "$n_nope" -eq 1 ] &&
+		[ "$n_tp" -eq 1 ] && [ "$n_server" -eq 8 ]; then
 		pass "spans: $details"
 	else
-		fail "spans: want 7 (5 index.html 200, 1 big.bin 65536 B, 1 nope 404, all SERVER), got $details"
+		fail "spans: want 8 (5 index.html 200, 1 big.bin 65536 B, 1 nope 404, 1 with the incoming trace id and parent, all SERVER), got $details"
 		dump /tmp/spans span
 	fi
 fi

@@ -6,7 +6,10 @@
 # Environment:
 #   OBI_KTEST_KERNELS   kernel packages to boot, space-separated (default: the Debian 12 cloud
 #                       kernel that linux-image-cloud-amd64 points to, Linux 6.1: no socket
-#                       tracepoints, so the syscall front end must be chosen)
+#                       tracepoints, so the syscall front end must be chosen; and Debian 11's
+#                       linux-image-5.10.0-32-cloud-amd64, Linux 5.10: no BPF task storage or
+#                       atomics, so the compat BPF object must be chosen). Packages apt cannot
+#                       find in the host's sources are fetched from Debian bullseye.
 #   OBI_KTEST_APPEND    extra kernel command-line words; NAME=VALUE words reach /init and obi as
 #                       environment (e.g. OTEL_EBPF_LOG_LEVEL=debug)
 #   OBI_KTEST_TIMEOUT   seconds one boot may take in all (default 240)
@@ -86,6 +89,19 @@ default_kernel() {
 	echo "$dep"
 }
 
+# Debian 11 (bullseye) carries Linux 5.10, the oldest kernel reachable here. apt reads it from
+# its own source list and state directory under the cache: the host's apt setup is untouched.
+bullseye_download() { # bullseye_download PKG: apt-get download from bullseye into the cache
+	local list=$cache/apt-bullseye/sources.list state=$cache/apt-bullseye/lists
+	local -a opts
+	mkdir -p "$state/partial"
+	echo 'deb http://deb.debian.org/debian bullseye main' >"$list"
+	opts=(-o "Dir::Etc::sourcelist=$list" -o Dir::Etc::sourceparts=/nonexistent
+		-o "Dir::State::Lists=$state" -o APT::Get::List-Cleanup=0)
+	apt-get "${opts[@]}" update -qq >/dev/null 2>&1 || return 1
+	(cd "$cache" && apt-get "${opts[@]}" download -qq "$1" >/dev/null 2>&1)
+}
+
 # fetch_kernel PKG: prints the directory holding vmlinuz, config and version for PKG.
 fetch_kernel() {
 	local pkg=$1 deb dir tmp
@@ -94,7 +110,8 @@ fetch_kernel() {
 		echo "kernels: downloading $pkg" >&2
 		if ! (cd "$cache" && apt-get download -qq "$pkg" >/dev/null 2>&1); then
 			apt_update_once || return 1
-			(cd "$cache" && apt-get download -qq "$pkg" >/dev/null 2>&1) || return 1
+			(cd "$cache" && apt-get download -qq "$pkg" >/dev/null 2>&1) ||
+				bullseye_download "$pkg" || return 1
 		fi
 		deb=$(newest_deb "${pkg}_*_amd64.deb")
 		[ -n "$deb" ] || return 1
@@ -153,6 +170,17 @@ build_initramfs() {
 	rm -rf "$root"
 }
 
+# expect_object KERNEL_DIR: the BPF object obi must choose there: compat below Linux 5.12.
+expect_object() {
+	local v
+	v=$(cut -d. -f1,2 "$1/version")
+	if [ "$(printf '%s\n5.12\n' "$v" | sort -V | head -n1)" = 5.12 ]; then
+		echo full
+	else
+		echo compat
+	fi
+}
+
 # boot kvm|tcg CONSOLE KERNEL_DIR PKG: one qemu run, console to CONSOLE; its exit status (124:
 # timed out). Under KVM it is stopped after OBI_KTEST_KVM_GRACE s if /init has not started.
 boot() {
@@ -167,7 +195,7 @@ boot() {
 	timeout "$timeout_s" qemu-system-x86_64 "${acc[@]}" -m 1024 -smp 2 -no-reboot \
 		-nographic -monitor none -nic none -serial "file:$out" \
 		-kernel "$kdir/vmlinuz" -initrd "$initrd" \
-		-append "console=ttyS0 panic=-1 quiet ${OBI_KTEST_APPEND:-}" </dev/null >"$cache/qemu-$pkg.out" 2>&1 &
+		-append "console=ttyS0 panic=-1 quiet OBI_KTEST_EXPECT_OBJECT=$(expect_object "$kdir") ${OBI_KTEST_APPEND:-}" </dev/null >"$cache/qemu-$pkg.out" 2>&1 &
 	qpid=$!
 	if [ "$mode" = kvm ] && [ "$accel" = auto ]; then
 		while kill -0 "$qpid" 2>/dev/null && ! grep -q 'OBI-KTEST: INFO kernel' "$out"; do
@@ -186,7 +214,7 @@ initrd=$cache/initramfs.cpio.gz
 build_initramfs "$initrd" || die "building the initramfs failed"
 
 # --- boot each kernel -------------------------------------------------------------------------
-kernels=${OBI_KTEST_KERNELS:-$(default_kernel)}
+kernels=${OBI_KTEST_KERNELS:-$(default_kernel) linux-image-5.10.0-32-cloud-amd64}
 [ -n "$kernels" ] || die "no kernel package: apt-cache cannot resolve linux-image-cloud-amd64 and none is cached"
 
 passed=0
