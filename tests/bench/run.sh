@@ -2,8 +2,9 @@
 # tests/bench/run.sh: side-by-side throughput, BPF time and RSS benchmark: nginx+wrk with and without obi.
 #
 # Usage: bash tests/bench/run.sh BUILD_DIR [ROUNDS] [SECONDS]
-# Alternates runs (baseline, socket front end, baseline, syscall front end, ...) so that drift of
-# the machine hits every variant alike; prints medians and ratios against the adjacent baselines.
+# Alternates runs (baseline, socket front end, baseline, syscall front end, baseline, compat
+# object, ...) so that drift of the machine hits every variant alike; prints medians and ratios
+# against the adjacent baselines.
 set -u
 build=$(readlink -f "${1:-build}")
 rounds=${2:-3}
@@ -53,11 +54,14 @@ run_wrk() { # prints requests/s and total requests
 		awk '/requests in/ {n=$1} /Requests\/sec/ {r=$2} END {printf "%s %s\n", r, n}'
 }
 
-start_obi() { # $1 variant: socket, syscall, or socket-idle (attached, nginx not selected)
-	local fe=${1%-idle} sel=$port ready='instrumenting pid'
+# $1 variant: socket, syscall, compat (the syscall front end in the compat BPF object that
+# Linux 5.8-5.11 load), or socket-idle (attached, nginx not selected)
+start_obi() {
+	local fe=${1%-idle} sel=$port ready='instrumenting pid' obj=full
 	if [ "$fe" != "$1" ]; then sel=$((port + 1)); ready='running:'; fi
+	if [ "$fe" = compat ]; then fe=syscall; obj=compat; fi
 	mkdir -p "$sock_dir"
-	OTEL_EBPF_OPEN_PORT=$sel OTEL_EBPF_TRACE_PRINTER=counter \
+	OTEL_EBPF_OPEN_PORT=$sel OTEL_EBPF_TRACE_PRINTER=counter OTEL_EBPF_BPF_OBJECT=$obj \
 		OTEL_EBPF_BPF_CAPTURE_FRONTEND="$fe" OTEL_EBPF_PROBE_SOCKET_PATH="$sock_dir/$1.sock" \
 		"$build/obi" >"$work/obi-$1.out" 2>"$work/obi-$1.err" &
 	obi_pid=$!
@@ -93,7 +97,7 @@ declare -A rps ns prss erss pc ec bases insts
 echo "bench: nginx 1 worker (CPU 0), wrk -t1 -c8 -d${secs}s (CPU 1), $rounds rounds, $(nproc) CPUs, $(uname -r)"
 run_wrk >/dev/null # warm-up
 hz=$(getconf CLK_TCK)
-variants="socket syscall socket-idle"
+variants="socket syscall compat socket-idle"
 for r in $(seq "$rounds"); do
 	for fe in $variants; do
 		read -r base _ < <(run_wrk)

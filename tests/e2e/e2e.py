@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """End-to-end tests of obi against real peers (python http.server, nginx, curl, wrk).
 
-Runs every test once per capture front end (socket, syscall). Standard library only.
-Usage: e2e.py BUILD_DIR [-k NAME]... [--frontend socket|syscall] [--list]
+Runs every test once per variant: capture front end socket or syscall, and compat (the syscall
+front end in the compat BPF object). Standard library only.
+Usage: e2e.py BUILD_DIR [-k NAME]... [--frontend socket|syscall|compat] [--list]
 Prints one PASS/FAIL line per test and a final line "e2e: N passed, N failed".
 """
 

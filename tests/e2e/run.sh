@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end tests: bash tests/e2e/run.sh BUILD_DIR [e2e.py options: -k NAME, --frontend socket|syscall]
+# End-to-end tests: bash tests/e2e/run.sh BUILD_DIR [e2e.py options: -k NAME, --frontend socket|syscall|compat]
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 build=${1:-build}

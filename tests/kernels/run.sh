@@ -6,10 +6,10 @@
 # Environment:
 #   OBI_KTEST_KERNELS   kernel packages to boot, space-separated (default: the Debian 12 cloud
 #                       kernel that linux-image-cloud-amd64 points to, Linux 6.1: no socket
-#                       tracepoints, so the syscall front end must be chosen; and Debian 11's
-#                       linux-image-5.10.0-32-cloud-amd64, Linux 5.10: no BPF task storage or
-#                       atomics, so the compat BPF object must be chosen). Packages apt cannot
-#                       find in the host's sources are fetched from Debian bullseye.
+#                       tracepoints, so the syscall front end must be chosen; and the Debian 11
+#                       cloud kernel, Linux 5.10: no BPF task storage or atomics, so the compat
+#                       BPF object must be chosen). Packages apt cannot find in the host's
+#                       sources are fetched from Debian bullseye.
 #   OBI_KTEST_APPEND    extra kernel command-line words; NAME=VALUE words reach /init and obi as
 #                       environment (e.g. OTEL_EBPF_LOG_LEVEL=debug)
 #   OBI_KTEST_TIMEOUT   seconds one boot may take in all (default 240)
@@ -91,15 +91,33 @@ default_kernel() {
 
 # Debian 11 (bullseye) carries Linux 5.10, the oldest kernel reachable here. apt reads it from
 # its own source list and state directory under the cache: the host's apt setup is untouched.
-bullseye_download() { # bullseye_download PKG: apt-get download from bullseye into the cache
+bullseye_opts=()
+bullseye_update_once() {
 	local list=$cache/apt-bullseye/sources.list state=$cache/apt-bullseye/lists
-	local -a opts
+	[ ${#bullseye_opts[@]} -gt 0 ] && return 0
 	mkdir -p "$state/partial"
 	echo 'deb http://deb.debian.org/debian bullseye main' >"$list"
-	opts=(-o "Dir::Etc::sourcelist=$list" -o Dir::Etc::sourceparts=/nonexistent
+	local -a opts=(-o "Dir::Etc::sourcelist=$list" -o Dir::Etc::sourceparts=/nonexistent
 		-o "Dir::State::Lists=$state" -o APT::Get::List-Cleanup=0)
 	apt-get "${opts[@]}" update -qq >/dev/null 2>&1 || return 1
-	(cd "$cache" && apt-get "${opts[@]}" download -qq "$1" >/dev/null 2>&1)
+	bullseye_opts=("${opts[@]}")
+}
+
+bullseye_download() { # bullseye_download PKG: apt-get download from bullseye into the cache
+	bullseye_update_once || return 1
+	(cd "$cache" && apt-get "${bullseye_opts[@]}" download -qq "$1" >/dev/null 2>&1)
+}
+
+# The 5.10 kernel: the newest one cached, else the one bullseye's linux-image-cloud-amd64
+# points to now, else the one this test was written against.
+bullseye_kernel() {
+	local dep
+	dep=$(newest_deb 'linux-image-5.10.*-cloud-amd64_*_amd64.deb' | cut -d_ -f1)
+	if [ -z "$dep" ] && bullseye_update_once; then
+		dep=$(apt-cache "${bullseye_opts[@]}" depends linux-image-cloud-amd64 2>/dev/null |
+			awk '/Depends: linux-image-5\.10\./ { print $2; exit }')
+	fi
+	echo "${dep:-linux-image-5.10.0-32-cloud-amd64}"
 }
 
 # fetch_kernel PKG: prints the directory holding vmlinuz, config and version for PKG.
@@ -214,7 +232,7 @@ initrd=$cache/initramfs.cpio.gz
 build_initramfs "$initrd" || die "building the initramfs failed"
 
 # --- boot each kernel -------------------------------------------------------------------------
-kernels=${OBI_KTEST_KERNELS:-$(default_kernel) linux-image-5.10.0-32-cloud-amd64}
+kernels=${OBI_KTEST_KERNELS:-$(default_kernel) $(bullseye_kernel)}
 [ -n "$kernels" ] || die "no kernel package: apt-cache cannot resolve linux-image-cloud-amd64 and none is cached"
 
 passed=0
