@@ -59,7 +59,7 @@ PROBE_OBJ := $(PROBE_SRC:%.c=$(BUILD)/%.o)
 ENRICHER_OBJ := $(ENRICHER_SRC:%.c=$(BUILD)/%.o)
 LAUNCHER_OBJ := $(LAUNCHER_SRC:%.c=$(BUILD)/%.o)
 # Each BPF source is also built as a compat object (-DOBI_COMPAT) for kernels 5.8-5.11: no task
-# storage, BPF atomics, bpf_loop or map iteration (docs/architecture.md, "Kernel floor").
+# storage, BPF atomics, bpf_loop or map iteration (docs/architecture.md, "The compat object").
 SKELS := $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/%.skel.h) $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/%_compat.skel.h)
 
 # Library parts of the enricher (everything but main) are linked into unit tests.

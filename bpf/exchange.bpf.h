@@ -120,10 +120,11 @@ static __always_inline bool obi_claim(struct obi_conn *c, __u32 from)
 	return __sync_val_compare_and_swap(&c->state, from, OBI_CS_EMITTING) == from;
 #else
 	/*
-	 * No BPF atomics before 5.12. Without the sweep the only concurrent emitters are two
-	 * threads of one process on one socket, or its close racing its own I/O: rare, and the
-	 * worst case is one exchange emitted twice, never a torn record from another CPU's write
-	 * (the record is copied into the ring whole).
+	 * No BPF atomics before 5.12. Without the sweep, two emitters meet only when two threads
+	 * use one socket at once, or when the close hook (which can run in softirq on another
+	 * CPU, e.g. for an RST) races the data path. Both may then pass this check: the exchange
+	 * is emitted twice, or one copy mixes the next exchange's head into it. Rare, and limited
+	 * to that connection.
 	 */
 	if (c->state != from)
 		return false;
@@ -133,7 +134,7 @@ static __always_inline bool obi_claim(struct obi_conn *c, __u32 from)
 }
 
 /* Writes the claimed exchange (it was in state `from`) to the ring; the connection goes idle. */
-static __always_inline void obi_emit(struct obi_conn *c, __u32 from, __u16 flags)
+static __always_inline void obi_emit(struct obi_conn *c, __u32 from, __u16 flags, __u64 now)
 {
 	struct obi_rec_http *r = &c->rec;
 	__u32 req = c->req_len, resp = c->resp_len, size;
@@ -146,7 +147,7 @@ static __always_inline void obi_emit(struct obi_conn *c, __u32 from, __u16 flags
 		flags |= OBI_HTTP_F_NO_RESPONSE;
 	r->hdr.type = OBI_REC_HTTP;
 	r->hdr.abi_version = OBI_ABI_VERSION;
-	r->hdr.ktime_ns = bpf_ktime_get_ns();
+	r->hdr.ktime_ns = now; /* the caller's clock read: one fewer per request (costly in VMs) */
 	r->flags |= flags;
 	r->req_cap = req;
 	r->resp_cap = resp;
@@ -170,11 +171,11 @@ static __always_inline bool obi_timed_out(const struct obi_conn *c, __u64 now)
 }
 
 /* Emits the claimed request (state REQ) as timed out at start + http_request_timeout. */
-static __always_inline void obi_emit_timeout(struct obi_conn *c)
+static __always_inline void obi_emit_timeout(struct obi_conn *c, __u64 now)
 {
 	obi_stat_inc(OBI_ST_TIMEOUTS);
 	c->rec.end_ns = c->rec.start_ns + obi_cfg.request_timeout_ns;
-	obi_emit(c, OBI_CS_REQ, OBI_HTTP_F_TIMEOUT);
+	obi_emit(c, OBI_CS_REQ, OBI_HTTP_F_TIMEOUT, now);
 }
 
 /*
@@ -327,7 +328,7 @@ static __always_inline void obi_on_io(struct sock *sk, __u32 netns, const struct
 					obi_stat_inc(OBI_ST_RACES);
 					return;
 				}
-				obi_emit(c, OBI_CS_RESP, 0);
+				obi_emit(c, OBI_CS_RESP, 0, now);
 			} else if (c->state == OBI_CS_EMITTING) {
 				obi_stat_inc(OBI_ST_RACES);
 				return;
@@ -359,7 +360,7 @@ static __always_inline void obi_on_io(struct sock *sk, __u32 netns, const struct
 			if (obi_timed_out(c, now)) {
 				/* What the sweep would have reported; the late response is ignored. */
 				if (obi_claim(c, OBI_CS_REQ))
-					obi_emit_timeout(c);
+					obi_emit_timeout(c, now);
 				return;
 			}
 			c->state = OBI_CS_RESP;
@@ -386,11 +387,13 @@ static __always_inline void obi_on_state(struct sock *sk, __u32 netns, int newst
 	__u32 st = c->state;
 
 	if ((st == OBI_CS_RESP || st == OBI_CS_REQ) && obi_claim(c, st)) {
-		if (st == OBI_CS_REQ && obi_timed_out(c, bpf_ktime_get_ns())) {
-			obi_emit_timeout(c);
+		__u64 now = bpf_ktime_get_ns();
+
+		if (st == OBI_CS_REQ && obi_timed_out(c, now)) {
+			obi_emit_timeout(c, now);
 		} else {
 			obi_stat_inc(OBI_ST_CLOSED);
-			obi_emit(c, st, OBI_HTTP_F_CLOSED);
+			obi_emit(c, st, OBI_HTTP_F_CLOSED, now);
 		}
 	}
 	if (newstate == 7)

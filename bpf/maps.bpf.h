@@ -44,7 +44,7 @@ struct obi_conn {
 	__u32 pad3;
 	__u64 last_ns;
 	struct obi_rec_http rec;
-	__u8 data[2 * OBI_REQ_CAP_MAX + OBI_RESP_CAP];
+	__u8 data[2 * OBI_REQ_CAP_MAX + OBI_RESP_CAP] __attribute__((aligned(8)));
 };
 
 /* The server span a thread is serving: parent of the client calls it makes meanwhile. */

@@ -344,9 +344,11 @@ int BPF_PROG(obi_exit, struct task_struct *p)
 	__u32 tid = BPF_CORE_READ(p, pid), tgid = BPF_CORE_READ(p, tgid);
 
 #ifdef OBI_COMPAT
-	/* Task storage dies with its task; the tid-keyed stand-in has to be told. */
-	if (obi_pid_selected(tgid))
-		bpf_map_delete_elem(&obi_srv_spans, &tid);
+	/*
+	 * Task storage dies with its task; the tid-keyed stand-in has to be told. Unconditional:
+	 * in exit_group the leader may exit (and be deselected) before the other threads.
+	 */
+	bpf_map_delete_elem(&obi_srv_spans, &tid);
 #endif
 	if (tid != tgid || !obi_pid_selected(tgid))
 		return 0;
@@ -370,12 +372,12 @@ static long obi_sweep_one(void *map, struct obi_conn_key *key, struct obi_conn *
 	if (c->state == OBI_CS_RESP && idle >= (__s64)obi_cfg.sweep_idle_ns) {
 		if (obi_claim(c, OBI_CS_RESP)) {
 			obi_stat_inc(OBI_ST_SWEPT);
-			obi_emit(c, OBI_CS_RESP, OBI_HTTP_F_SWEPT);
+			obi_emit(c, OBI_CS_RESP, OBI_HTTP_F_SWEPT, sc->now);
 		}
 	} else if (c->state == OBI_CS_REQ && obi_cfg.request_timeout_ns &&
 		   age >= (__s64)obi_cfg.request_timeout_ns) {
 		if (obi_claim(c, OBI_CS_REQ))
-			obi_emit_timeout(c);
+			obi_emit_timeout(c, sc->now);
 	}
 	return 0;
 }

@@ -61,20 +61,6 @@ static __always_inline bool obi_all_zero(const __u8 *b, int n)
 	return acc == 0;
 }
 
-struct obi_tp_scan {
-	struct obi_conn *c;
-	__u32 len;   /* captured request bytes */
-	__u32 found; /* offset of the value after "traceparent:", 0 if none */
-};
-
-static __always_inline __u64 obi_load64(const __u8 *p)
-{
-	__u64 v;
-
-	__builtin_memcpy(&v, p, 8);
-	return v;
-}
-
 /* "\ntraceparent:" with the name lower-cased by OR-ing 0x20 into letters (':' is unchanged). */
 #define OBI_TP_WORD1 0x7261706563617274ULL /* "tracepar" */
 #define OBI_TP_WORD2 0x3a746e65U	     /* "ent:" */
@@ -83,38 +69,70 @@ static __always_inline __u64 obi_load64(const __u8 *p)
 #define OBI_HI_BYTES 0x8080808080808080ULL
 #define OBI_DATA_MASK (2 * OBI_REQ_CAP_MAX - 1)
 
-/*
- * One 8-byte word of the head per call. Most words hold no newline and cost a load and a few
- * ALU ops (the SWAR zero-byte test on word ^ "\n\n\n\n..."); only words with one look further.
- */
-static long obi_tp_scan_word(__u32 i, struct obi_tp_scan *st)
+/* The 8 bytes at byte offset b (1..8) of the little-endian 16-byte string lo|hi. */
+static __always_inline __u64 obi_bytes_at(__u64 lo, __u64 hi, int b)
 {
-	__u32 off = i * 8;
-	__u64 x;
+	return b == 8 ? hi : lo >> (8 * b) | hi << (64 - 8 * b);
+}
 
-	if (off + 8 > st->len || off >= OBI_REQ_CAP_MAX)
-		return 1;
-	x = obi_load64(&st->c->data[off & (OBI_REQ_CAP_MAX - 1)]) ^ OBI_NL_BYTES;
-	if (!((x - OBI_LO_BYTES) & ~x & OBI_HI_BYTES))
-		return 0;
+/*
+ * Where "traceparent:" (name case-insensitive) follows a '\n' in the 8 bytes at `off` of the
+ * head (w0; w1 and w2 are the 16 bytes after them): the offset of its value, or 0.
+ *
+ * A global function with scalar arguments and result: the verifier checks it once, on its
+ * own, whatever the call sites and however often they call it, and the position it returns
+ * is one unknown value to them, not one path per position it could be found at.
+ */
+__noinline int obi_tp_match_word(__u64 w0, __u64 w1, __u64 w2, __u32 off)
+{
 	for (int k = 0; k < 8; k++) {
-		__u32 p = (off + k) & (OBI_REQ_CAP_MAX - 1);
-		__u32 w2;
+		__u64 name = obi_bytes_at(w0, w1, k + 1);
+		__u32 rest = (__u32)obi_bytes_at(w1, w2, k + 1);
 
-		/*
-		 * No comparison with st->len here: each would split the verifier's range of len
-		 * and multiply the states it walks. A name read past len is stale bytes, and
-		 * obi_tp_parse_at() rejects any value that does not end inside len.
-		 */
-		if (st->c->data[p] != '\n')
+		if ((__u8)(w0 >> (8 * k)) != '\n')
 			continue;
-		if ((obi_load64(&st->c->data[p + 1]) | 0x2020202020202020ULL) != OBI_TP_WORD1)
+		if ((name | 0x2020202020202020ULL) != OBI_TP_WORD1 ||
+		    (rest | 0x00202020U) != OBI_TP_WORD2)
 			continue;
-		__builtin_memcpy(&w2, &st->c->data[p + 9], 4);
-		if ((w2 | 0x00202020U) != OBI_TP_WORD2)
+		return off + k + 1 + OBI_TP_NAME_LEN;
+	}
+	return 0;
+}
+
+/*
+ * Finds the value of the first "\ntraceparent:" in the captured head: 0 if none. A bounded
+ * loop, on every kernel (no bpf_loop, which came in 5.17). Most words hold no newline and cost
+ * a load and a few ALU ops (the SWAR zero-byte test on word ^ "\n\n\n\n..."); only the few
+ * with one (about one per header line) are looked at, by obi_tp_match_word().
+ *
+ * Nothing in the loop compares a position with `len` (only the word's end): each comparison
+ * would split the verifier's range of len and multiply the states it walks. A name matched in
+ * stale bytes past len is rejected by obi_tp_parse_at().
+ */
+static __always_inline __u32 obi_tp_find(const struct obi_conn *c, __u32 len)
+{
+	/* A copy the loop may narrow: len itself reaches the caller unrefined, so the paths
+	 * leaving the loop at different words look alike to the verifier and are merged. */
+	__u32 words = len >> 3;
+	/* data is 8-aligned in the map value: whole-word loads. (Through a u8 pointer, even a
+	 * cast one, clang assembles each word from eight byte loads.) */
+	const __u64 *words64 = (const __u64 *)c->data;
+
+#pragma clang loop unroll(disable)
+	for (__u32 i = 0; i < OBI_REQ_CAP_MAX / 8; i++) {
+		__u32 off = i * 8;
+		__u64 w0, x;
+		int found;
+
+		if (i >= words)
+			break;
+		w0 = words64[i];
+		x = w0 ^ OBI_NL_BYTES;
+		if (!((x - OBI_LO_BYTES) & ~x & OBI_HI_BYTES))
 			continue;
-		st->found = p + 1 + OBI_TP_NAME_LEN;
-		return 1;
+		found = obi_tp_match_word(w0, words64[i + 1], words64[i + 2], off);
+		if (found > 0)
+			return found;
 	}
 	return 0;
 }
@@ -126,7 +144,8 @@ static __always_inline bool obi_tp_parse_at(struct obi_conn *c, __u32 len, __u32
 	__u8 tid[16], pid[8], fl[1];
 	__u32 pos;
 
-	if (!found)
+	/* Before masking: a name matched in stale bytes past len must not wrap to the head. */
+	if (!found || found + OBI_TP_VALUE_LEN > len)
 		return false;
 	pos = found & (OBI_REQ_CAP_MAX - 1);
 	if (c->data[pos] == ' ')
@@ -159,65 +178,16 @@ static __always_inline __u32 obi_tp_scan_len(const struct obi_conn *c)
 	return len < 16 + OBI_TP_NAME_LEN + OBI_TP_VALUE_LEN ? 0 : len;
 }
 
-#ifndef OBI_COMPAT
 /*
  * Finds "traceparent:" (name case-insensitive) at a line start of the captured request head and,
  * if the value is a valid version-00 traceparent, takes its trace id, parent span id and flags.
  */
-static __always_inline bool obi_trace_from_header(struct obi_conn *c,
-						  const struct obi_conn_key *key)
+static __always_inline bool obi_trace_from_header(struct obi_conn *c)
 {
-	struct obi_tp_scan st = {.c = c, .len = obi_tp_scan_len(c)};
+	__u32 len = obi_tp_scan_len(c);
 
-	(void)key;
-	if (!st.len)
-		return false;
-	bpf_loop(OBI_REQ_CAP_MAX / 8, obi_tp_scan_word, &st, 0);
-	return obi_tp_parse_at(c, st.len, st.found);
+	return len && obi_tp_parse_at(c, len, obi_tp_find(c, len));
 }
-#else
-/*
- * No bpf_loop before 5.17, so the scan is a bounded loop. Inlined, the verifier would walk
- * it, and everything after it, once per call site and per position the header can be found
- * at (past its 1M-instruction limit). As global functions (arguments and results are plain
- * scalars) each half is verified once, on its own.
- */
-__noinline int obi_compat_tp_find(__u64 sk, __u32 netns)
-{
-	struct obi_conn_key key = {.sk = sk, .netns = netns};
-	struct obi_conn *c = bpf_map_lookup_elem(&obi_conns, &key);
-	struct obi_tp_scan st = {.c = c};
-
-	if (!c)
-		return 0;
-	st.len = obi_tp_scan_len(c);
-	if (!st.len)
-		return 0;
-	for (__u32 i = 0; i < OBI_REQ_CAP_MAX / 8; i++)
-		if (obi_tp_scan_word(i, &st))
-			break;
-	return st.found;
-}
-
-__noinline int obi_compat_tp_parse(__u64 sk, __u32 netns, __u32 found)
-{
-	struct obi_conn_key key = {.sk = sk, .netns = netns};
-	struct obi_conn *c = bpf_map_lookup_elem(&obi_conns, &key);
-
-	if (!c)
-		return 0;
-	return obi_tp_parse_at(c, obi_tp_scan_len(c), found);
-}
-
-static __always_inline bool obi_trace_from_header(struct obi_conn *c,
-						  const struct obi_conn_key *key)
-{
-	int found = obi_compat_tp_find(key->sk, key->netns);
-
-	(void)c;
-	return found > 0 && obi_compat_tp_parse(key->sk, key->netns, found);
-}
-#endif
 
 /* The current thread's server span slot; `create` makes it when missing. */
 static __always_inline struct obi_srv_span *obi_srv_span_get(bool create)
@@ -260,7 +230,7 @@ static __always_inline void obi_trace_server_start(struct obi_conn *c,
 	struct obi_rec_http *r = &c->rec;
 
 	__builtin_memset(r->parent_span_id, 0, 8);
-	if (!(obi_cfg.track_traceparent && obi_trace_from_header(c, key))) {
+	if (!(obi_cfg.track_traceparent && obi_trace_from_header(c))) {
 		obi_random_ids(r->trace_id, r->span_id);
 		r->trace_flags = 1;
 	} else {
@@ -276,7 +246,7 @@ static __always_inline void obi_trace_server_start(struct obi_conn *c,
 static __always_inline void obi_trace_server_more(struct obi_conn *c,
 						  const struct obi_conn_key *key)
 {
-	if (obi_cfg.track_traceparent && obi_trace_from_header(c, key))
+	if (obi_cfg.track_traceparent && obi_trace_from_header(c))
 		obi_trace_server_publish(c, key);
 }
 

@@ -132,8 +132,10 @@ static const struct config_row config_schema[] = {
      .def = "auto",
      .proc = CONFIG_PROC_PROBE,
      .doc = "Which build of the BPF programs to load: full, compat (for Linux 5.8-5.11: no "
-	    "idle sweep, so the last request of an idle keep-alive connection is reported at its "
-	    "close), or auto (compat when the kernel lacks BPF task storage or atomics)."},
+	    "idle sweep, so the last request of an idle keep-alive connection is reported at the "
+	    "next request or the close, and an unanswered request is reported as timed out only "
+	    "when its late response or the close comes), or auto (compat when the kernel lacks "
+	    "BPF task storage or atomics)."},
     {.yaml = "ebpf.request_capture_size",
      .env = {"OTEL_EBPF_BPF_REQUEST_CAPTURE_SIZE"},
      .type = CONFIG_T_UINT,

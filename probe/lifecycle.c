@@ -85,8 +85,14 @@ static bool probe_kernel_has_bpf_atomics(void)
 	int fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, NULL, "GPL", insns,
 			       sizeof(insns) / sizeof(insns[0]), NULL);
 
-	if (fd < 0)
+	if (fd < 0) {
+		/* EINVAL is the verifier not knowing the instruction; anything else is not an
+		 * answer about atomics, and the compat object is the safe guess. */
+		if (errno != EINVAL)
+			log_warnx("probing BPF atomics failed (%s): assuming none",
+				  strerror(errno));
 		return false;
+	}
 	close(fd);
 	return true;
 }
@@ -100,6 +106,7 @@ static int probe_lifecycle_check_kernel(struct probe *p)
 {
 	struct utsname u;
 	bool task_storage, atomics;
+	const char *missing = NULL, *since = NULL;
 
 	if (uname(&u) == 0)
 		snprintf(p->kernel_release, sizeof(p->kernel_release), "%s", u.release);
@@ -110,14 +117,16 @@ static int probe_lifecycle_check_kernel(struct probe *p)
 	}
 	task_storage = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) > 0;
 	atomics = probe_kernel_has_bpf_atomics();
+	if (!task_storage)
+		missing = "BPF task storage", since = "5.11";
+	else if (!atomics)
+		missing = "BPF atomics (cmpxchg)", since = "5.12";
 	switch (p->cfg.bpf_object) {
 	case CONFIG_BPF_OBJECT_FULL:
-		if (!task_storage || !atomics) {
-			log_errorx(
-			    "ebpf.bpf_object=full, but this kernel lacks %s (Linux >= %s); use "
-			    "auto or compat",
-			    !task_storage ? "BPF task storage" : "BPF atomics (cmpxchg)",
-			    !task_storage ? "5.11" : "5.12");
+		if (missing) {
+			log_errorx("ebpf.bpf_object=full, but this kernel lacks %s (Linux >= %s); "
+				   "use auto or compat",
+				   missing, since);
 			return -1;
 		}
 		p->compat = false;
@@ -126,32 +135,24 @@ static int probe_lifecycle_check_kernel(struct probe *p)
 		p->compat = true;
 		break;
 	default:
-		p->compat = !task_storage || !atomics;
+		p->compat = missing != NULL;
 	}
 	if (p->compat) {
-		/* The compat object has its own bounded-loop header scan and no sweep. */
-		p->have_bpf_loop = false;
-		p->have_for_each = false;
-		log_info("BPF object: compat (%s): the last request of an idle keep-alive "
-			 "connection is reported when the connection closes",
-			 !task_storage ? "no BPF task storage"
-			 : !atomics    ? "no BPF atomics"
-				       : "forced");
+		p->have_for_each = false; /* the compat object has no sweep program */
+		log_info("BPF object: compat (%s%s): no idle sweep: the last request of an idle "
+			 "keep-alive connection, and a request timeout, are reported when the next "
+			 "request, a late response or the close comes",
+			 missing ? "no " : "forced", missing ? missing : "");
 		return 0;
 	}
 	log_info("BPF object: full");
-	p->have_bpf_loop =
-	    libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_loop, NULL) > 0;
-	if (!p->have_bpf_loop && p->cfg.track_request_headers)
-		log_warnx(
-		    "this kernel lacks bpf_loop (Linux >= 5.17): incoming traceparent headers "
-		    "are not read (ebpf.track_request_headers ignored)");
 	p->have_for_each = libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT,
 						   BPF_FUNC_for_each_map_elem, NULL) > 0;
 	if (!p->have_for_each)
 		log_warnx(
-		    "this kernel lacks bpf_for_each_map_elem (Linux >= 5.13): the last request "
-		    "of an idle keep-alive connection is reported when the connection closes");
+		    "this kernel lacks bpf_for_each_map_elem (Linux >= 5.13): no idle sweep: the "
+		    "last request of an idle keep-alive connection, and a request timeout, are "
+		    "reported when the next request, a late response or the close comes");
 	return 0;
 }
 
@@ -203,7 +204,7 @@ static int probe_lifecycle_before_load(struct probe *p)
 		cfg->wakeup_bytes = p->cfg.ringbuf_size / 2;
 	cfg->sweep_idle_ns = p->cfg.sweep_idle_ns;
 	cfg->request_timeout_ns = p->cfg.http_request_timeout_ns;
-	cfg->track_traceparent = p->cfg.track_request_headers && (p->have_bpf_loop || b->compat);
+	cfg->track_traceparent = p->cfg.track_request_headers;
 	cfg->exec_events = p->cfg.auto_target_exe != NULL;
 
 	err = err ?: bpf_map__set_max_entries(b->events, p->cfg.ringbuf_size);

@@ -47,8 +47,8 @@ struct probe {
 	struct obi_config cfg;
 	struct probe_bpf bpf;
 	enum config_frontend frontend; /* the one in use: SOCKET or SYSCALL */
-	bool compat; /* the compat BPF object (kernels without task storage or atomics) */
-	bool have_bpf_loop, have_for_each;
+	bool compat;	    /* the compat BPF object (kernels without task storage or atomics) */
+	bool have_for_each; /* the sweep program can load */
 	char kernel_release[65];
 	struct ring_buffer *rb; /* both rings */
 	int epfd, timerfd, sigfd;
