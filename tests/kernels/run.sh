@@ -90,15 +90,16 @@ default_kernel() {
 }
 
 # Debian 11 (bullseye) carries Linux 5.10, the oldest kernel reachable here. apt reads it from
-# its own source list and state directory under the cache: the host's apt setup is untouched.
+# its own source list, state and cache directories under the cache, so the host's package
+# lists and caches are untouched.
 bullseye_opts=()
 bullseye_update_once() {
-	local list=$cache/apt-bullseye/sources.list state=$cache/apt-bullseye/lists
+	local dir=$cache/apt-bullseye
 	[ ${#bullseye_opts[@]} -gt 0 ] && return 0
-	mkdir -p "$state/partial"
-	echo 'deb http://deb.debian.org/debian bullseye main' >"$list"
-	local -a opts=(-o "Dir::Etc::sourcelist=$list" -o Dir::Etc::sourceparts=/nonexistent
-		-o "Dir::State::Lists=$state" -o APT::Get::List-Cleanup=0)
+	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
+	echo 'deb http://deb.debian.org/debian bullseye main' >"$dir/sources.list"
+	local -a opts=(-o "Dir::Etc::sourcelist=$dir/sources.list" -o Dir::Etc::sourceparts=/nonexistent
+		-o "Dir::State::Lists=$dir/lists" -o "Dir::Cache=$dir/cache" -o APT::Get::List-Cleanup=0)
 	apt-get "${opts[@]}" update -qq >/dev/null 2>&1 || return 1
 	bullseye_opts=("${opts[@]}")
 }
@@ -126,10 +127,11 @@ fetch_kernel() {
 	deb=$(newest_deb "${pkg}_*_amd64.deb")
 	if [ -z "$deb" ]; then
 		echo "kernels: downloading $pkg" >&2
-		if ! (cd "$cache" && apt-get download -qq "$pkg" >/dev/null 2>&1); then
+		# The host's sources as they are, then bullseye, then the host's after an update.
+		if ! (cd "$cache" && apt-get download -qq "$pkg" >/dev/null 2>&1) &&
+			! bullseye_download "$pkg"; then
 			apt_update_once || return 1
-			(cd "$cache" && apt-get download -qq "$pkg" >/dev/null 2>&1) ||
-				bullseye_download "$pkg" || return 1
+			(cd "$cache" && apt-get download -qq "$pkg" >/dev/null 2>&1) || return 1
 		fi
 		deb=$(newest_deb "${pkg}_*_amd64.deb")
 		[ -n "$deb" ] || return 1
@@ -232,8 +234,13 @@ initrd=$cache/initramfs.cpio.gz
 build_initramfs "$initrd" || die "building the initramfs failed"
 
 # --- boot each kernel -------------------------------------------------------------------------
-kernels=${OBI_KTEST_KERNELS:-$(default_kernel) $(bullseye_kernel)}
-[ -n "$kernels" ] || die "no kernel package: apt-cache cannot resolve linux-image-cloud-amd64 and none is cached"
+if [ -n "${OBI_KTEST_KERNELS:-}" ]; then
+	kernels=$OBI_KTEST_KERNELS
+else
+	k61=$(default_kernel)
+	[ -n "$k61" ] || die "no 6.1 kernel package: apt-cache cannot resolve linux-image-cloud-amd64 and none is cached"
+	kernels="$k61 $(bullseye_kernel)"
+fi
 
 passed=0
 failed=0
