@@ -110,7 +110,7 @@ declare -A rps ns prss erss pc ec bases insts ngb ngi
 echo "bench: nginx 1 worker (CPU 0), wrk -t1 -c8 -d${secs}s (CPU 1), $rounds rounds, $(nproc) CPUs, $(uname -r)"
 run_wrk warm-up >/dev/null
 hz=$(getconf CLK_TCK)
-variants="socket syscall compat socket-hdr socket-idle"
+variants="${OBI_BENCH_VARIANTS:-socket syscall compat socket-hdr socket-idle}"
 for r in $(seq "$rounds"); do
 	for fe in $variants; do
 		# nginx CPU per request: where nginx itself saturates, the throughput ratio shows every
