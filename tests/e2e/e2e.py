@@ -669,9 +669,17 @@ def t_traceparent(ctx):
     get(u + "/valid", ["traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"])
     get(u + "/invalid", ["traceparent: 00-00000000000000000000000000000000-b7ad6b7169203331-01"])
     get(u + "/none")
-    spans = expect_exact(obi, server_spans(port), 3)
+    # Any case, deep in a longer head, after another header that starts with "trace".
+    get(u + "/mixed", ["X-Filler: " + "f" * 150, "tracestate: vendor=1",
+                       "TraceParent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"])
+    spans = expect_exact(obi, server_spans(port), 4)
     by = {s["attributes"]["url.path"]: s for s in spans}
-    check(set(by) == {"/valid", "/invalid", "/none"}, "paths %s" % sorted(by))
+    check(set(by) == {"/valid", "/invalid", "/none", "/mixed"}, "paths %s" % sorted(by))
+    m = by["/mixed"]
+    check(m["traceId"] == "4bf92f3577b34da6a3ce929d0e0e4736" and
+          m["parentSpanId"] == "00f067aa0ba902b7" and m["traceFlags"] == "00",
+          "mixed-case traceparent after tracestate: %s/%s/%s"
+          % (m["traceId"], m["parentSpanId"], m["traceFlags"]))
     v = by["/valid"]
     check(v["traceId"] == "0af7651916cd43dd8448eb211c80319c", "valid: traceId %s" % v["traceId"])
     check(v["parentSpanId"] == "b7ad6b7169203331", "valid: parentSpanId %r" % v["parentSpanId"])
