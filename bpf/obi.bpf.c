@@ -367,15 +367,13 @@ static long obi_sweep_one(void *map, struct obi_conn_key *key, struct obi_conn *
 {
 	/* Signed: the connection may have been touched after `now` was read. */
 	__s64 idle = (__s64)(sc->now - c->last_ns);
-	__s64 age = (__s64)(sc->now - c->rec.start_ns);
 
 	if (c->state == OBI_CS_RESP && idle >= (__s64)obi_cfg.sweep_idle_ns) {
 		if (obi_claim(c, OBI_CS_RESP)) {
 			obi_stat_inc(OBI_ST_SWEPT);
 			obi_emit(c, OBI_CS_RESP, OBI_HTTP_F_SWEPT, sc->now);
 		}
-	} else if (c->state == OBI_CS_REQ && obi_cfg.request_timeout_ns &&
-		   age >= (__s64)obi_cfg.request_timeout_ns) {
+	} else if (c->state == OBI_CS_REQ && obi_timed_out(c, sc->now)) {
 		if (obi_claim(c, OBI_CS_REQ))
 			obi_emit_timeout(c, sc->now);
 	}

@@ -68,7 +68,6 @@ static __always_inline bool obi_all_zero(const __u8 *b, int n)
 #define OBI_T_BYTES 0x7474747474747474ULL /* "tttttttt" */
 #define OBI_LO_BYTES 0x0101010101010101ULL
 #define OBI_HI_BYTES 0x8080808080808080ULL
-#define OBI_DATA_MASK (2 * OBI_REQ_CAP_MAX - 1)
 
 /* The 8 bytes at byte offset b (1..8) of the little-endian 16-byte string lo|hi. */
 static __always_inline __u64 obi_bytes_at(__u64 lo, __u64 hi, int b)

@@ -97,6 +97,11 @@ static bool probe_kernel_has_bpf_atomics(void)
 	return true;
 }
 
+/* What users lose without the idle sweep (compat object, or no bpf_for_each_map_elem). */
+#define PROBE_NO_SWEEP                                                                             \
+	"no idle sweep: the last request of an idle keep-alive connection, and a request "         \
+	"timeout, are reported when the next request, a late response or the close comes"
+
 /*
  * Kernel features beyond the front end's own hooks, as measured facts of the running kernel
  * (backports count), not version numbers. Missing task storage or atomics select the compat
@@ -138,11 +143,8 @@ static int probe_lifecycle_check_kernel(struct probe *p)
 		p->compat = missing != NULL;
 	}
 	if (p->compat) {
-		p->have_for_each = false; /* the compat object has no sweep program */
-		log_info("BPF object: compat (%s%s): no idle sweep: the last request of an idle "
-			 "keep-alive connection, and a request timeout, are reported when the next "
-			 "request, a late response or the close comes",
-			 missing ? "no " : "forced", missing ? missing : "");
+		log_info("BPF object: compat (%s%s): " PROBE_NO_SWEEP, missing ? "no " : "forced",
+			 missing ? missing : "");
 		return 0;
 	}
 	log_info("BPF object: full");
@@ -150,9 +152,7 @@ static int probe_lifecycle_check_kernel(struct probe *p)
 						   BPF_FUNC_for_each_map_elem, NULL) > 0;
 	if (!p->have_for_each)
 		log_warnx(
-		    "this kernel lacks bpf_for_each_map_elem (Linux >= 5.13): no idle sweep: the "
-		    "last request of an idle keep-alive connection, and a request timeout, are "
-		    "reported when the next request, a late response or the close comes");
+		    "this kernel lacks bpf_for_each_map_elem (Linux >= 5.13): " PROBE_NO_SWEEP);
 	return 0;
 }
 
@@ -223,6 +223,8 @@ static int probe_lifecycle_before_load(struct probe *p)
 			want = p->have_for_each;
 		bpf_program__set_autoload(prog, want);
 	}
+	if (!p->have_for_each)
+		b->sweep = NULL; /* from here on: the sweep program that runs, if any */
 	if (p->frontend != CONFIG_FRONTEND_SYSCALL) {
 		/* No syscall tracepoints: their per-syscall maps are not needed at all. */
 		bpf_map__set_max_entries(b->sys_args, 1);
@@ -296,7 +298,7 @@ int probe_lifecycle_sweep(struct probe *p)
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
 	uint64_t args[1] = {0};
 
-	if (!p->have_for_each || !p->bpf.sweep)
+	if (!p->bpf.sweep)
 		return 0;
 	opts.ctx_in = args;
 	opts.ctx_size_in = sizeof(args);

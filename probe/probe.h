@@ -22,7 +22,7 @@ struct probe_bpf {
 	struct bpf_object *obj;
 	volatile struct obi_bpf_cfg *cfg; /* .rodata: written before load only */
 	struct bpf_map *events, *ctl_events, *pids, *conns, *stats, *sys_args, *fd_cache;
-	struct bpf_program *sweep; /* NULL in the compat object */
+	struct bpf_program *sweep; /* NULL when it does not run (compat, or no for_each) */
 };
 
 /* Highest pid the selection bitmap covers (the kernel's PID_MAX_LIMIT). */
