@@ -75,8 +75,10 @@ struct obi_config {
 	    batch_timeout_ns; /* ebpf.batch_timeout / OTEL_EBPF_BPF_BATCH_TIMEOUT, default 1s */
 	/* split between probe and enricher */
 	char *socket_path;	   /* probe.socket_path / OTEL_EBPF_PROBE_SOCKET_PATH */
-	uint32_t enricher_uid;	   /* probe.enricher_uid / OTEL_EBPF_ENRICHER_UID, default 65534 */
-	uint32_t enricher_gid;	   /* probe.enricher_gid / OTEL_EBPF_ENRICHER_GID, default 65534 */
+	uint32_t enricher_uid;	   /* probe.enricher_uid / OTEL_EBPF_ENRICHER_UID, default 65519 */
+	uint32_t enricher_gid;	   /* probe.enricher_gid / OTEL_EBPF_ENRICHER_GID, default 65519 */
+	uint32_t probe_uid;	   /* probe.uid / OTEL_EBPF_PROBE_UID, default 65518 */
+	uint32_t probe_gid;	   /* probe.gid / OTEL_EBPF_PROBE_GID, default 65518 */
 	uint32_t send_queue_bytes; /* probe.send_queue_size, default 8 MiB */
 
 	/* bookkeeping, not settings */

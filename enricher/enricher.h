@@ -50,6 +50,9 @@ struct enricher {
 	uint8_t rbuf[OBI_WIRE_MAX_MSG];
 };
 
+/* confine.c: drops to the enricher's uid, clears capabilities, installs seccomp. 0 or -1. */
+int enricher_confine(struct enricher *e);
+
 /* proc_table.c */
 void proc_table_init(struct proc_table *t);
 void proc_table_clear(struct proc_table *t);

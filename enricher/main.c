@@ -1,6 +1,5 @@
 /* main.c: obi-enricher: privilege drop, sandbox, connection to obi-probe and the message loop. */
 #include <errno.h>
-#include <grp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,45 +13,9 @@
 #include <unistd.h>
 
 #include "enricher.h"
-#include "sandbox.h"
 
 /* Processes are kept this long after exit: their last records may still be in flight. */
 #define ENRICHER_DEAD_GRACE_NS (10ULL * 1000000000ULL)
-
-/* Everything the enricher does once sandboxed: the socket (reconnects included), stdio, time. */
-static const struct sandbox_rule enricher_seccomp_rules[] = {
-    {"socket", AF_UNIX},
-    {"connect", -1},
-    /* libc may try to open locale or time-zone files; those opens fail, harmlessly. */
-    {"openat", -1, EACCES},
-    {"open", -1, EACCES},
-};
-
-static int enricher_drop_privileges(struct enricher *e)
-{
-	int rc;
-
-	/* Started as root (a misconfigured pod, or by hand): become the unprivileged user. */
-	if (geteuid() == 0) {
-		if (setgroups(0, NULL) || setgid(e->cfg.enricher_gid) ||
-		    setuid(e->cfg.enricher_uid)) {
-			log_error(errno, "dropping to uid %u", e->cfg.enricher_uid);
-			return -1;
-		}
-		log_info("dropped root: running as uid %u", e->cfg.enricher_uid);
-	}
-	rc = sandbox_drop_all_caps();
-	if (rc) {
-		log_error(-rc, "clearing capabilities");
-		return -1;
-	}
-	rc = sandbox_apply(enricher_seccomp_rules,
-			   sizeof(enricher_seccomp_rules) / sizeof(enricher_seccomp_rules[0]),
-			   sandbox_mode_from_env());
-	if (rc)
-		log_error(-rc, "no_new_privs / seccomp filter");
-	return rc ? -1 : 0;
-}
 
 static void enricher_disconnect(struct enricher *e, const char *why)
 {
@@ -311,7 +274,7 @@ int main(int argc, char **argv, char **envp)
 	proc_table_init(&e->procs);
 	printer_init(&e->printer, e->cfg.trace_printer, stdout);
 	rc = 1;
-	if (enricher_setup(e) || enricher_drop_privileges(e))
+	if (enricher_setup(e) || enricher_confine(e))
 		goto out;
 	enricher_run(e);
 	log_info("stopping: %llu spans, %llu bad records, %llu bad messages, %llu non-HTTP; "

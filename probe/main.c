@@ -17,18 +17,6 @@
 #include "monotime.h"
 #include "obi_abi.h"
 #include "probe.h"
-#include "sandbox.h"
-
-/* What the probe may still do once running: drain rings, bpf map ops, /proc reads, the socket. */
-static const struct sandbox_rule probe_seccomp_rules[] = {
-    {"openat", -1},	 {"open", -1},	    {"statx", -1},
-    {"getdents64", -1},	 {"readlink", -1},  {"readlinkat", -1},
-    {"bpf", -1},	 {"accept4", -1},   {"getsockopt", -1},
-    {"shutdown", -1},	 {"getuid", -1},    {"geteuid", -1},
-    {"unlink", -1},	 {"unlinkat", -1},  {"sysinfo", -1},
-    {"sched_yield", -1}, {"prlimit64", -1}, {"perf_event_open", -1},
-    {"uname", -1},
-};
 
 static int probe_on_ring(void *ctx, void *data, size_t size)
 {
@@ -203,15 +191,8 @@ int main(int argc, char **argv, char **envp)
 		goto out;
 	if (probe_discover_scan(&p))
 		goto out;
-	if (probe_caps_drop())
+	if (probe_confine(&p))
 		goto out;
-	rc = sandbox_apply(probe_seccomp_rules,
-			   sizeof(probe_seccomp_rules) / sizeof(probe_seccomp_rules[0]),
-			   sandbox_mode_from_env());
-	if (rc) {
-		log_error(-rc, "no_new_privs / seccomp filter");
-		goto out;
-	}
 	log_info("running: %u process(es) selected", p.nselected);
 	status = probe_run(&p) ? 1 : 0;
 out:

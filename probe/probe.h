@@ -87,6 +87,9 @@ int probe_caps_check_quiet(void);
 int probe_caps_drop(void);
 int probe_tracefs_ensure(void);
 
+/* confine.c: after start-up, the run-time capability set, no_new_privs and seccomp. */
+int probe_confine(struct probe *p);
+
 /* discover.c: finds processes to instrument and keeps the selection. */
 int probe_discover_init(struct probe *p);
 void probe_discover_free(struct probe *p);

@@ -1239,14 +1239,14 @@ def t_privileges(ctx):
     enr = _children_named(obi.p.pid, "obi-enricher")
     check(len(probe) == 1 and len(enr) == 1, "children %r / %r" % (probe, enr))
     _check_sandboxed(probe[0], "obi-probe", RUNTIME_CAPS)
-    _check_sandboxed(enr[0], "obi-enricher", 0, uid_want=65534)
+    _check_sandboxed(enr[0], "obi-enricher", 0, uid_want=65519)
     check(get("http://127.0.0.1:%d/priv" % port) == "404", "request")
     expect_exact(obi, server_spans(port), 1)
 
 
 def t_least_privilege(ctx):
     """The hardened-pod shape: probe as uid 65534 with exactly the six capabilities,
-    enricher as a separate uid-65534 process without any."""
+    enricher as a separate process under its own uid (65519) without any."""
     check(shutil.which("capsh"), "capsh missing (libcap2-bin)")
     srv, port, _ = start_python_server(ctx, "py", env_extra={"OTEL_SERVICE_NAME": "hardened"})
     sock_dir = tempfile.mkdtemp(prefix="obi-e2e-hard-", dir="/run")
@@ -1262,7 +1262,7 @@ def t_least_privilege(ctx):
                      "running:" in read_text(os.path.join(ctx.dir, "probe.err")), 20),
           "probe did not start")
     check(probe.poll() is None, "probe exited: %s" % tail(os.path.join(ctx.dir, "probe.err")))
-    enr = ctx.spawn(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+    enr = ctx.spawn(["setpriv", "--reuid=65519", "--regid=65519", "--clear-groups",
                      "--inh-caps=-all", "--", os.path.join(BUILD, "obi-enricher")],
                     "enricher", env=env)
     check(wait_until(lambda: "enricher connected" in read_text(os.path.join(ctx.dir, "probe.err")),
@@ -1271,7 +1271,7 @@ def t_least_privilege(ctx):
                                        read_text(os.path.join(ctx.dir, "probe.err"))), 5),
           "server not selected by the unprivileged probe")
     _check_sandboxed(probe.pid, "obi-probe (six caps)", RUNTIME_CAPS, uid_want=65534)
-    _check_sandboxed(enr.pid, "obi-enricher", 0, uid_want=65534)
+    _check_sandboxed(enr.pid, "obi-enricher", 0, uid_want=65519)
     check(get("http://127.0.0.1:%d/hard" % port) == "404", "request")
     out = os.path.join(ctx.dir, "enricher.out")
     check(wait_until(lambda: '"url.path":"/hard"' in read_text(out), 10),
@@ -1510,6 +1510,22 @@ def run_one(name, fn, fe):
     return False
 
 
+def load_case_modules():
+    """Tests of one area live in tests/e2e/cases_*.py: each does `from e2e import *` and
+    defines TESTS = [(name, fn) or (name, fn, variants)], variants a tuple of FRONTENDS the
+    test is meaningful in (default: all)."""
+    sys.modules.setdefault("e2e", sys.modules[__name__])
+    here = os.path.dirname(os.path.abspath(__file__))
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    out = []
+    for f in sorted(os.listdir(here)):
+        if f.startswith("cases_") and f.endswith(".py"):
+            mod = __import__(f[:-3])
+            out += list(mod.TESTS)
+    return out
+
+
 def main():
     global BUILD
     ap = argparse.ArgumentParser(description=__doc__,
@@ -1521,9 +1537,10 @@ def main():
                     help="run only this capture front end (repeatable)")
     ap.add_argument("--list", action="store_true", help="list the tests and exit")
     args = ap.parse_args()
+    tests = [t if len(t) == 3 else (t[0], t[1], FRONTENDS) for t in TESTS + load_case_modules()]
     if args.list:
-        for n, _ in TESTS:
-            print(n)
+        for t in tests:
+            print(t[0])
         return 0
     BUILD = os.path.abspath(args.build)
     for b in ("obi", "obi-probe", "obi-enricher"):
@@ -1538,12 +1555,14 @@ def main():
     os.makedirs(LOG_ROOT, exist_ok=True)
     os.makedirs(SOCK_ROOT, 0o755, exist_ok=True)
     os.chmod(SOCK_ROOT, 0o755)
-    sel = [(n, f) for n, f in TESTS if not args.k or any(k in n for k in args.k)]
+    sel = [t for t in tests if not args.k or any(k in t[0] for k in args.k)]
     fes = args.frontend or list(FRONTENDS)
     passed = failed = 0
     t0 = time.monotonic()
     for fe in fes:
-        for n, f in sel:
+        for n, f, variants in sel:
+            if fe not in variants:
+                continue
             if run_one(n, f, fe):
                 passed += 1
             else:

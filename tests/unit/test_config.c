@@ -83,8 +83,10 @@ static void test_defaults(void **state)
 	assert_int_equal(c.batch_length, 100);
 	assert_true(c.batch_timeout_ns == 1000000000ull);
 	assert_string_equal(c.socket_path, "/var/run/obi/obi.sock");
-	assert_int_equal(c.enricher_uid, 65534);
-	assert_int_equal(c.enricher_gid, 65534);
+	assert_int_equal(c.enricher_uid, 65519);
+	assert_int_equal(c.enricher_gid, 65519);
+	assert_int_equal(c.probe_uid, 65518);
+	assert_int_equal(c.probe_gid, 65518);
 	assert_int_equal(c.send_queue_bytes, 8u << 20);
 	assert_null(c.config_path);
 	/* every default must pass validation, except the probe's "nothing selected" rule */
@@ -404,7 +406,7 @@ static void test_yaml_all_types(void **state)
 			   "  batch_timeout: 1.5s\n"
 			   "probe:\n"
 			   "  socket_path: /run/x.sock\n"
-			   "  enricher_uid: 0\n"
+			   "  enricher_uid: 4000\n"
 			   "  enricher_gid: 1000\n"
 			   "  send_queue_size: 1GiB\n"
 			   "service_name: svc2\n" /* a repeated key wins and frees the old value */
@@ -429,7 +431,7 @@ static void test_yaml_all_types(void **state)
 	assert_int_equal(c.batch_length, 1);
 	assert_true(c.batch_timeout_ns == 1500000000ull);
 	assert_string_equal(c.socket_path, "/run/x.sock");
-	assert_int_equal(c.enricher_uid, 0);
+	assert_int_equal(c.enricher_uid, 4000);
 	assert_int_equal(c.enricher_gid, 1000);
 	assert_int_equal(c.send_queue_bytes, 1u << 30);
 	config_free(&c);
@@ -462,6 +464,8 @@ static void test_range_errors(void **state)
 	    {"OTEL_EBPF_PROBE_SOCKET_PATH=relative.sock", "absolute"},
 	    {"OTEL_EBPF_PROBE_SEND_QUEUE_SIZE=2GiB", "out of range 64KiB-1GiB"},
 	    {"OTEL_EBPF_ENRICHER_UID=4294967295", "out of range"},
+	    {"OTEL_EBPF_ENRICHER_UID=0", "0 out of range 1-4294967294"},
+	    {"OTEL_EBPF_PROBE_UID=0", "0 out of range 1-4294967294"},
 	    {"OTEL_EBPF_SHUTDOWN_TIMEOUT=-1s", "invalid duration"},
 	};
 	struct obi_config c;

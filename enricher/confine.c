@@ -1,0 +1,44 @@
+/* confine.c: obi-enricher's confinement: its own uid, no capabilities, no_new_privs, seccomp. */
+#include <errno.h>
+#include <grp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "enricher.h"
+#include "sandbox.h"
+
+/* Everything the enricher does once sandboxed: the socket (reconnects included), stdio, time. */
+static const struct sandbox_rule enricher_seccomp_rules[] = {
+    {"socket", AF_UNIX},
+    {"connect", -1},
+    /* libc may try to open locale or time-zone files; those opens fail, harmlessly. */
+    {"openat", -1, EACCES},
+    {"open", -1, EACCES},
+};
+
+int enricher_confine(struct enricher *e)
+{
+	int rc;
+
+	/* Started as root (a misconfigured pod, or by hand): become the unprivileged user. */
+	if (geteuid() == 0) {
+		if (setgroups(0, NULL) || setgid(e->cfg.enricher_gid) ||
+		    setuid(e->cfg.enricher_uid)) {
+			log_error(errno, "dropping to uid %u", e->cfg.enricher_uid);
+			return -1;
+		}
+		log_info("dropped root: running as uid %u", e->cfg.enricher_uid);
+	}
+	rc = sandbox_drop_all_caps();
+	if (rc) {
+		log_error(-rc, "clearing capabilities");
+		return -1;
+	}
+	rc = sandbox_apply(enricher_seccomp_rules,
+			   sizeof(enricher_seccomp_rules) / sizeof(enricher_seccomp_rules[0]),
+			   sandbox_mode_from_env());
+	if (rc)
+		log_error(-rc, "no_new_privs / seccomp filter");
+	return rc ? -1 : 0;
+}
+

@@ -1,0 +1,35 @@
+/* confine.c: obi-probe's run-time confinement: capabilities down to the run-time set, then
+ * no_new_privs and its seccomp allow-list. */
+#include <errno.h>
+
+#include "log.h"
+#include "probe.h"
+#include "sandbox.h"
+
+/* What the probe may still do once running: drain rings, bpf map ops, /proc reads, the socket. */
+static const struct sandbox_rule probe_seccomp_rules[] = {
+    {"openat", -1},	 {"open", -1},	    {"statx", -1},
+    {"getdents64", -1},	 {"readlink", -1},  {"readlinkat", -1},
+    {"bpf", -1},	 {"accept4", -1},   {"getsockopt", -1},
+    {"shutdown", -1},	 {"getuid", -1},    {"geteuid", -1},
+    {"unlink", -1},	 {"unlinkat", -1},  {"sysinfo", -1},
+    {"sched_yield", -1}, {"prlimit64", -1}, {"perf_event_open", -1},
+    {"uname", -1},
+};
+
+int probe_confine(struct probe *p)
+{
+	int rc;
+
+	(void)p;
+	if (probe_caps_drop())
+		return -1;
+	rc = sandbox_apply(probe_seccomp_rules,
+			   sizeof(probe_seccomp_rules) / sizeof(probe_seccomp_rules[0]),
+			   sandbox_mode_from_env());
+	if (rc) {
+		log_error(-rc, "no_new_privs / seccomp filter");
+		return -1;
+	}
+	return 0;
+}
