@@ -41,4 +41,3 @@ int enricher_confine(struct enricher *e)
 		log_error(-rc, "no_new_privs / seccomp filter");
 	return rc ? -1 : 0;
 }
-
