@@ -58,6 +58,7 @@ struct obi_config {
 	enum config_log_level log_level;   /* log_level / OTEL_EBPF_LOG_LEVEL */
 	enum config_printer trace_printer; /* trace_printer / OTEL_EBPF_TRACE_PRINTER */
 	uint64_t shutdown_timeout_ns;	   /* shutdown_timeout / OTEL_EBPF_SHUTDOWN_TIMEOUT */
+	bool enforce_sys_caps;		   /* enforce_sys_caps / OTEL_EBPF_ENFORCE_SYS_CAPS */
 	/* ebpf (probe) */
 	enum config_frontend frontend; /* ebpf.capture_frontend / OTEL_EBPF_BPF_CAPTURE_FRONTEND */
 	enum config_bpf_object bpf_object; /* ebpf.bpf_object / OTEL_EBPF_BPF_OBJECT */

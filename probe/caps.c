@@ -1,4 +1,5 @@
-/* caps.c: obi-probe's capability check, its ordered privilege drop, and tracefs availability. */
+/* caps.c: obi-probe's capability checks (what the configured features need against what the
+ * process has, the sysctls and tracefs that gate them) and its ordered privilege drop. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -6,7 +7,9 @@
 #include <sys/capability.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -39,38 +42,120 @@ static bool probe_cap_effective(cap_t caps, cap_value_t c)
 	return cap_get_flag(caps, c, CAP_EFFECTIVE, &v) == 0 && v == CAP_SET;
 }
 
-int probe_caps_check(void)
+/* What one configured feature needs from the kernel, and how a deployment grants it. */
+struct probe_cap_req {
+	cap_value_t cap;
+	const char *name;    /* as written in capabilities.add */
+	const char *feature; /* the configured feature that needs it */
+	const char *why;
+	bool essential; /* the probe cannot run at all without it (or CAP_SYS_ADMIN) */
+};
+
+#define PROBE_MANIFEST_HINT                                                                        \
+	"the obi-probe container's securityContext.capabilities.add "                              \
+	"(manifests/daemonset/daemonset.yaml)"
+
+/* Reads a small integer sysctl; -1 when it cannot be read (then nothing is claimed about it). */
+static int probe_sysctl_int(const char *path)
 {
+	char buf[32] = "";
+	int fd = open(path, O_RDONLY | O_CLOEXEC), v = -1;
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n > 0 && sscanf(buf, "%d", &v) != 1)
+		v = -1;
+	return n > 0 ? v : -1;
+}
+
+/* Linux < 5.11 charges BPF maps to RLIMIT_MEMLOCK instead of the memory cgroup. */
+static bool probe_kernel_memlock_accounted(void)
+{
+	struct utsname u;
+	unsigned major = 0, minor = 0;
+
+	if (uname(&u) || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		return false;
+	return major < 5 || (major == 5 && minor < 11);
+}
+
+/* The capabilities the configuration in p needs; returns how many were written to out. */
+static size_t probe_caps_needed(struct probe_cap_req *out, size_t max)
+{
+	static const struct probe_cap_req always[] = {
+	    {CAP_BPF, "BPF", "every feature", "load BPF programs and create maps", true},
+	    {CAP_PERFMON, "PERFMON", "the capture tracepoints",
+	     "attach tracepoints and read socket and process memory from BPF", true},
+	    {CAP_SYS_PTRACE, "SYS_PTRACE", "process discovery (open_port, AUTO_TARGET_EXE)",
+	     "read /proc/PID/exe and /proc/PID/environ of other users' processes", false},
+	    {CAP_DAC_READ_SEARCH, "DAC_READ_SEARCH",
+	     "process discovery (open_port, AUTO_TARGET_EXE)",
+	     "open /proc entries and executables of any owner", false},
+	};
+	static const struct probe_cap_req memlock = {
+	    CAP_SYS_RESOURCE, "SYS_RESOURCE", "BPF maps on Linux < 5.11",
+	    "raise RLIMIT_MEMLOCK, which these kernels charge BPF maps to", false};
+	struct rlimit rl;
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(always) / sizeof(always[0]) && n < max; i++)
+		out[n++] = always[i];
+	if (n < max && probe_kernel_memlock_accounted() &&
+	    (getrlimit(RLIMIT_MEMLOCK, &rl) || rl.rlim_max != RLIM_INFINITY))
+		out[n++] = memlock;
+	return n;
+}
+
+/* Why bpf() may refuse even a process that looks privileged enough; logged once if relevant. */
+static void probe_caps_explain_bpf(bool have_bpf)
+{
+	int v = probe_sysctl_int("/proc/sys/kernel/unprivileged_bpf_disabled");
+
+	if (!have_bpf && v > 0)
+		log_errorx(
+		    "kernel.unprivileged_bpf_disabled is %d: bpf() is refused to every "
+		    "process without CAP_BPF or CAP_SYS_ADMIN; add BPF to " PROBE_MANIFEST_HINT,
+		    v);
+}
+
+/*
+ * Compares what the configured features need with the process's effective set. BPF and
+ * PERFMON (each satisfied by SYS_ADMIN, as in the kernel) are fatal when missing: nothing can
+ * load. The rest only warn unless enforce_sys_caps, as OBI's OTEL_EBPF_ENFORCE_SYS_CAPS.
+ */
+int probe_caps_check(const struct obi_config *cfg)
+{
+	struct probe_cap_req need[8];
+	size_t n = probe_caps_needed(need, sizeof(need) / sizeof(need[0]));
 	cap_t caps = cap_get_proc();
-	char missing[512] = "";
-	bool fatal = false, admin;
-	size_t off = 0;
+	bool fatal = false, admin, any = false;
 
 	if (!caps) {
 		log_error(errno, "reading capabilities");
 		return -1;
 	}
 	admin = probe_cap_effective(caps, CAP_SYS_ADMIN);
-	for (size_t i = 0; i < PROBE_NCAPS; i++) {
-		if (probe_cap_effective(caps, probe_caps[i].cap))
+	for (size_t i = 0; i < n; i++) {
+		bool stop = need[i].essential || cfg->enforce_sys_caps;
+
+		if (probe_cap_effective(caps, need[i].cap) || (need[i].essential && admin))
 			continue;
-		if (probe_caps[i].essential && !admin)
-			fatal = true;
-		log_msg(probe_caps[i].essential && !admin ? LOG_LVL_ERROR : LOG_LVL_WARN,
-			"missing capability CAP_%s: needed to %s", probe_caps[i].name,
-			probe_caps[i].why);
-		off += snprintf(missing + off, sizeof(missing) - off, "%s%s", off ? ", " : "",
-				probe_caps[i].name);
-		if (off >= sizeof(missing))
-			off = sizeof(missing) - 1;
+		any = true;
+		fatal |= stop;
+		log_msg(stop ? LOG_LVL_ERROR : LOG_LVL_WARN,
+			"missing capability CAP_%s, needed by %s (to %s): add `- %s` "
+			"to " PROBE_MANIFEST_HINT ", or run obi-probe as root",
+			need[i].name, need[i].feature, need[i].why, need[i].name);
 	}
+	if (!admin)
+		probe_caps_explain_bpf(probe_cap_effective(caps, CAP_BPF));
 	cap_free(caps);
-	if (off)
-		log_msg(fatal ? LOG_LVL_ERROR : LOG_LVL_WARN,
-			"add the missing capabilities (%s) to obi-probe: in Kubernetes "
-			"securityContext.capabilities.add: [BPF, PERFMON, SYS_PTRACE, NET_RAW, "
-			"CHECKPOINT_RESTORE, DAC_READ_SEARCH], or run it as root",
-			missing);
+	if (any && !fatal)
+		log_warnx("required capabilities not present: obi-probe may malfunction "
+			  "(OTEL_EBPF_ENFORCE_SYS_CAPS=true makes this fatal)");
 	return fatal ? -1 : 0;
 }
 
@@ -149,20 +234,65 @@ static bool probe_tracefs_at(const char *dir)
 }
 
 /* The syscall tracepoints are found by id under tracefs, which a fresh machine may not mount. */
-int probe_tracefs_ensure(void)
+static int probe_tracefs_ensure(bool admin)
 {
 	if (probe_tracefs_at("/sys/kernel/tracing") ||
 	    probe_tracefs_at("/sys/kernel/debug/tracing"))
 		return 0;
-	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+	if (admin &&
+	    mount("tracefs", "/sys/kernel/tracing", "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		  NULL) == 0 &&
 	    probe_tracefs_at("/sys/kernel/tracing")) {
 		log_info("mounted tracefs at /sys/kernel/tracing");
 		return 0;
 	}
-	log_error(errno, "the syscall front end needs tracefs, which is not mounted at "
-			 "/sys/kernel/tracing and could not be mounted (needs CAP_SYS_ADMIN); run "
-			 "'mount -t tracefs tracefs /sys/kernel/tracing' on the host, or mount the "
-			 "host's /sys/kernel/tracing into the container");
+	if (admin)
+		log_error(errno, "the syscall front end needs tracefs, which is not mounted at "
+				 "/sys/kernel/tracing and could not be mounted there");
+	else
+		log_errorx("the syscall front end needs tracefs, which is not mounted at "
+			   "/sys/kernel/tracing, and mounting it needs CAP_SYS_ADMIN");
+	log_errorx(
+	    "mount it on the host ('mount -t tracefs tracefs /sys/kernel/tracing') and add "
+	    "the hostPath volume to the obi-probe container: volumes: "
+	    "{name: tracefs, hostPath: {path: /sys/kernel/tracing}}, volumeMounts: "
+	    "{name: tracefs, mountPath: /sys/kernel/tracing, readOnly: true} "
+	    "(manifests/daemonset/daemonset.yaml); or use a kernel >= 6.3 (socket front end)");
 	return -1;
+}
+
+/*
+ * Checks that depend on the front end chosen: the syscall one attaches tracepoints through
+ * perf_event_open, found by id under tracefs; the socket one (tp_btf) needs neither.
+ */
+int probe_caps_check_frontend(const struct probe *p)
+{
+	cap_t caps;
+	bool admin;
+	int paranoid, rc = 0;
+
+	if (p->frontend != CONFIG_FRONTEND_SYSCALL)
+		return 0;
+	caps = cap_get_proc();
+	if (!caps) {
+		log_error(errno, "reading capabilities");
+		return -1;
+	}
+	admin = probe_cap_effective(caps, CAP_SYS_ADMIN);
+	cap_free(caps);
+	/* Debian's and Ubuntu's level 3 refuses perf_event_open to all but CAP_SYS_ADMIN. */
+	paranoid = probe_sysctl_int("/proc/sys/kernel/perf_event_paranoid");
+	if (paranoid > 2 && !admin) {
+		log_errorx(
+		    "kernel.perf_event_paranoid is %d (above 2): this kernel refuses "
+		    "perf_event_open, which the syscall front end's tracepoints need, to "
+		    "processes without CAP_SYS_ADMIN even with CAP_PERFMON; lower it to 2 "
+		    "('sysctl -w kernel.perf_event_paranoid=2' on the node), or add SYS_ADMIN "
+		    "instead of PERFMON to " PROBE_MANIFEST_HINT,
+		    paranoid);
+		rc = -1;
+	}
+	if (probe_tracefs_ensure(admin))
+		rc = -1;
+	return rc;
 }

@@ -255,7 +255,7 @@ int probe_lifecycle_start(struct probe *p)
 	}
 	if (probe_lifecycle_check_kernel(p) || probe_lifecycle_choose_frontend(p))
 		return -1;
-	if (p->frontend == CONFIG_FRONTEND_SYSCALL && probe_tracefs_ensure())
+	if (probe_caps_check_frontend(p))
 		return -1;
 	err = probe_bpf_open(&p->bpf, p->compat);
 	if (err) {

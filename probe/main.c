@@ -185,7 +185,7 @@ int main(int argc, char **argv, char **envp)
 	prctl(PR_SET_NAME, "obi-probe", 0, 0, 0);
 	p.self_pid = getpid();
 	p.q.limit = p.cfg.send_queue_bytes;
-	if (probe_caps_check() || probe_discover_init(&p))
+	if (probe_caps_check(&p.cfg) || probe_discover_init(&p))
 		goto out;
 	if (probe_lifecycle_start(&p) || probe_ipc_listen(&p) || probe_setup_loop(&p))
 		goto out;

@@ -81,11 +81,12 @@ int probe_lifecycle_select_pid(struct probe *p, uint32_t pid, bool on);
 int probe_lifecycle_read_stats(struct probe *p, uint64_t out[OBI_ST__MAX]);
 
 /* caps.c: capability and kernel feature checks, privilege drop. */
-int probe_caps_check(void);
+int probe_caps_check(const struct obi_config *cfg);
 /* Non-zero if an essential capability is missing; logs nothing. */
 int probe_caps_check_quiet(void);
 int probe_caps_drop(void);
-int probe_tracefs_ensure(void);
+/* Once the front end is chosen: perf_event_paranoid and tracefs (mounted when we may). */
+int probe_caps_check_frontend(const struct probe *p);
 
 /* confine.c: after start-up, the run-time capability set, no_new_privs and seccomp. */
 int probe_confine(struct probe *p);
