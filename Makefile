@@ -7,6 +7,8 @@
 #   make test-kernels  Debian's Linux 6.1 (syscall front end) and 5.10 (compat object) under qemu
 #   make fuzz       short libFuzzer runs of every harness
 #   make lint       clang-tidy + cppcheck + clang-format check
+#   make image      the container image localhost/obi:dev (podman, offline) + build/obi-image.tar
+#   make test-containers  manifests validated, the image run under podman with their security contexts
 #   make SAN=1      sanitizer build in build-san/
 #   make V=1        show commands
 
@@ -71,7 +73,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 BINS := $(BUILD)/obi-probe $(BUILD)/obi-enricher $(BUILD)/obi
 
-.PHONY: all deps run test test-unit test-e2e test-e2e-san test-kernels bench fuzz lint format docs clean check-headers unit-bins
+.PHONY: image test-containers all deps run test test-unit test-e2e test-e2e-san test-kernels bench fuzz lint format docs clean check-headers unit-bins
 
 all: $(BINS)
 
@@ -167,6 +169,21 @@ test: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)bash tests/bench/run.sh $(BUILD)
+
+# --- the container image and the deployment tests ---------------------------------------------
+# FROM scratch: the binaries plus exactly the libraries ldd lists (tests/container/stage.sh);
+# built in a private podman store (tests/container/podman.sh), also saved as an OCI archive for
+# `podman load` / `ctr import` elsewhere.
+image: all
+	$(Q)bash tests/container/deps.sh
+	$(Q)bash tests/container/stage.sh $(BUILD) $(BUILD)/image
+	@echo "  IMAGE   localhost/obi:dev"
+	$(Q)tests/container/podman.sh build -q -t localhost/obi:dev -f Containerfile $(BUILD)/image >/dev/null
+	$(Q)rm -f $(BUILD)/obi-image.tar
+	$(Q)tests/container/podman.sh save -q --format oci-archive -o $(BUILD)/obi-image.tar localhost/obi:dev
+
+test-containers: image
+	$(Q)bash tests/container/run.sh $(BUILD)
 
 FUZZ_SECONDS ?= 30
 fuzz:

@@ -5,12 +5,15 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <sys/syscall.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+
+#include <linux/bpf.h>
 
 #include "log.h"
 #include "probe.h"
@@ -121,6 +124,56 @@ static void probe_caps_explain_bpf(bool have_bpf)
 		    v);
 }
 
+/* The "Seccomp:" mode of /proc/self/status: 0 none, 1 strict, 2 filter; -1 unknown. */
+static int probe_seccomp_mode(void)
+{
+	char buf[4096];
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC), mode = -1;
+	ssize_t n;
+	const char *at;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	at = strstr(buf, "\nSeccomp:");
+	if (at && sscanf(at + 9, "%d", &mode) != 1)
+		mode = -1;
+	return mode;
+}
+
+/*
+ * Container runtimes' default seccomp profiles refuse bpf() with EPERM whatever the
+ * capabilities: try the smallest map and, if refused under a filter, name the setting.
+ */
+static int probe_caps_check_seccomp(void)
+{
+	union bpf_attr attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_type = BPF_MAP_TYPE_ARRAY;
+	attr.key_size = 4;
+	attr.value_size = 4;
+	attr.max_entries = 1;
+	fd = (int)syscall(__NR_bpf, BPF_MAP_CREATE, &attr, sizeof(attr));
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (errno != EPERM || probe_seccomp_mode() <= 0)
+		return 0; /* not a seccomp refusal: the load reports what it is */
+	log_errorx("bpf() is refused (EPERM) although CAP_BPF is held: a seccomp profile blocks it "
+		   "(container runtimes' default profiles do); set the obi-probe container's "
+		   "securityContext.seccompProfile to {type: Localhost, localhostProfile: "
+		   "obi-probe.json} with build/seccomp/obi-probe.json installed on the node, or to "
+		   "{type: Unconfined} (manifests/daemonset-unconfined)");
+	return -1;
+}
+
 /*
  * Compares what the configured features need with the process's effective set. BPF and
  * PERFMON (each satisfied by SYS_ADMIN, as in the kernel) are fatal when missing: nothing can
@@ -152,6 +205,8 @@ int probe_caps_check(const struct obi_config *cfg)
 	}
 	if (!admin)
 		probe_caps_explain_bpf(probe_cap_effective(caps, CAP_BPF));
+	if ((admin || probe_cap_effective(caps, CAP_BPF)) && probe_caps_check_seccomp())
+		fatal = true;
 	cap_free(caps);
 	if (any && !fatal)
 		log_warnx("required capabilities not present: obi-probe may malfunction "
