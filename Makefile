@@ -156,7 +156,13 @@ test-e2e-san:
 test-kernels: all
 	$(Q)bash tests/kernels/run.sh $(BUILD)
 
-# The two README commands: both install what is missing, then build.
+# The two README commands: both install what is missing, then build. They need root (apt-get,
+# BPF): as root they run as they are (no sudo needed, none may exist); as another user they
+# re-run themselves under sudo.
+ifneq ($(shell id -u),0)
+run test test-containers:
+	$(Q)exec sudo $(MAKE) --no-print-directory $@
+else
 run: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)bash tests/demo/run.sh $(BUILD)
@@ -165,6 +171,10 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory test-unit
 	$(Q)$(MAKE) --no-print-directory test-e2e
+
+test-containers: image
+	$(Q)bash tests/container/run.sh $(BUILD)
+endif
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
@@ -182,8 +192,6 @@ image: all
 	$(Q)rm -f $(BUILD)/obi-image.tar
 	$(Q)tests/container/podman.sh save -q --format oci-archive -o $(BUILD)/obi-image.tar localhost/obi:dev
 
-test-containers: image
-	$(Q)bash tests/container/run.sh $(BUILD)
 
 FUZZ_SECONDS ?= 30
 fuzz:

@@ -12,7 +12,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
 trap cleanup EXIT INT TERM
 
-[ "$(id -u)" = 0 ] || { echo "run: obi loads eBPF programs: run as root (sudo make run)"; exit 1; }
+[ "$(id -u)" = 0 ] || { echo "run: obi loads eBPF programs: run as root (make run re-runs itself with sudo when there is one)"; exit 1; }
 export OTEL_EBPF_OPEN_PORT=${OTEL_EBPF_OPEN_PORT:-1-65535}
 export OTEL_EBPF_TRACE_PRINTER=${OTEL_EBPF_TRACE_PRINTER:-text}
 "$build/obi" "$@" &
