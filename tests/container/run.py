@@ -27,11 +27,14 @@ IMAGE = "localhost/obi:dev"
 APP_IMAGE = "localhost/obi-test-app:dev"
 SHAPES = ["daemonset", "daemonset-unconfined", "sidecar", "privileged"]
 SIX = ["BPF", "PERFMON", "SYS_PTRACE", "NET_RAW", "CHECKPOINT_RESTORE", "DAC_READ_SEARCH"]
-CAP_BITS = {"CHOWN": 0, "DAC_OVERRIDE": 1, "DAC_READ_SEARCH": 2, "FOWNER": 3, "KILL": 5,
-            "SETGID": 6, "SETUID": 7, "SETPCAP": 8, "NET_BIND_SERVICE": 10, "NET_ADMIN": 12,
-            "NET_RAW": 13, "SYS_CHROOT": 18, "SYS_PTRACE": 19, "SYS_ADMIN": 21,
-            "SYS_RESOURCE": 24, "MKNOD": 27, "AUDIT_WRITE": 29, "SETFCAP": 31, "PERFMON": 38,
-            "BPF": 39, "CHECKPOINT_RESTORE": 40}
+# Every capability of Linux 6.x by bit (linux/capability.h).
+CAP_BITS = {n: i for i, n in enumerate([
+    "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID",
+    "SETUID", "SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN", "NET_RAW",
+    "IPC_LOCK", "IPC_OWNER", "SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT",
+    "SYS_ADMIN", "SYS_BOOT", "SYS_NICE", "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD",
+    "LEASE", "AUDIT_WRITE", "AUDIT_CONTROL", "SETFCAP", "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG",
+    "WAKE_ALARM", "BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF", "CHECKPOINT_RESTORE"])}
 TAG = "obi-ct-%d" % os.getpid()
 BUILD = None
 SKIPS = []
@@ -267,25 +270,32 @@ def t_manifests_security():
 def _capsh(uid_user, caps, env, timeout=6):
     """obi-probe with exactly `caps` (names as in the manifest) as `uid_user`."""
     cl = ",".join("cap_" + c.lower() for c in caps)
-    cmd = ["capsh", "--caps=%s,cap_setuid,cap_setgid,cap_setpcap+eip" % cl if cl else
-           "--caps=cap_setuid,cap_setgid,cap_setpcap+eip", "--keep=1", "--user=" + uid_user]
-    if cl:
-        cmd.append("--addamb=" + cl)
-    # Also the bounding set: nothing beyond caps can come back.
-    drop = ",".join("cap_" + n.lower() for n in CAP_BITS if n not in caps and n not in ("SETUID", "SETGID", "SETPCAP"))
-    cmd = cmd[:1] + ["--drop=" + drop] + cmd[1:]
+    # The bounding set too: execve then leaves exactly caps (through ambient for a user,
+    # through the inheritable and bounding sets for root).
+    drop = "--drop=" + ",".join("cap_" + n.lower() for n in CAP_BITS if n not in caps)
+    if uid_user == "root":
+        cmd = ["capsh", drop, "--caps=%s+eip" % cl]
+    else:
+        # capsh itself still holds SETUID/SETGID to switch users; they do not survive execve.
+        cmd = ["capsh", "--caps=%s,cap_setuid,cap_setgid,cap_setpcap+eip" % cl, drop, "--keep=1",
+               "--user=" + uid_user]
+        if cl:
+            cmd.append("--addamb=" + cl)
     cmd += ["--", "-c", "exec %s" % os.path.join(BUILD, "obi-probe")]
-    p = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    errf = tempfile.TemporaryFile(mode="w+")
+    p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=errf, text=True,
                          start_new_session=True)
-    ok = None
-    err = ""
-    try:
-        out, err = p.communicate(timeout=timeout)
-        ok = p.returncode
-    except subprocess.TimeoutExpired:
+
+    def err():
+        errf.seek(0)
+        return errf.read()
+    # Running (None) once it says so, or its exit status.
+    wait_until(lambda: p.poll() is not None or "running:" in err(), timeout)
+    rc = p.poll()
+    if rc is None:
         os.killpg(p.pid, signal.SIGTERM)
-        out, err = p.communicate(timeout=10)
-    return ok, err
+        p.wait(timeout=10)
+    return rc, err()
 
 
 def t_capsh_caps():
@@ -304,6 +314,9 @@ def t_capsh_caps():
         for missing in ("BPF", "PERFMON"):
             rc, err = _capsh("nobody", [c for c in caps if c != missing], env)
             check(rc == 1, "without %s: rc %r" % (missing, rc))
+            with open("/proc/sys/kernel/unprivileged_bpf_disabled") as f:
+                if missing == "BPF" and int(f.read()) > 0:
+                    check("kernel.unprivileged_bpf_disabled is" in err, "no unprivileged_bpf_disabled note")
             check(("missing capability CAP_%s" % missing) in err and ("add `- %s`" % missing) in err
                   and "securityContext.capabilities.add" in err,
                   "without %s: message %s" % (missing, err[-600:]))
@@ -314,6 +327,14 @@ def t_capsh_caps():
         rc, err = _capsh("nobody", less, dict(env, OTEL_EBPF_ENFORCE_SYS_CAPS="true"))
         check(rc == 1 and "missing capability CAP_SYS_PTRACE" in err and "running:" not in err,
               "ENFORCE_SYS_CAPS without SYS_PTRACE: rc %r %s" % (rc, err[-600:]))
+        # The same from the YAML file, as OBI's enforce_sys_caps.
+        cfg = os.path.join(sockdir, "obi.yml")
+        with open(cfg, "w") as f:
+            f.write("enforce_sys_caps: true\n")
+        os.chmod(cfg, 0o644)
+        rc, err = _capsh("nobody", less, dict(env, OTEL_EBPF_CONFIG_PATH=cfg))
+        check(rc == 1 and "missing capability CAP_SYS_PTRACE" in err,
+              "enforce_sys_caps: true without SYS_PTRACE: rc %r %s" % (rc, err[-600:]))
     finally:
         shutil.rmtree(sockdir, ignore_errors=True)
 
