@@ -267,7 +267,7 @@ def t_manifests_security():
 
 # --- outside containers: capsh -------------------------------------------------------------
 
-def _capsh(uid_user, caps, env, timeout=6):
+def _capsh(uid_user, caps, env, timeout=6, keep=None):
     """obi-probe with exactly `caps` (names as in the manifest) as `uid_user`."""
     cl = ",".join("cap_" + c.lower() for c in caps)
     # The bounding set too: execve then leaves exactly caps (through ambient for a user,
@@ -292,6 +292,8 @@ def _capsh(uid_user, caps, env, timeout=6):
     # Running (None) once it says so, or its exit status.
     wait_until(lambda: p.poll() is not None or "running:" in err(), timeout)
     rc = p.poll()
+    if keep is not None and rc is None:
+        keep(p, err)
     if rc is None:
         os.killpg(p.pid, signal.SIGTERM)
         p.wait(timeout=10)
@@ -308,9 +310,30 @@ def t_capsh_caps():
     env = {"PATH": "/usr/bin:/bin:/usr/sbin:/sbin", "OTEL_EBPF_OPEN_PORT": "1",
            "OTEL_EBPF_PROBE_SOCKET_PATH": sockdir + "/obi.sock"}
     try:
-        for user in ("root", "nobody"):
-            rc, err = _capsh(user, caps, env)
-            check(rc is None and "running:" in err, "%s with the six: rc %r: %s" % (user, rc, err[-600:]))
+        rc, err = _capsh("nobody", caps, env)
+        check(rc is None and "running:" in err, "nobody with the six: rc %r: %s" % (rc, err[-600:]))
+        # As the manifest says: the probe uid 0 with the six, the enricher under the manifest's
+        # uid with nothing (setpriv: no capability in any set, no_new_privs).
+        enr = container(spec, "obi-enricher")["securityContext"]
+
+        def with_enricher(probe, perr):
+            e = subprocess.Popen(["setpriv", "--reuid=%d" % enr["runAsUser"], "--regid=%d" % enr["runAsGroup"],
+                                  "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs",
+                                  "--", os.path.join(BUILD, "obi-enricher")], env=env,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            try:
+                check(wait_until(lambda: "enricher connected" in perr(), 10), "enricher (setpriv) not accepted: " + perr()[-400:])
+                check_enricher_proc(e.pid, filters=1)
+                # capsh and its shell exec the probe: same pid.
+                check(read_comm(probe.pid) == "obi-probe", "capsh child is %s" % read_comm(probe.pid))
+                pst = status(probe.pid)
+                check(pst["Uid"].split()[0] == "0" and int(pst["CapBnd"], 16) == caps_mask(caps),
+                      "probe under capsh: Uid %s CapBnd %s" % (pst["Uid"], pst["CapBnd"]))
+            finally:
+                os.killpg(e.pid, signal.SIGTERM)
+                e.wait(timeout=10)
+        rc, err = _capsh("root", caps, env, keep=with_enricher)
+        check(rc is None and "running:" in err, "root with the six: rc %r: %s" % (rc, err[-600:]))
         for missing in ("BPF", "PERFMON"):
             rc, err = _capsh("nobody", [c for c in caps if c != missing], env)
             check(rc == 1, "without %s: rc %r" % (missing, rc))
@@ -348,6 +371,11 @@ def status(pid):
             k, _, v = line.partition(":")
             st[k] = v.strip()
     return st
+
+
+def read_comm(pid):
+    with open("/proc/%d/comm" % pid) as f:
+        return f.read().strip()
 
 
 def ctr_pid(name):
