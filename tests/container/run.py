@@ -521,8 +521,12 @@ def play(docs, name, extra_env, helpers, app_override=None):
     return pod
 
 
-def pod_down(name):
+def pod_down(name, docs=()):
     podman("pod", "rm", "-f", "-t", "3", name, check_rc=False)
+    # kube play keeps a volume per ConfigMap it mounted.
+    for d in docs:
+        if d["kind"] == "ConfigMap":
+            podman("volume", "rm", "-f", d["metadata"]["name"], check_rc=False)
 
 
 def t_kube_play_daemonset():
@@ -577,7 +581,7 @@ def t_kube_play_daemonset():
         check("enricher connected" in ctr_logs(probe) and podman("inspect", "-f", "{{.State.Running}}", enr).stdout.strip() == "true",
               "the real enricher lost its connection")
     finally:
-        pod_down(name)
+        pod_down(name, docs)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -866,7 +870,7 @@ def t_sidecar():
         # The app's process is visible to the probe through the shared PID namespace, as uid 101.
         check(status(app_pid)["Uid"].split()[0] == "101", "app uid")
     finally:
-        pod_down(name)
+        pod_down(name, docs)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
