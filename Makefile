@@ -7,6 +7,7 @@
 #   make test-kernels  Debian's Linux 6.1 (syscall front end) and 5.10 (compat object) under qemu
 #   make fuzz       short libFuzzer runs of every harness
 #   make lint       clang-tidy + cppcheck + clang-format check
+#   make route-eval precision/recall of the route heuristic on tests/routes/ and its speed
 #   make SAN=1      sanitizer build in build-san/
 #   make V=1        show commands
 
@@ -71,7 +72,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 BINS := $(BUILD)/obi-probe $(BUILD)/obi-enricher $(BUILD)/obi
 
-.PHONY: all deps run test test-unit test-e2e test-e2e-san test-kernels bench fuzz lint format docs clean check-headers unit-bins
+.PHONY: all deps run test test-unit test-e2e test-e2e-san test-kernels bench fuzz lint format docs clean check-headers unit-bins route-eval
 
 all: $(BINS)
 
@@ -128,6 +129,20 @@ $(BUILD)/tests/%.o: tests/unit/%.c
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(ENRICHER_LIB_OBJ) $(COMMON_OBJ)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_ENRICHER) -lcmocka -o $@
+
+# The route heuristic's measuring tool (docs/routes.md): tuning and held-out corpus, speed.
+ROUTE_EVAL := $(BUILD)/tests/route-eval
+
+$(BUILD)/tests/route_eval.o: tests/routes/route_eval.c tests/routes/eval_core.h
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Ienricher -c $< -o $@
+
+$(ROUTE_EVAL): $(BUILD)/tests/route_eval.o $(ENRICHER_LIB_OBJ) $(COMMON_OBJ)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_ENRICHER) -o $@
+
+route-eval: $(ROUTE_EVAL)
+	$(Q)$(ROUTE_EVAL) --bench
 
 deps:
 	$(Q)bash tests/deps.sh
