@@ -355,10 +355,11 @@ static enum heur_class h_classify(const struct heur_ctx *ctx, const char *s, siz
 		return h_classify_plain(ctx, buf, dn);
 	/* An encoded path inside one segment: an identifier if any part is one. */
 	for (size_t i = 0; i < dn;) {
-		const char *p = buf + i, *e = memchr(p, '/', dn - i);
-		size_t pn = e ? (size_t)(e - p) : dn - i;
+		size_t pn = 0;
 		struct heur_ctx none = {0};
-		if (pn && h_classify_plain(&none, p, pn) != HEUR_KEEP)
+		while (i + pn < dn && buf[i + pn] != '/')
+			pn++;
+		if (pn && h_classify_plain(&none, buf + i, pn) != HEUR_KEEP)
 			return HEUR_ID;
 		i += pn + 1;
 	}

@@ -167,6 +167,10 @@ size_t route_lc_apply(struct route_lc *lc, char *route, size_t len, char wc,
 		size_t n = slash ? (size_t)(slash - seg) : len - r;
 		uint32_t next = LC_NIL;
 
+		if (n == 0) { /* "//": no value to count, and the route must never grow */
+			route[w++] = route[r++];
+			continue;
+		}
 		if (at != LC_NIL && !(n == 1 && seg[0] == wc))
 			next = lc_child(lc, at, seg, n);
 		if (next != LC_NIL) {

@@ -1,4 +1,5 @@
-/* eval_core.h: scores the route heuristic against a labelled corpus (shared by route-eval and its unit test). */
+/* eval_core.h: scores the route heuristic against a labelled corpus (shared by route-eval and its
+ * unit test). */
 #ifndef OBI_ROUTE_EVAL_CORE_H
 #define OBI_ROUTE_EVAL_CORE_H
 

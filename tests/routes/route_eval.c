@@ -1,4 +1,5 @@
-/* route_eval.c: `make route-eval`: precision, recall and exact-route accuracy of the route heuristic on the corpus, and its speed. */
+/* route_eval.c: `make route-eval`: precision, recall and exact-route accuracy of the route
+ * heuristic on the corpus, and its speed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
