@@ -258,27 +258,38 @@ static bool h_slug_sep(char c)
 	return c == '-' || c == '_' || c == '+' || c == ' ';
 }
 
+/* Words (letters, no digit) of s[0..n) split at slug separators; only title words if title. */
+static unsigned h_slug_words(const char *s, size_t n, bool title)
+{
+	unsigned words = 0;
+
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		while (j < n && !h_slug_sep(s[j]))
+			j++;
+		if (j > i && h_has_alpha_no_digit(s + i, j - i) &&
+		    (!title || route_vocab_title_word(s + i, j - i)))
+			words++;
+		i = j + 1;
+	}
+	return words;
+}
+
 /* A phrase of two or more words naming one item, as opposed to an API's fixed vocabulary. */
 static bool h_slug(const struct heur_ctx *ctx, const char *s, size_t n, size_t ext)
 {
 	unsigned words = 0;
-	bool title = false, hyphen = false;
-	size_t i = 0;
+	bool hyphen = false;
 
 	if (ext < n && !h_page_ext(s + ext + 1, n - ext - 1))
 		return false;
-	while (i < ext) {
-		size_t j = i;
-		while (j < ext && !h_slug_sep(s[j]))
-			j++;
-		if (j > i && h_has_alpha_no_digit(s + i, j - i)) {
-			words++;
-			title = title || route_vocab_title_word(s + i, j - i);
-		}
-		if (j < ext)
-			hyphen |= s[j] != '_';
-		i = j + 1;
+	for (size_t i = 0; i < ext; i++) {
+		hyphen |= h_slug_sep(s[i]) && s[i] != '_';
+		words += h_slug_sep(s[i]);
 	}
+	if (words == 0)
+		return false; /* one word */
+	words = h_slug_words(s, ext, false);
 	if (words < 2)
 		return false;
 	if (words >= 5)
@@ -287,7 +298,7 @@ static bool h_slug(const struct heur_ctx *ctx, const char *s, size_t n, size_t e
 		return true;
 	if (ctx->prev_id && hyphen && words >= 3)
 		return true;
-	return words >= 3 && title;
+	return words >= 3 && h_slug_words(s, ext, true) > 0;
 }
 
 /* A segment without percent-escapes or '/'. */
@@ -316,7 +327,7 @@ static enum heur_class h_classify_plain(const struct heur_ctx *ctx, const char *
 	if (h_meet_code(s, n) || memmem(s, n, "...", 3))
 		return HEUR_ID; /* meeting codes, git ranges a...b */
 	ext = h_ext_start(s, n);
-	if (route_vocab_tech_digit(s, ext))
+	if (digits && route_vocab_tech_digit(s, ext))
 		return HEUR_KEEP; /* utf-8 */
 	for (size_t k = 0; k < n; k = h_token_end(s, n, k) + 1)
 		ntok += h_alnum(s[k]);

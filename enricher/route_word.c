@@ -85,14 +85,14 @@ static bool word_gibberish(const char *w, size_t n, void *arg)
 	size_t vowels = 0;
 
 	(void)arg;
-	if (n < ROUTE_WORD_MIN_SCORED || route_vocab_tech_word(w, n))
+	if (n < ROUTE_WORD_MIN_SCORED)
 		return false;
 	for (size_t i = 0; i < n; i++)
 		vowels += is_vowel(w[i]);
 	/* Five letters or more without a vowel: no English or Romance word looks so. */
-	if (vowels == 0)
-		return true;
-	return route_word_cost(w, n) > ROUTE_WORD_MAX_COST;
+	if (vowels > 0 && route_word_cost(w, n) <= ROUTE_WORD_MAX_COST)
+		return false;
+	return !route_vocab_tech_word(w, n); /* looked up only for the few that score badly */
 }
 
 bool route_word_random(const char *w, size_t n)
@@ -104,13 +104,11 @@ bool route_word_random(const char *w, size_t n)
 		upper |= is_upper(w[i]);
 		lower |= is_lower(w[i]);
 	}
-	if (route_vocab_tech_word(w, n))
-		return false;
 	if (!(upper && lower))
 		return word_gibberish(w, n, NULL);
 	/* Case flipping every letter or two (aBcDeF, XqZpWm) is how generated tokens look. */
 	word_camel_each(w, n, camel_count, &st);
 	if (st.words >= 3 && st.short_words * 2 >= st.words)
-		return true;
-	return word_camel_each(w, n, word_gibberish, NULL);
+		return !route_vocab_tech_word(w, n);
+	return word_camel_each(w, n, word_gibberish, NULL) && !route_vocab_tech_word(w, n);
 }
