@@ -106,7 +106,8 @@ static bool h_api_version(const char *s, size_t n)
 			j++;
 		return j == n && j - i - 1 >= 1 && j - i - 1 <= 2;
 	}
-	if (n - i >= 4 && (strncmp(s + i, "alpha", 5) == 0 || strncmp(s + i, "beta", 4) == 0)) {
+	if ((n - i >= 5 && memcmp(s + i, "alpha", 5) == 0) ||
+	    (n - i >= 4 && memcmp(s + i, "beta", 4) == 0)) {
 		i += s[i] == 'a' ? 5 : 4;
 		while (i < n && h_digit(s[i]))
 			i++;
@@ -315,8 +316,12 @@ static enum heur_class h_classify_plain(const struct heur_ctx *ctx, const char *
 		return digits ? HEUR_ID : HEUR_KEEP; /* numbers, dates, times, IPv4, versions */
 	if (h_email(s, n))
 		return HEUR_ID;
-	if (s[0] == '@') /* npm scope, handle, Go's @v */
-		return h_classify_plain(ctx, s + 1, n - 1);
+	while (n > 0 && s[0] == '@') { /* npm scope, handle, Go's @v */
+		s++;
+		n--;
+	}
+	if (n == 0)
+		return HEUR_KEEP;
 	at = memchr(s, '@', n);
 	if (at && at + 1 < s + n && h_digit(at[1]) && !(at + 2 < s + n && at[2] == 'x'))
 		return HEUR_ID; /* name@1.2.3 */

@@ -178,6 +178,26 @@ static void test_wildcard_char_and_bounds(void **state)
 	route_heuristic(longseg, 301, '*', big, sizeof(big));
 	assert_string_equal(big, "/*");
 	free(longseg);
+	/* no recursion on input: a run of '@' is skipped in a loop */
+	{
+		char path[260] = "/";
+		memset(path + 1, '@', 250);
+		strcpy(path + 251, "abc");
+		route_heuristic(path, strlen(path), '*', big, sizeof(big));
+		assert_string_equal(big, path);
+	}
+	/* a version prefix at the very end of a 256-byte segment is read within bounds (ASan) */
+	{
+		char *seg = malloc(257);
+		assert_non_null(seg);
+		seg[0] = '/';
+		memset(seg + 1, 'a', 256 - 7);
+		memcpy(seg + 1 + 256 - 7, "-v1alph", 7);
+		route_heuristic(seg, 257, '*', big, sizeof(big));
+		memcpy(seg + 1 + 256 - 7, "-.v1bet", 7);
+		route_heuristic(seg, 257, '*', big, sizeof(big));
+		free(seg);
+	}
 	/* NUL ends the path */
 	route_heuristic("/a\0/12", 6, '*', big, sizeof(big));
 	assert_string_equal(big, "/a");
