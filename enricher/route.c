@@ -1,5 +1,4 @@
-/* route.c: the routes decoration as a whole: settings, ignored patterns, matching, unmatched
- * policy. */
+/* route.c: the routes decoration: settings, ignored patterns, matching, unmatched policy. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,4 @@
-/* route.h: HTTP route templating: pattern matching, ignored routes, unmatched policies, heuristic.
- */
+/* route.h: HTTP route templating: patterns, ignored routes, unmatched policies, heuristic. */
 #ifndef OBI_ROUTE_H
 #define OBI_ROUTE_H
 

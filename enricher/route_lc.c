@@ -1,5 +1,4 @@
-/* route_lc.c: the low-cardinality policy: a bounded per-service trie that collapses over-full
- * nodes. */
+/* route_lc.c: low-cardinality: a bounded per-service trie that collapses over-full nodes. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

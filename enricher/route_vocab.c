@@ -1,5 +1,4 @@
-/* route_vocab.c: the small curated word lists the route heuristic consults (sorted, searched by
- * bisection). */
+/* route_vocab.c: the small curated word lists of the route heuristic (sorted, bisected). */
 #include <stddef.h>
 #include <string.h>
 

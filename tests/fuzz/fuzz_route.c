@@ -1,5 +1,4 @@
-/* fuzz_route.c: libFuzzer harness for the route matcher, the heuristic and the low-cardinality
- * trie. */
+/* fuzz_route.c: libFuzzer harness for the route matcher, heuristic and low-cardinality. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

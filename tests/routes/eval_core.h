@@ -1,5 +1,4 @@
-/* eval_core.h: scores the route heuristic against a labelled corpus (shared by route-eval and its
- * unit test). */
+/* eval_core.h: scores the route heuristic on a labelled corpus (route-eval and a unit test). */
 #ifndef OBI_ROUTE_EVAL_CORE_H
 #define OBI_ROUTE_EVAL_CORE_H
 

@@ -1,4 +1,4 @@
-# tests/routes/marked2tsv.awk: turns a hand-marked corpus (category TAB path, identifier segments prefixed by a backtick) into category TAB path TAB expected route.
+# tests/routes/marked2tsv.awk: hand-marked corpus (backtick before identifier segments) to TSV.
 BEGIN { FS = "\t"; OFS = "\t" }
 /^#/ || NF == 0 { next }
 {

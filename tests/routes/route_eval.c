@@ -1,5 +1,4 @@
-/* route_eval.c: `make route-eval`: precision, recall and exact-route accuracy of the route
- * heuristic on the corpus, and its speed. */
+/* route_eval.c: make route-eval: precision, recall, exact routes and speed of the heuristic. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,4 @@
-/* test_route_eval.c: the route heuristic must reach 97% precision and recall on the tuning corpus;
- * reports the held-out part. */
+/* test_route_eval.c: the heuristic reaches 97% on the tuning corpus; held-out is reported. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

@@ -1,5 +1,4 @@
-/* test_route_table.c: unit tests of the routes decoration: settings, ignored patterns, unmatched
- * policies, low-cardinality. */
+/* test_route_table.c: unit tests of route settings, ignored patterns, policies, low-card. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
