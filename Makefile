@@ -9,6 +9,7 @@
 #   make lint       clang-tidy + cppcheck + clang-format check
 #   make image      the container image localhost/obi:dev (podman, offline) + build/obi-image.tar
 #   make test-containers  manifests validated, the image run under podman with their security contexts
+#   make route-eval precision/recall of the route heuristic on tests/routes/ and its speed
 #   make SAN=1      sanitizer build in build-san/
 #   make V=1        show commands
 
@@ -73,7 +74,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 BINS := $(BUILD)/obi-probe $(BUILD)/obi-enricher $(BUILD)/obi
 
-.PHONY: image test-containers all deps run test test-unit test-e2e test-e2e-san test-kernels bench fuzz lint format docs clean check-headers unit-bins
+.PHONY: image test-containers all deps run test test-unit test-e2e test-e2e-san test-kernels bench fuzz lint format docs clean check-headers unit-bins route-eval
 
 all: $(BINS)
 
@@ -130,6 +131,20 @@ $(BUILD)/tests/%.o: tests/unit/%.c
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(ENRICHER_LIB_OBJ) $(COMMON_OBJ)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_ENRICHER) -lcmocka -o $@
+
+# The route heuristic's measuring tool (docs/routes.md): tuning and held-out corpus, speed.
+ROUTE_EVAL := $(BUILD)/tests/route-eval
+
+$(BUILD)/tests/route_eval.o: tests/routes/route_eval.c tests/routes/eval_core.h
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Ienricher -c $< -o $@
+
+$(ROUTE_EVAL): $(BUILD)/tests/route_eval.o $(ENRICHER_LIB_OBJ) $(COMMON_OBJ)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_ENRICHER) -o $@
+
+route-eval: $(ROUTE_EVAL)
+	$(Q)$(ROUTE_EVAL) --bench
 
 deps:
 	$(Q)bash tests/deps.sh

@@ -23,6 +23,8 @@ fuzz_srcs() {
 	wire) echo "common/wire.c enricher/records.c enricher/proc_table.c enricher/span_build.c" \
 		"enricher/http_parse.c enricher/printer.c common/config.c common/glob.c" \
 		"common/log.c -lyaml -lcjson" ;;
+	route) echo "enricher/route_match.c enricher/route_heur.c enricher/route_word.c" \
+		"enricher/route_vocab.c enricher/route_model.c enricher/route_lc.c" ;;
 	*) return 1 ;;
 	esac
 }

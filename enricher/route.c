@@ -1,0 +1,186 @@
+/* route.c: the routes decoration: settings, ignored patterns, matching, unmatched policy. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "route.h"
+#include "route_seg.h"
+
+/* Nodes of one service's low-cardinality trie (about 40 bytes each, plus 32 of text). */
+#define ROUTE_LC_NODES 4096
+
+struct route_table {
+	struct route_matcher *patterns, *ignored;
+	enum route_ignore_mode ignore_mode;
+	enum route_unmatched unmatched;
+	char wc;
+	unsigned max_children;
+};
+
+int route_unmatched_parse(const char *s, enum route_unmatched *out)
+{
+	static const struct {
+		const char *name;
+		enum route_unmatched v;
+	} names[] = {
+	    {"", ROUTE_UNMATCHED_WILDCARD},
+	    {"unset", ROUTE_UNMATCHED_UNSET},
+	    {"path", ROUTE_UNMATCHED_PATH},
+	    {"wildcard", ROUTE_UNMATCHED_WILDCARD},
+	    {"heuristic", ROUTE_UNMATCHED_HEURISTIC},
+	    {"low-cardinality", ROUTE_UNMATCHED_LOW_CARDINALITY},
+	};
+
+	for (size_t i = 0; s && i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(s, names[i].name) == 0) {
+			*out = names[i].v;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int route_ignore_mode_parse(const char *s, enum route_ignore_mode *out)
+{
+	if (s && strcmp(s, "all") == 0)
+		*out = ROUTE_IGNORE_ALL;
+	else if (s && strcmp(s, "metrics") == 0)
+		*out = ROUTE_IGNORE_METRICS;
+	else if (s && strcmp(s, "traces") == 0)
+		*out = ROUTE_IGNORE_TRACES;
+	else
+		return -1;
+	return 0;
+}
+
+static int table_compile(const char *key, const char *const *list, size_t n,
+			 struct route_matcher **out, char *err, size_t errlen)
+{
+	char why[128];
+	size_t bad = 0;
+
+	*out = NULL;
+	if (n == 0)
+		return 0;
+	if (route_matcher_new(list, n, out, &bad, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "%s[%zu] (\"%.64s\"): %s", key, bad,
+			 list && list[bad] ? list[bad] : "", why);
+		return -1;
+	}
+	return 0;
+}
+
+int route_table_new(const struct route_settings *s, struct route_table **out, char *err,
+		    size_t errlen)
+{
+	struct route_table *t;
+	unsigned char wc = (unsigned char)s->wildcard_char;
+
+	*out = NULL;
+	if (wc <= ' ' || wc >= 0x7f || wc == '/' || wc == '?' || wc == '#') {
+		snprintf(err, errlen,
+			 "routes.wildcard_char: must be one printable character, not "
+			 "'/', '?' or '#'");
+		return -1;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		snprintf(err, errlen, "routes: out of memory");
+		return -1;
+	}
+	t->ignore_mode = s->ignore_mode;
+	t->unmatched = s->unmatched;
+	t->wc = (char)wc;
+	t->max_children = s->max_path_segment_cardinality;
+	if (table_compile("routes.patterns", s->patterns, s->n_patterns, &t->patterns, err,
+			  errlen) < 0 ||
+	    table_compile("routes.ignored_patterns", s->ignored, s->n_ignored, &t->ignored, err,
+			  errlen) < 0) {
+		route_table_free(t);
+		return -1;
+	}
+	*out = t;
+	return 0;
+}
+
+void route_table_free(struct route_table *t)
+{
+	if (!t)
+		return;
+	route_matcher_free(t->patterns);
+	route_matcher_free(t->ignored);
+	free(t);
+}
+
+struct route_lc *route_table_lc_new(const struct route_table *t)
+{
+	if (t->unmatched != ROUTE_UNMATCHED_LOW_CARDINALITY)
+		return NULL;
+	return route_lc_new(t->max_children, ROUTE_LC_NODES);
+}
+
+static unsigned table_drop(const struct route_table *t)
+{
+	switch (t->ignore_mode) {
+	case ROUTE_IGNORE_METRICS:
+		return ROUTE_DROP_METRICS;
+	case ROUTE_IGNORE_TRACES:
+		return ROUTE_DROP_TRACES;
+	default:
+		return ROUTE_DROP_METRICS | ROUTE_DROP_TRACES;
+	}
+}
+
+static void table_unmatched(const struct route_table *t, struct route_lc *lc, const char *path,
+			    size_t len, char *buf, size_t bufsz, struct route_result *res)
+{
+	size_t plen;
+
+	switch (t->unmatched) {
+	case ROUTE_UNMATCHED_UNSET:
+		return;
+	case ROUTE_UNMATCHED_WILDCARD:
+		res->route = "/**";
+		res->len = 3;
+		return;
+	case ROUTE_UNMATCHED_PATH:
+		if (!buf || bufsz == 0)
+			return;
+		plen = route_path_len(path, len);
+		plen = plen < bufsz - 1 ? plen : bufsz - 1;
+		memcpy(buf, path, plen);
+		buf[plen] = '\0';
+		res->route = buf;
+		res->len = plen;
+		return;
+	case ROUTE_UNMATCHED_HEURISTIC:
+	case ROUTE_UNMATCHED_LOW_CARDINALITY:
+		if (!buf || bufsz == 0)
+			return;
+		res->len = route_heuristic(path, len, t->wc, buf, bufsz);
+		if (t->unmatched == ROUTE_UNMATCHED_LOW_CARDINALITY && lc)
+			res->len = route_lc_apply(lc, buf, res->len, t->wc, &res->lc);
+		res->route = buf;
+		return;
+	}
+}
+
+void route_resolve(const struct route_table *t, struct route_lc *lc, const char *path, size_t len,
+		   char *buf, size_t bufsz, struct route_result *res)
+{
+	const char *pat;
+
+	memset(res, 0, sizeof(*res));
+	if (!t || !path)
+		return;
+	if (t->ignored && route_matcher_find(t->ignored, path, len))
+		res->drop = table_drop(t);
+	pat = t->patterns ? route_matcher_find(t->patterns, path, len) : NULL;
+	if (pat) {
+		res->route = pat;
+		res->len = strlen(pat);
+		res->matched = true;
+		return;
+	}
+	table_unmatched(t, lc, path, len, buf, bufsz, res);
+}
