@@ -1,19 +1,25 @@
-/* confine.c: obi-enricher's confinement: its own uid, no capabilities, no_new_privs, seccomp. */
+/* confine.c: obi-enricher's confinement: non-dumpable, its own uid, no capabilities,
+ * no_new_privs, seccomp. */
 #include <errno.h>
 #include <grp.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "enricher.h"
 #include "sandbox.h"
 
-/* Everything the enricher does once sandboxed: the socket (reconnects included), stdio, time. */
+/* Everything the enricher does once sandboxed (on top of sandbox_base_rules). */
 static const struct sandbox_rule enricher_seccomp_rules[] = {
-    {"socket", AF_UNIX},
-    {"connect", -1},
-    /* libc may try to open locale or time-zone files; those opens fail, harmlessly. */
-    {"openat", -1, EACCES},
-    {"open", -1, EACCES},
+    {"socket", 0, {SB_EQ(0, AF_UNIX)}, "reconnecting to the probe after it restarts"},
+    {"connect", 0, {{0}}, "the same reconnect (the socket is the only one it can create)"},
+    {"openat", EACCES, {{0}}, "libc's lazy locale/time-zone opens fail harmlessly, no file opens"},
+    {"open", EACCES, {{0}}, "the same for the legacy call"},
+    {"ioctl",
+     ENOTTY,
+     {SB_EQ(1, TCGETS)},
+     "stdio's isatty() on stdout: 'not a terminal' (full buffering; the printer flushes)"},
 };
 
 int enricher_confine(struct enricher *e)
@@ -34,9 +40,13 @@ int enricher_confine(struct enricher *e)
 		log_error(-rc, "clearing capabilities");
 		return -1;
 	}
-	rc = sandbox_apply(enricher_seccomp_rules,
-			   sizeof(enricher_seccomp_rules) / sizeof(enricher_seccomp_rules[0]),
-			   sandbox_mode_from_env());
+	/* Again: the uid change above resets dumpability to the fs.suid_dumpable default. */
+	rc = sandbox_nodump();
+	if (rc == 0)
+		rc = sandbox_apply(enricher_seccomp_rules,
+				   sizeof(enricher_seccomp_rules) /
+				       sizeof(enricher_seccomp_rules[0]),
+				   sandbox_mode_from_env());
 	if (rc)
 		log_error(-rc, "no_new_privs / seccomp filter");
 	return rc ? -1 : 0;
