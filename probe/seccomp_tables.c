@@ -9,9 +9,14 @@
 #include <sys/socket.h>
 #include <sys/ioctl.h>
 
-/* Any of these in openat's flags means writing or creating: the running probe only reads. */
+/*
+ * Any of these in openat's flags means writing or creating: the running probe only reads.
+ * 020000000 is the kernel's own O_TMPFILE bit: glibc's __O_TMPFILE also has O_DIRECTORY in it,
+ * which opendir() uses.
+ */
+#define PROBE_OPEN_TMPFILE_BIT 020000000
 #define PROBE_OPEN_WRITE_BITS                                                                      \
-	(O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_EXCL | __O_TMPFILE)
+	(O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_EXCL | PROBE_OPEN_TMPFILE_BIT)
 
 const struct sandbox_rule probe_seccomp_runtime[] = {
     {"openat",

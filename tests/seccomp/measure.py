@@ -72,7 +72,7 @@ def main():
         ng = e2e.Nginx(ctx)
         tdir = ctx.tmpdir("strace")
         sock = "%s/measure-%d/obi.sock" % (e2e.SOCK_ROOT, os.getpid())
-        env = e2e.clean_env({"OTEL_EBPF_OPEN_PORT": str(ng.port), "OTEL_EBPF_TRACE_PRINTER": "json",
+        env = e2e.clean_env({"OTEL_EBPF_OPEN_PORT": "%d,18000-18999" % ng.port, "OTEL_EBPF_TRACE_PRINTER": "json",
                              "OTEL_EBPF_PROBE_SOCKET_PATH": sock, "OBI_SECCOMP": "off",
                              **ctx.fe_env})
         obi = ctx.spawn(["strace", "-f", "-ff", "-qq", "-o", tdir + "/t",
@@ -81,6 +81,14 @@ def main():
         e2e.check(e2e.wait_until(lambda: "enricher connected" in e2e.read_text(errf), 60),
                   "obi not ready: " + e2e.tail(errf))
         time.sleep(1)
+        # A process of another user appearing at run time: discovery's /proc reads, map update.
+        late = e2e.free_port()
+        srv = ctx.spawn(["setpriv", "--reuid=1000", "--regid=1000", "--clear-groups", "--",
+                         e2e.PYTHON, "-m", "http.server", str(late), "--bind", "127.0.0.1"],
+                        "late", env=e2e.clean_env({"OTEL_SERVICE_NAME": "late"}), cwd="/tmp")
+        e2e.wait_until(lambda: e2e.is_listening(late), 10)
+        e2e.get("http://127.0.0.1:%d/" % late)
+        e2e.kill_group(srv)
         r = subprocess.run([e2e.WRK, "-t1", "-c4", "-d%ds" % secs,
                             "http://127.0.0.1:%d/measure" % ng.port], capture_output=True)
         print(r.stdout.decode().strip().splitlines()[-2:])
