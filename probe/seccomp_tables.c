@@ -8,6 +8,7 @@
 #include <linux/perf_event.h>
 #include <sys/socket.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 
 /*
  * Any of these in openat's flags means writing or creating: the running probe only reads.
@@ -49,9 +50,62 @@ const struct sandbox_rule probe_seccomp_runtime[] = {
 const size_t probe_seccomp_runtime_n =
     sizeof(probe_seccomp_runtime) / sizeof(probe_seccomp_runtime[0]);
 
-/* Filled from the start-up trace (docs/security.md): everything before probe_confine(). */
+/*
+ * Measured with tests/seccomp/measure.py (strace from execve to probe_confine(), all three
+ * variants; docs/security.md). In the OCI profile a call not listed fails with EPERM.
+ */
 const struct sandbox_rule probe_seccomp_startup[] = {
     {"execve", 0, {{0}}, "the runtime executing obi-probe"},
+    {"arch_prctl", 0, {{0}}, "libc start-up: thread pointer"},
+    {"set_tid_address", 0, {{0}}, "libc start-up"},
+    {"set_robust_list", 0, {{0}}, "libc start-up"},
+    {"rseq", 0, {{0}}, "libc start-up: restartable sequences registration"},
+    {"prlimit64", 0, {{0}}, "libc start-up (stack limit)"},
+    {"access", 0, {{0}}, "the dynamic loader (ld.so.preload)"},
+    {"faccessat2", 0, {{0}}, "whether tracefs is mounted (effective credentials)"},
+    {"pread64", 0, {{0}}, "the dynamic loader reading ELF headers"},
+    {"uname", 0, {{0}}, "the kernel release (BPF object choice, logs)"},
+    {"openat", 0, {{0}}, "libraries, configuration, BTF, tracefs ids, /proc of every process"},
+    {"readlink", 0, {{0}}, "/proc/PID/exe during the first scan"},
+    {"getdents64", 0, {{0}}, "listing /proc during the first scan"},
+    {"mmap", 0, {{0}}, "the dynamic loader maps libraries executable; BPF ring buffers"},
+    {"mprotect", 0, {{0}}, "the dynamic loader's RELRO"},
+    {"bpf", 0, {{0}}, "loading and attaching the programs: every command libbpf uses"},
+    {"perf_event_open", 0, {{0}}, "the syscall front end's tracepoints (perf-event links)"},
+    {"ioctl", 0, {SB_EQ(1, PERF_EVENT_IOC_ENABLE)}, "enabling those tracepoint events"},
+    {"ioctl",
+     0,
+     {SB_EQ(1, PERF_EVENT_IOC_SET_BPF)},
+     "attaching to them where the kernel has no perf-event BPF links (5.8-5.14)"},
+    {"capget", 0, {{0}}, "the capability check"},
+    {"capset", 0, {{0}}, "dropping to the run-time capabilities"},
+    {"prctl", 0, {SB_EQ(0, PR_SET_NAME)}, "naming the process"},
+    {"prctl", 0, {SB_EQ(0, PR_SET_DUMPABLE)}, "non-dumpable before reading the environment"},
+    {"prctl", 0, {SB_EQ(0, PR_CAPBSET_READ)}, "libcap probing the bounding set"},
+    {"prctl", 0, {SB_EQ(0, PR_CAPBSET_DROP)}, "shrinking the bounding set"},
+    {"prctl", 0, {SB_EQ(0, PR_CAP_AMBIENT)}, "clearing the ambient set"},
+    {"prctl", 0, {SB_EQ(0, PR_SET_KEEPCAPS)}, "keeping capabilities across the uid change"},
+    {"prctl", 0, {SB_EQ(0, PR_SET_NO_NEW_PRIVS)}, "before its own filter"},
+    {"prctl", 0, {SB_EQ(0, PR_GET_SECCOMP)}, "libseccomp checking the current mode"},
+    {"prctl", 0, {SB_EQ(0, PR_SET_SECCOMP)}, "libseccomp's fallback for loading the filter"},
+    {"seccomp", 0, {{0}}, "installing its own, narrower run-time filter"},
+    {"setgroups", 0, {{0}}, "dropping supplementary groups (where it holds CAP_SETGID)"},
+    {"setresgid", 0, {{0}}, "becoming probe.gid"},
+    {"setresuid", 0, {{0}}, "becoming probe.uid"},
+    {"socket", 0, {SB_EQ(0, AF_UNIX)}, "the listening socket for the enricher"},
+    {"bind", 0, {{0}}, "the same"},
+    {"listen", 0, {{0}}, "the same"},
+    {"mkdir", 0, {{0}}, "the socket directory"},
+    {"mkdirat", 0, {{0}}, "the same through a directory descriptor"},
+    {"unlink", 0, {{0}}, "a stale socket from an earlier run"},
+    {"unlinkat", 0, {{0}}, "the same through the directory descriptor"},
+    {"chown", 0, {{0}}, "handing the socket to the enricher's uid"},
+    {"chmod", 0, {{0}}, "the socket's mode"},
+    {"fchownat", 0, {{0}}, "the same through the directory descriptor, without following links"},
+    {"fchmodat", 0, {{0}}, "the same"},
+    {"epoll_create1", 0, {{0}}, "the event loop"},
+    {"timerfd_create", 0, {{0}}, "the drain timer"},
+    {"signalfd4", 0, {{0}}, "SIGTERM/SIGINT as a descriptor"},
 };
 const size_t probe_seccomp_startup_n =
     sizeof(probe_seccomp_startup) / sizeof(probe_seccomp_startup[0]);

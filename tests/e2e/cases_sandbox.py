@@ -256,9 +256,75 @@ def t_sandbox_debugger_attack(ctx):
     check(not os.path.exists("/tmp/obi-e2e-sandbox-attack"), "a sandboxed process created a file")
 
 
+OCI_ACTIONS = {"SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",
+               "SCMP_ACT_ERRNO", "SCMP_ACT_TRACE", "SCMP_ACT_ALLOW", "SCMP_ACT_LOG",
+               "SCMP_ACT_NOTIFY"}
+OCI_OPS = {"SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE", "SCMP_CMP_EQ", "SCMP_CMP_GE",
+           "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ"}
+
+
+def _check_oci_profile(path):
+    """The fields and enums of the OCI runtime spec's linux.seccomp (schema/config-linux.json)."""
+    prof = json.load(open(path))
+    allowed = {"defaultAction", "defaultErrnoRet", "architectures", "flags", "listenerPath",
+               "listenerMetadata", "syscalls"}
+    check(set(prof) <= allowed, "profile has unknown keys %s" % (set(prof) - allowed))
+    check(prof["defaultAction"] == "SCMP_ACT_ERRNO", "defaultAction %r" % prof["defaultAction"])
+    check(isinstance(prof["defaultErrnoRet"], int), "defaultErrnoRet")
+    check(all(a.startswith("SCMP_ARCH_") for a in prof["architectures"]), "architectures")
+    names = set()
+    for e in prof["syscalls"]:
+        check(set(e) <= {"names", "action", "errnoRet", "args"}, "entry keys %s" % set(e))
+        check(e["names"] and all(isinstance(n, str) and n for n in e["names"]), "names")
+        check(e["action"] in OCI_ACTIONS, "action %r" % e["action"])
+        for a in e.get("args", []):
+            check(set(a) <= {"index", "value", "valueTwo", "op"} and 0 <= a["index"] <= 5 and
+                  a["op"] in OCI_OPS and a["value"] >= 0 and a.get("valueTwo", 0) >= 0,
+                  "bad args %r" % a)
+        if e["action"] == "SCMP_ACT_ALLOW":
+            names.update(e["names"])
+    return prof, names
+
+
+def t_seccomp_profile(ctx):
+    """The generated OCI profile: schema-valid, no more than the tables say (no ptrace, mount,
+    process_vm_writev...), and the real probe starts and works under it, installed by
+    libseccomp exactly as an OCI runtime installs a Localhost profile."""
+    path = os.path.join(e2e.BUILD, "seccomp", "obi-probe.json")
+    prof, names = _check_oci_profile(path)
+    for bad in ("ptrace", "mount", "process_vm_writev", "process_vm_readv", "kexec_load",
+                "init_module", "finit_module", "setns", "unshare", "clone3", "keyctl",
+                "open_by_handle_at", "userfaultfd", "io_uring_setup"):
+        check(bad not in names, "the profile allows %s" % bad)
+    srv, port, _ = start_python_server(ctx, "py")
+    sock_dir = ctx.tmpdir("profsock")
+    env = clean_env({"OTEL_EBPF_OPEN_PORT": str(port), "OTEL_EBPF_TRACE_PRINTER": "json",
+                     "OTEL_EBPF_PROBE_SOCKET_PATH": sock_dir + "/obi.sock", **ctx.fe_env})
+    loader = os.path.join(e2e.BUILD, "tools", "seccomp_oci_exec")
+    probe = ctx.spawn([loader, path, os.path.join(e2e.BUILD, "obi-probe")], "probe", env=env)
+    perr = os.path.join(ctx.dir, "probe.err")
+    check(wait_until(lambda: probe.poll() is not None or "running:" in read_text(perr), 30),
+          "probe did not start under the profile")
+    check(probe.poll() is None, "probe exited under the profile: %s" % tail(perr))
+    st = proc_status(probe.pid)
+    check(st["Seccomp"] == "2" and int(st.get("Seccomp_filters", "2")) >= 2,
+          "expected the profile and the probe's own filter stacked: %s" % st.get("Seccomp_filters"))
+    enr = ctx.spawn([os.path.join(e2e.BUILD, "obi-enricher")], "enricher", env=env)
+    check(wait_until(lambda: "enricher connected" in read_text(perr), 10), "enricher")
+    check(get("http://127.0.0.1:%d/profile" % port) == "404", "request")
+    out = os.path.join(ctx.dir, "enricher.out")
+    check(wait_until(lambda: '"url.path":"/profile"' in read_text(out), 10),
+          "no span with the probe under the profile")
+    # The same loader refuses what the profile leaves out: the profile is really in force.
+    r = subprocess.run([loader, path, "/usr/bin/unshare", "-U", "true"], capture_output=True)
+    check(r.returncode != 0 and b"Operation not permitted" in r.stderr,
+          "unshare under the profile: rc %d %r" % (r.returncode, r.stderr[-200:]))
+
+
 TESTS = [
     ("sandbox_status", t_sandbox_status),
     ("sandbox_environ_peer", t_sandbox_environ_peer, ("socket",)),
     ("sandbox_runtime_reads", t_sandbox_runtime_reads),
+    ("seccomp_profile", t_seccomp_profile),
     ("sandbox_debugger_attack", t_sandbox_debugger_attack, ("socket",)),
 ]
