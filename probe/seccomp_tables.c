@@ -56,6 +56,14 @@ const size_t probe_seccomp_runtime_n =
  */
 const struct sandbox_rule probe_seccomp_startup[] = {
     {"execve", 0, {{0}}, "the runtime executing obi-probe"},
+    /* runc's init runs these after it installed the profile and before exec (measured). */
+    {"fcntl", 0, {{0}}, "runc init: marking its descriptors close-on-exec"},
+    {"fstatfs", 0, {{0}}, "runc init: checking /proc/self/fd is procfs"},
+    {"chdir", 0, {{0}}, "runc init: the container's working directory"},
+    {"setuid", 0, {{0}}, "runc init: the container's user (runAsUser)"},
+    {"setgid", 0, {{0}}, "runc init: the container's group"},
+    {"getcwd", 0, {{0}}, "runc init: checking the working directory is inside the container"},
+    {"getppid", 0, {{0}}, "runc init: checking its parent is still there"},
     {"arch_prctl", 0, {{0}}, "libc start-up: thread pointer"},
     {"set_tid_address", 0, {{0}}, "libc start-up"},
     {"set_robust_list", 0, {{0}}, "libc start-up"},

@@ -321,10 +321,81 @@ def t_seccomp_profile(ctx):
           "unshare under the profile: rc %d %r" % (r.returncode, r.stderr[-200:]))
 
 
+PODMAN = ["podman", "--runtime", "runc", "--cgroup-manager", "cgroupfs"]
+SIX = "BPF,PERFMON,SYS_PTRACE,NET_RAW,CHECKPOINT_RESTORE,DAC_READ_SEARCH"
+
+
+def _rootfs(ctx):
+    """A minimal root filesystem: obi-probe and the libraries ldd lists (what the image holds)."""
+    root = ctx.tmpdir("rootfs")
+    probe = os.path.join(e2e.BUILD, "obi-probe")
+    libs = re.findall(r"(/\S+) \(0x", subprocess.run(["ldd", probe], capture_output=True,
+                                                     text=True).stdout)
+    for d in ("bin", "proc", "sys", "dev", "tmp", "etc", "var/run/obi"):
+        os.makedirs(os.path.join(root, d), exist_ok=True)
+    shutil.copy(probe, os.path.join(root, "bin"))
+    for lib in libs:
+        dst = root + lib
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        shutil.copy(lib, dst)
+    return root
+
+
+def t_seccomp_profile_podman(ctx):
+    """The probe in a real container (podman + runc) as the hardened DaemonSet runs it: exactly
+    the six capabilities, uid 0, read-only root, host PID namespace, and the generated
+    profile as its seccomp profile (what Kubernetes' seccompProfile Localhost installs)."""
+    if not shutil.which("podman") or not shutil.which("runc"):
+        raise TestFailure("podman/runc missing (tests/deps.sh)")
+    srv, port, _ = start_python_server(ctx, "py")
+    root = _rootfs(ctx)
+    sock_dir = ctx.tmpdir("podsock")
+    name = "obi-e2e-sb-%d-%d" % (os.getpid(), random.randint(0, 1 << 30))
+    prof = os.path.join(e2e.BUILD, "seccomp", "obi-probe.json")
+    tracing = ["-v", "/sys/kernel/tracing:/sys/kernel/tracing:ro"] if ctx.fe != "socket" else []
+    env = []
+    for k, v in list(ctx.fe_env.items()) + [("OTEL_EBPF_OPEN_PORT", str(port))]:
+        env += ["-e", "%s=%s" % (k, v)]
+    argv = PODMAN + ["run", "--rm", "--name", name, "--ulimit", "nofile=1024:1024",
+                     "--ulimit", "nproc=4096:4096", "--net=host", "--pid=host", "--read-only",
+                     "--user", "0", "--cap-drop", "ALL", "--cap-add", SIX,
+                     "--security-opt", "seccomp=" + prof, "-v", sock_dir + ":/var/run/obi"] + \
+        tracing + env + ["--rootfs", root, "/bin/obi-probe"]
+    pod = ctx.spawn(argv, "podman")
+    perr = os.path.join(ctx.dir, "podman.err")
+    try:
+        ok = wait_until(lambda: pod.poll() is not None or "running:" in read_text(perr) +
+                        read_text(os.path.join(ctx.dir, "podman.out")), 60)
+        logs = read_text(perr) + read_text(os.path.join(ctx.dir, "podman.out"))
+        check(ok and pod.poll() is None, "containerized probe did not start: %s" % logs[-800:])
+        check("keeps uid 0" in logs, "the six-capability probe did not log that it keeps uid 0")
+        pids = [int(d) for d in os.listdir("/proc") if d.isdigit() and
+                read_text("/proc/%s/comm" % d).strip() == "obi-probe" and
+                read_text("/proc/%s/cmdline" % d).startswith("/bin/obi-probe")]
+        check(len(pids) == 1, "containerized probe pid: %r" % pids)
+        st = proc_status(pids[0])
+        check(int(st["CapEff"], 16) == RUNTIME_CAPS and int(st["CapPrm"], 16) == RUNTIME_CAPS,
+              "CapEff %s CapPrm %s" % (st["CapEff"], st["CapPrm"]))
+        check(st["Seccomp"] == "2" and int(st["Seccomp_filters"]) >= 2,
+              "the profile and the probe's own filter: Seccomp_filters %s" % st["Seccomp_filters"])
+        env_h = clean_env({"OTEL_EBPF_TRACE_PRINTER": "json",
+                           "OTEL_EBPF_PROBE_SOCKET_PATH": sock_dir + "/obi.sock"})
+        ctx.spawn([os.path.join(e2e.BUILD, "obi-enricher")], "enricher", env=env_h)
+        out = os.path.join(ctx.dir, "enricher.out")
+        check(wait_until(lambda: "connected to obi-probe" in
+                         read_text(os.path.join(ctx.dir, "enricher.err")), 10), "enricher")
+        check(get("http://127.0.0.1:%d/pod" % port) == "404", "request")
+        check(wait_until(lambda: '"url.path":"/pod"' in read_text(out), 10),
+              "no span from the probe in the container")
+    finally:
+        subprocess.run(PODMAN + ["rm", "-f", "-t", "2", name], capture_output=True, timeout=60)
+
+
 TESTS = [
     ("sandbox_status", t_sandbox_status),
     ("sandbox_environ_peer", t_sandbox_environ_peer, ("socket",)),
     ("sandbox_runtime_reads", t_sandbox_runtime_reads),
     ("seccomp_profile", t_seccomp_profile),
+    ("seccomp_profile_podman", t_seccomp_profile_podman),
     ("sandbox_debugger_attack", t_sandbox_debugger_attack, ("socket",)),
 ]
