@@ -127,7 +127,7 @@ static void md_cond(const struct sandbox_rule *r)
 
 static void md_table(const char *title, const struct sandbox_rule *rows, size_t n)
 {
-	printf("\n%s\n\n| system call | arguments | action | why |\n|---|---|---|---|\n", title);
+	printf("\n#### %s\n\n| system call | arguments | action | why |\n|---|---|---|---|\n", title);
 	for (size_t i = 0; i < n; i++) {
 		printf("| `%s` | ", rows[i].name);
 		md_cond(&rows[i]);
@@ -150,13 +150,13 @@ int main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "oci") == 0)
 		return oci(t, 3, argv[2]);
 	if (argc == 2 && strcmp(argv[1], "markdown") == 0) {
-		md_table("Both processes (`sandbox_base_rules`, common/sandbox.c):", t[0].rows, t[0].n);
+		md_table("Both processes (`sandbox_base_rules`, common/sandbox.c)", t[0].rows, t[0].n);
 		md_table("obi-probe at run time (`probe_seccomp_runtime`, probe/seccomp_tables.c; "
-			 "plus `unlinkat` with arg0 == the socket directory's descriptor):",
+			 "plus `unlinkat` with arg0 == the socket directory's descriptor)",
 			 t[2].rows, t[2].n);
-		md_table("obi-enricher (`enricher_seccomp_rules`, enricher/seccomp_table.c):",
+		md_table("obi-enricher (`enricher_seccomp_rules`, enricher/seccomp_table.c)",
 			 enricher_seccomp_rules, enricher_seccomp_n);
-		md_table("obi-probe start-up, in the OCI profile only (`probe_seccomp_startup`):",
+		md_table("obi-probe start-up, in the OCI profile only (`probe_seccomp_startup`)",
 			 t[1].rows, t[1].n);
 		return 0;
 	}

@@ -291,11 +291,17 @@ def t_seccomp_profile(ctx):
     process_vm_writev...), and the real probe starts and works under it, installed by
     libseccomp exactly as an OCI runtime installs a Localhost profile."""
     path = os.path.join(e2e.BUILD, "seccomp", "obi-probe.json")
-    prof, names = _check_oci_profile(path)
+    _, names = _check_oci_profile(path)
     for bad in ("ptrace", "mount", "process_vm_writev", "process_vm_readv", "kexec_load",
                 "init_module", "finit_module", "setns", "unshare", "clone3", "keyctl",
                 "open_by_handle_at", "userfaultfd", "io_uring_setup"):
         check(bad not in names, "the profile allows %s" % bad)
+    # docs/security.md carries the tables as the tool prints them from the installed arrays.
+    md = subprocess.run([os.path.join(e2e.BUILD, "tools", "seccomp_profile"), "markdown"],
+                        capture_output=True, text=True, check=True).stdout.strip("\n")
+    doc = read_text(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs",
+                                 "security.md"))
+    check(md in doc, "docs/security.md's seccomp tables differ from `seccomp_profile markdown`")
     srv, port, _ = start_python_server(ctx, "py")
     sock_dir = ctx.tmpdir("profsock")
     env = clean_env({"OTEL_EBPF_OPEN_PORT": str(port), "OTEL_EBPF_TRACE_PRINTER": "json",
