@@ -33,9 +33,12 @@ static int op_of(const char *s, enum scmp_compare *op)
 	static const struct {
 		const char *name;
 		enum scmp_compare op;
-	} ops[] = {{"SCMP_CMP_NE", SCMP_CMP_NE},	    {"SCMP_CMP_LT", SCMP_CMP_LT},
-		   {"SCMP_CMP_LE", SCMP_CMP_LE},	    {"SCMP_CMP_EQ", SCMP_CMP_EQ},
-		   {"SCMP_CMP_GE", SCMP_CMP_GE},	    {"SCMP_CMP_GT", SCMP_CMP_GT},
+	} ops[] = {{"SCMP_CMP_NE", SCMP_CMP_NE},
+		   {"SCMP_CMP_LT", SCMP_CMP_LT},
+		   {"SCMP_CMP_LE", SCMP_CMP_LE},
+		   {"SCMP_CMP_EQ", SCMP_CMP_EQ},
+		   {"SCMP_CMP_GE", SCMP_CMP_GE},
+		   {"SCMP_CMP_GT", SCMP_CMP_GT},
 		   {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ}};
 
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
@@ -68,7 +71,8 @@ static int action_of(const cJSON *o, const char *key, const char *errkey, uint32
 static int add_entry(scmp_filter_ctx ctx, const cJSON *ent)
 {
 	struct scmp_arg_cmp cmp[6];
-	const cJSON *names = cJSON_GetObjectItem(ent, "names"), *args = cJSON_GetObjectItem(ent, "args");
+	const cJSON *names = cJSON_GetObjectItem(ent, "names"),
+		    *args = cJSON_GetObjectItem(ent, "args");
 	const cJSON *it;
 	uint32_t act;
 	unsigned n = 0;
@@ -77,13 +81,17 @@ static int add_entry(scmp_filter_ctx ctx, const cJSON *ent)
 		return -1;
 	cJSON_ArrayForEach(it, args)
 	{
+		const cJSON *idx = cJSON_GetObjectItem(it, "index"),
+			    *v = cJSON_GetObjectItem(it, "value");
+		const cJSON *v2 = cJSON_GetObjectItem(it, "valueTwo");
 		enum scmp_compare op;
 
-		if (n >= 6 || op_of(cJSON_GetStringValue(cJSON_GetObjectItem(it, "op")), &op))
+		/* Numbers stay below 2^53 in our profiles: a double holds them exactly. */
+		if (n >= 6 || !cJSON_IsNumber(idx) || !cJSON_IsNumber(v) ||
+		    op_of(cJSON_GetStringValue(cJSON_GetObjectItem(it, "op")), &op))
 			return -1;
-		cmp[n++] = SCMP_CMP((unsigned)cJSON_GetObjectItem(it, "index")->valuedouble, op,
-				    (scmp_datum_t)cJSON_GetObjectItem(it, "value")->valuedouble,
-				    (scmp_datum_t)cJSON_GetObjectItem(it, "valueTwo")->valuedouble);
+		cmp[n++] = SCMP_CMP((unsigned)idx->valuedouble, op, (scmp_datum_t)v->valuedouble,
+				    cJSON_IsNumber(v2) ? (scmp_datum_t)v2->valuedouble : 0);
 	}
 	cJSON_ArrayForEach(it, names)
 	{
@@ -111,13 +119,18 @@ int main(int argc, char **argv)
 	uint32_t def;
 
 	if (!root || action_of(root, "defaultAction", "defaultErrnoRet", &def)) {
-		fprintf(stderr, "usage: seccomp_oci_exec PROFILE.json CMD [ARG...] (bad profile)\n");
+		fprintf(stderr,
+			"usage: seccomp_oci_exec PROFILE.json CMD [ARG...] (bad profile)\n");
 		return 2;
 	}
 	ctx = seccomp_init(def);
-	cJSON_ArrayForEach(ent, cJSON_GetObjectItem(root, "syscalls"))
-	if (!ctx || add_entry(ctx, ent))
+	if (!ctx)
 		return 2;
+	cJSON_ArrayForEach(ent, cJSON_GetObjectItem(root, "syscalls"))
+	{
+		if (add_entry(ctx, ent))
+			return 2;
+	}
 	/* Runtimes set no_new_privs for an unprivileged filter; our containers set it too. */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || seccomp_load(ctx)) {
 		perror("seccomp_oci_exec: loading the filter");

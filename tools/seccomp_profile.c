@@ -25,7 +25,8 @@ static bool name_plain_allowed(const struct tables *t, size_t nt, const char *na
 {
 	for (size_t i = 0; i < nt; i++)
 		for (size_t j = 0; j < t[i].n; j++)
-			if (row_is_plain_allow(&t[i].rows[j]) && strcmp(t[i].rows[j].name, name) == 0)
+			if (row_is_plain_allow(&t[i].rows[j]) &&
+			    strcmp(t[i].rows[j].name, name) == 0)
 				return true;
 	return false;
 }
@@ -35,7 +36,8 @@ static bool name_seen_before(const struct tables *t, size_t ti, size_t rj, const
 {
 	for (size_t i = 0; i <= ti; i++)
 		for (size_t j = 0; j < (i == ti ? rj : t[i].n); j++)
-			if (strcmp(t[i].rows[j].name, name) == 0 && row_is_plain_allow(&t[i].rows[j]))
+			if (strcmp(t[i].rows[j].name, name) == 0 &&
+			    row_is_plain_allow(&t[i].rows[j]))
 				return true;
 	return false;
 }
@@ -75,7 +77,8 @@ static void oci_conditional(const struct tables *t, size_t nt)
 				continue;
 			printf(",\n    {\"names\": [\"%s\"], ", r->name);
 			if (r->deny_errno)
-				printf("\"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": %d", r->deny_errno);
+				printf("\"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": %d",
+				       r->deny_errno);
 			else
 				printf("\"action\": \"SCMP_ACT_ALLOW\"");
 			oci_args(r);
@@ -127,7 +130,8 @@ static void md_cond(const struct sandbox_rule *r)
 
 static void md_table(const char *title, const struct sandbox_rule *rows, size_t n)
 {
-	printf("\n#### %s\n\n| system call | arguments | action | why |\n|---|---|---|---|\n", title);
+	printf("\n#### %s\n\n| system call | arguments | action | why |\n|---|---|---|---|\n",
+	       title);
 	for (size_t i = 0; i < n; i++) {
 		printf("| `%s` | ", rows[i].name);
 		md_cond(&rows[i]);
@@ -150,7 +154,8 @@ int main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "oci") == 0)
 		return oci(t, 3, argv[2]);
 	if (argc == 2 && strcmp(argv[1], "markdown") == 0) {
-		md_table("Both processes (`sandbox_base_rules`, common/sandbox.c)", t[0].rows, t[0].n);
+		md_table("Both processes (`sandbox_base_rules`, common/sandbox.c)", t[0].rows,
+			 t[0].n);
 		md_table("obi-probe at run time (`probe_seccomp_runtime`, probe/seccomp_tables.c; "
 			 "plus `unlinkat` with arg0 == the socket directory's descriptor)",
 			 t[2].rows, t[2].n);
