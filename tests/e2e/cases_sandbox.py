@@ -256,6 +256,10 @@ def t_sandbox_debugger_attack(ctx):
         return restart(False)[0]
 
     _attack_all(ctx, "obi-enricher", start_enricher)
+    # The one request answered instead of killing: isatty()'s TCGETS on its terminal.
+    enr = start_enricher()
+    res = _attack(ctx, enr, "ioctl TCGETS", [], "syscall(16, 0, 0x5401, $m)", "obi-enricher")
+    check(res == "errno 25" and enr.poll() is None, "TCGETS on the enricher's tty: %s" % res)
     _attack_all(ctx, "obi-probe", start_probe)
     check(not os.path.exists("/tmp/obi-e2e-sandbox-attack"), "a sandboxed process created a file")
 
