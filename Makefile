@@ -74,9 +74,16 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 BINS := $(BUILD)/obi-probe $(BUILD)/obi-enricher $(BUILD)/obi
 
+# obi-probe's OCI seccomp profile (Kubernetes seccompProfile Localhost, podman --security-opt),
+# generated from the same tables the processes install (docs/security.md).
+SECCOMP_ARCH := $(shell uname -m | sed -e 's/x86_64/SCMP_ARCH_X86_64/' -e 's/aarch64/SCMP_ARCH_AARCH64/')
+SECCOMP_PROFILE := $(BUILD)/seccomp/obi-probe.json
+SECCOMP_TABLE_OBJ := $(BUILD)/common/sandbox.o $(BUILD)/common/log.o \
+	$(BUILD)/probe/seccomp_tables.o $(BUILD)/enricher/seccomp_table.o
+
 .PHONY: image test-containers all deps run test test-unit test-e2e test-e2e-san test-kernels bench fuzz lint format docs clean check-headers unit-bins route-eval
 
-all: $(BINS)
+all: $(BINS) $(SECCOMP_PROFILE) $(BUILD)/tools/seccomp_oci_exec
 
 # --- BPF: object -> linked object -> skeleton (static pattern rules: no implicit chains) -------
 BPF_OBJ := $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
@@ -122,6 +129,25 @@ $(BUILD)/obi-enricher: $(ENRICHER_OBJ) $(COMMON_OBJ)
 $(BUILD)/obi: $(LAUNCHER_OBJ) $(COMMON_OBJ)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_LAUNCHER) -o $@
+
+# --- build-time tools -------------------------------------------------------------------
+$(BUILD)/tools/%.o: tools/%.c
+	@echo "  CC      $@"
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Iprobe -Ienricher -c $< -o $@
+
+$(BUILD)/tools/seccomp_profile: $(BUILD)/tools/seccomp_profile.o $(SECCOMP_TABLE_OBJ)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) $^ -lseccomp -lcap -o $@
+
+$(BUILD)/tools/seccomp_oci_exec: $(BUILD)/tools/seccomp_oci_exec.o
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) $^ -lcjson -lseccomp -o $@
+
+$(SECCOMP_PROFILE): $(BUILD)/tools/seccomp_profile
+	@echo "  GEN     $@"
+	$(Q)mkdir -p $(@D)
+	$(Q)$< oci $(SECCOMP_ARCH) > $@.tmp && python3 -m json.tool $@.tmp >/dev/null && mv $@.tmp $@
 
 # --- tests ------------------------------------------------------------------------------
 $(BUILD)/tests/%.o: tests/unit/%.c

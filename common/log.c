@@ -33,12 +33,84 @@ bool log_enabled(enum log_level level)
 	return level >= log_sink.min;
 }
 
+/* Length of a well-formed UTF-8 sequence at s (at most n bytes) that is not a C1 control, or
+ * 0: overlong forms, surrogates and code points past U+10FFFF are refused like stray bytes. */
+static size_t log_utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t len;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	/* 0xc2: U+0080..U+009F are C1 controls (CSI is U+009B); 0xe0: overlong forms. */
+	if (s[0] == 0xc2 || s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return len;
+}
+
+size_t log_escape(char *out, size_t cap, const char *in, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)in;
+	size_t o = 0;
+
+	if (!cap)
+		return 0;
+	for (size_t i = 0; i < n && o + 1 < cap;) {
+		size_t u = s[i] >= 0x80 ? log_utf8_len(s + i, n - i) : 0;
+
+		if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\\') {
+			out[o++] = (char)s[i++];
+		} else if (u) {
+			if (o + u >= cap)
+				break;
+			memcpy(out + o, s + i, u);
+			o += u;
+			i += u;
+		} else {
+			/* Control bytes, DEL, backslash, C1 and invalid UTF-8: \xHH (or \\). */
+			if (o + (s[i] == '\\' ? 2 : 4) >= cap)
+				break;
+			out[o++] = '\\';
+			if (s[i] == '\\') {
+				out[o++] = '\\';
+			} else {
+				out[o++] = 'x';
+				out[o++] = hex[s[i] >> 4];
+				out[o++] = hex[s[i] & 15];
+			}
+			i++;
+		}
+	}
+	out[o] = '\0';
+	return o;
+}
+
 static void log_vemit(enum log_level level, int err, const char *fmt, va_list ap)
 {
-	char line[1024];
+	char line[1024], msg[1024];
 	struct timespec ts;
 	struct tm tm;
-	size_t n;
+	size_t n, mlen;
 	int r;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -48,9 +120,10 @@ static void log_vemit(enum log_level level, int err, const char *fmt, va_list ap
 		     log_level_names[level], log_sink.prog);
 	if (r > 0)
 		n += (size_t)r < sizeof(line) - n ? (size_t)r : sizeof(line) - n - 1;
-	r = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
-	if (r > 0)
-		n += (size_t)r < sizeof(line) - n ? (size_t)r : sizeof(line) - n - 1;
+	/* Values in messages come from outside (exe paths, peers, config): one line, inert. */
+	r = vsnprintf(msg, sizeof(msg), fmt, ap);
+	mlen = r < 0 ? 0 : (size_t)r < sizeof(msg) ? (size_t)r : sizeof(msg) - 1;
+	n += log_escape(line + n, sizeof(line) - n, msg, mlen);
 	if (err)
 		snprintf(line + n, sizeof(line) - n, ": %s", strerror(err));
 	fprintf(stderr, "%s\n", line);

@@ -3,6 +3,7 @@
 #define OBI_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum log_level { LOG_LVL_DEBUG = 0, LOG_LVL_INFO, LOG_LVL_WARN, LOG_LVL_ERROR };
@@ -16,6 +17,13 @@ void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(p
 /* Like log_msg, with ": strerror(err)" appended; errno is never read implicitly. */
 void log_msg_err(enum log_level level, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/*
+ * Copies n bytes of in to out (NUL-terminated, at most cap bytes) with control bytes, DEL,
+ * backslash, C1 controls and malformed UTF-8 written as \xHH (a backslash doubled); well-formed
+ * UTF-8 passes. Every message goes through it. Returns the length written.
+ */
+size_t log_escape(char *out, size_t cap, const char *in, size_t n);
 
 #define log_debug(...) log_msg(LOG_LVL_DEBUG, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_LVL_INFO, __VA_ARGS__)

@@ -1,20 +1,12 @@
-/* confine.c: obi-enricher's confinement: its own uid, no capabilities, no_new_privs, seccomp. */
+/* confine.c: obi-enricher's confinement: non-dumpable, its own uid, no capabilities,
+ * no_new_privs, seccomp. */
 #include <errno.h>
 #include <grp.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "enricher.h"
 #include "sandbox.h"
-
-/* Everything the enricher does once sandboxed: the socket (reconnects included), stdio, time. */
-static const struct sandbox_rule enricher_seccomp_rules[] = {
-    {"socket", AF_UNIX},
-    {"connect", -1},
-    /* libc may try to open locale or time-zone files; those opens fail, harmlessly. */
-    {"openat", -1, EACCES},
-    {"open", -1, EACCES},
-};
+#include "seccomp_table.h"
 
 int enricher_confine(struct enricher *e)
 {
@@ -34,9 +26,11 @@ int enricher_confine(struct enricher *e)
 		log_error(-rc, "clearing capabilities");
 		return -1;
 	}
-	rc = sandbox_apply(enricher_seccomp_rules,
-			   sizeof(enricher_seccomp_rules) / sizeof(enricher_seccomp_rules[0]),
-			   sandbox_mode_from_env());
+	/* Again: a uid change sets dumpability to fs.suid_dumpable, which may be 1 or 2. */
+	rc = sandbox_nodump();
+	if (rc == 0)
+		rc = sandbox_apply(enricher_seccomp_rules, enricher_seccomp_n,
+				   sandbox_mode_from_env());
 	if (rc)
 		log_error(-rc, "no_new_privs / seccomp filter");
 	return rc ? -1 : 0;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "enricher.h"
+#include "sandbox.h"
 
 /* Processes are kept this long after exit: their last records may still be in flight. */
 #define ENRICHER_DEAD_GRACE_NS (10ULL * 1000000000ULL)
@@ -251,6 +252,8 @@ int main(int argc, char **argv, char **envp)
 	enum config_action action;
 	int rc = 1;
 
+	/* First: before the environment (OTLP headers) is read, no peer of our uid may trace us. */
+	sandbox_nodump();
 	if (!e)
 		return 1;
 	e->fd = e->epfd = e->sigfd = e->timerfd = -1;

@@ -1,5 +1,5 @@
 /* caps.c: obi-probe's capability checks (what the configured features need against what the
- * process has, the sysctls and tracefs that gate them) and its ordered privilege drop. */
+ * process has, and the sysctls and tracefs that gate them). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -228,55 +228,6 @@ int probe_caps_check_quiet(void)
 				missing++;
 	cap_free(caps);
 	return missing;
-}
-
-/*
- * Step 2 of the drop order (after BPF load/attach and socket creation): keep only the run-time
- * capabilities in the effective and permitted sets, clear inheritable and ambient, and shrink the
- * bounding set where we may. Steps 3 and 4 (no_new_privs, seccomp) are sandbox_apply().
- */
-int probe_caps_drop(void)
-{
-	cap_value_t keep[PROBE_NCAPS];
-	cap_t have = cap_get_proc(), want = cap_init();
-	int n = 0, rc = -1;
-
-	if (!have || !want) {
-		log_error(errno, "capability state");
-		goto out;
-	}
-	for (size_t i = 0; i < PROBE_NCAPS; i++)
-		if (probe_cap_effective(have, probe_caps[i].cap))
-			keep[n++] = probe_caps[i].cap;
-	if (n && (cap_set_flag(want, CAP_EFFECTIVE, n, keep, CAP_SET) ||
-		  cap_set_flag(want, CAP_PERMITTED, n, keep, CAP_SET))) {
-		log_error(errno, "building the capability set");
-		goto out;
-	}
-	/* The bounding set needs CAP_SETPCAP, which we hold only when started as root. */
-	if (probe_cap_effective(have, CAP_SETPCAP)) {
-		for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++) {
-			bool kept = false;
-
-			for (int i = 0; i < n; i++)
-				kept |= keep[i] == c;
-			if (!kept && CAP_IS_SUPPORTED(c))
-				cap_drop_bound(c);
-		}
-	}
-	if (cap_set_proc(want) != 0) {
-		log_error(errno, "dropping capabilities");
-		goto out;
-	}
-	if (CAP_AMBIENT_SUPPORTED())
-		cap_reset_ambient();
-	rc = 0;
-out:
-	if (have)
-		cap_free(have);
-	if (want)
-		cap_free(want);
-	return rc;
 }
 
 static bool probe_tracefs_at(const char *dir)

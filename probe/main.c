@@ -17,6 +17,7 @@
 #include "monotime.h"
 #include "obi_abi.h"
 #include "probe.h"
+#include "sandbox.h"
 
 static int probe_on_ring(void *ctx, void *data, size_t size)
 {
@@ -159,16 +160,38 @@ static int probe_run(struct probe *p)
 	return 0;
 }
 
+/* The run-time filter allows unlinkat only through the socket directory's descriptor. */
+static void probe_unlink_socket(struct probe *p)
+{
+	const char *base = strrchr(p->cfg.socket_path, '/');
+
+	if (p->sock_dirfd >= 0 && base) {
+		if (unlinkat(p->sock_dirfd, base + 1, 0) != 0 && errno != ENOENT)
+			log_warn(errno, "removing %s", p->cfg.socket_path);
+		close(p->sock_dirfd);
+		p->sock_dirfd = -1;
+	} else {
+		unlink(p->cfg.socket_path);
+	}
+}
+
 /*
  * The fixed order: configuration, checks, privileged set-up (BPF, socket, first scan), then
  * capabilities down to the run-time set, no_new_privs, seccomp, and only then the loop.
  */
 int main(int argc, char **argv, char **envp)
 {
-	struct probe p = {.epfd = -1, .timerfd = -1, .sigfd = -1, .listen_fd = -1, .conn_fd = -1};
+	struct probe p = {.epfd = -1,
+			  .timerfd = -1,
+			  .sigfd = -1,
+			  .listen_fd = -1,
+			  .conn_fd = -1,
+			  .sock_dirfd = -1};
 	enum config_action action;
 	int rc, status = 1;
 
+	/* First: before any secret (the environment) is read, nothing of ours may trace us. */
+	sandbox_nodump();
 	log_init("obi-probe", LOG_LVL_INFO);
 	rc = config_load(&p.cfg, argc, argv, envp, CONFIG_PROC_PROBE, &action);
 	if (rc)
@@ -202,7 +225,7 @@ out:
 	probe_lifecycle_stop(&p);
 	if (p.listen_fd >= 0) {
 		close(p.listen_fd);
-		unlink(p.cfg.socket_path);
+		probe_unlink_socket(&p);
 	}
 	probe_discover_free(&p);
 	config_free(&p.cfg);

@@ -53,6 +53,7 @@ struct probe {
 	struct ring_buffer *rb; /* both rings */
 	int epfd, timerfd, sigfd;
 	int listen_fd, conn_fd;
+	int sock_dirfd; /* the socket's directory (O_PATH): the run-time unlinkat's only dirfd */
 	pid_t conn_pid;
 	uint32_t seq;
 	bool conn_ready; /* hello received */
@@ -80,15 +81,15 @@ int probe_lifecycle_sweep(struct probe *p);
 int probe_lifecycle_select_pid(struct probe *p, uint32_t pid, bool on);
 int probe_lifecycle_read_stats(struct probe *p, uint64_t out[OBI_ST__MAX]);
 
-/* caps.c: capability and kernel feature checks, privilege drop. */
+/* caps.c: capability and kernel feature checks. */
 int probe_caps_check(const struct obi_config *cfg);
 /* Non-zero if an essential capability is missing; logs nothing. */
 int probe_caps_check_quiet(void);
-int probe_caps_drop(void);
 /* Once the front end is chosen: perf_event_paranoid and tracefs (mounted when we may). */
 int probe_caps_check_frontend(const struct probe *p);
 
-/* confine.c: after start-up, the run-time capability set, no_new_privs and seccomp. */
+/* confine.c: after start-up: non-dumpable, the run-time uid and capability set, no_new_privs
+ * and seccomp. */
 int probe_confine(struct probe *p);
 
 /* discover.c: finds processes to instrument and keeps the selection. */

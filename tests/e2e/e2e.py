@@ -1238,7 +1238,7 @@ def t_privileges(ctx):
     probe = _children_named(obi.p.pid, "obi-probe")
     enr = _children_named(obi.p.pid, "obi-enricher")
     check(len(probe) == 1 and len(enr) == 1, "children %r / %r" % (probe, enr))
-    _check_sandboxed(probe[0], "obi-probe", RUNTIME_CAPS)
+    _check_sandboxed(probe[0], "obi-probe", RUNTIME_CAPS, uid_want=65518)
     _check_sandboxed(enr[0], "obi-enricher", 0, uid_want=65519)
     check(get("http://127.0.0.1:%d/priv" % port) == "404", "request")
     expect_exact(obi, server_spans(port), 1)
