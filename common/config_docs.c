@@ -121,12 +121,20 @@ static const char config_docs_head[] =
     "| YAML key | Environment variable(s) | Type | Default | Process | Description |\n"
     "|---|---|---|---|---|---|\n";
 
-/* Fields of the objects of a list-of-objects row, as their own table. */
-static void config_docs_sub(const struct config_row *row, FILE *out)
+/* Fields of the objects of the rows of area s sharing row's sub-schema, as their own table. */
+static void config_docs_sub(const struct config_schema *s, const struct config_row *row, FILE *out)
 {
+	bool first = true;
 	size_t i;
 
-	fprintf(out, "\nFields of each `%s` entry%s (unknown fields are errors):\n\n%s", row->yaml,
+	fputs("\nFields of each entry of ", out);
+	for (i = 0; i < s->n; i++) {
+		if (s->rows[i].sub == row->sub) {
+			fprintf(out, "%s`%s`", first ? "" : ", ", s->rows[i].yaml);
+			first = false;
+		}
+	}
+	fprintf(out, "%s (unknown fields are errors):\n\n%s",
 		row->type == CONFIG_T_OBJMAP ? ", keyed by name" : "", config_docs_head);
 	for (i = 0; i < row->sub->n; i++) {
 		const struct config_row *r = &row->sub->rows[i];
@@ -134,6 +142,16 @@ static void config_docs_sub(const struct config_row *row, FILE *out)
 		if (r->yaml && strcmp(r->yaml, "") != 0)
 			config_docs_row(r, "", out);
 	}
+}
+
+static bool config_docs_first_sub(const struct config_schema *s, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (s->rows[j].sub == s->rows[i].sub)
+			return false;
+	return true;
 }
 
 static const char config_docs_intro[] =
@@ -190,7 +208,7 @@ void config_write_docs(FILE *out)
 		for (i = 0; i < s->n; i++)
 			config_docs_row(&s->rows[i], "", out);
 		for (i = 0; i < s->n; i++)
-			if (s->rows[i].sub && (i == 0 || s->rows[i].sub != s->rows[i - 1].sub))
-				config_docs_sub(&s->rows[i], out);
+			if (s->rows[i].sub && config_docs_first_sub(s, i))
+				config_docs_sub(s, &s->rows[i], out);
 	}
 }

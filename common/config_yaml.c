@@ -8,6 +8,8 @@
 
 /* Nodes the walk may visit: aliases share nodes, so a small file can name billions of them. */
 #define CONFIG_YAML_NODES_MAX 100000u
+/* Past this many errors the rest of a file is noise (and an alias bomb makes millions). */
+#define CONFIG_YAML_ERRORS_MAX 200u
 
 struct config_yaml {
 	struct obi_config *cfg; /* planned-option notes; NULL for object defaults */
@@ -46,6 +48,12 @@ static bool config_yaml_spend(struct config_yaml *y, const yaml_node_t *n)
 {
 	if (y->stop)
 		return false;
+	if (y->e->n >= CONFIG_YAML_ERRORS_MAX) {
+		config_errs_add(y->e, "config: %s:%lu: too many errors, stopped reading", y->name,
+				config_line(n));
+		y->stop = true;
+		return false;
+	}
 	if (y->budget-- > 0)
 		return true;
 	config_errs_add(y->e,
@@ -119,6 +127,7 @@ static void config_yaml_object(struct config_yaml *y, const struct config_row *r
 {
 	char why[CONFIG_WHY_MAX];
 	void *item = config_types[row->type]->new_item(field, row, why, sizeof(why));
+	unsigned before = y->e->n;
 	const char *bad;
 
 	if (!item) {
@@ -136,7 +145,8 @@ static void config_yaml_object(struct config_yaml *y, const struct config_row *r
 		config_yaml_err(y, node, shown, "expected an object (a mapping of fields)");
 		return;
 	}
-	bad = row->sub->check ? row->sub->check(item) : NULL;
+	/* the object's own rule only means something when its fields were fine */
+	bad = row->sub->check && y->e->n == before ? row->sub->check(item) : NULL;
 	if (bad)
 		config_yaml_err(y, node, shown, bad);
 }
@@ -204,7 +214,10 @@ static void config_yaml_map_value(struct config_yaml *y, const struct config_row
 	yaml_node_pair_t *pair;
 
 	if (row->type != CONFIG_T_MAP && row->type != CONFIG_T_OBJMAP) {
-		config_yaml_err(y, map, shown, "expected a value, not a mapping");
+		config_yaml_err(y, map, shown,
+				row->type == CONFIG_T_OBJLIST
+				    ? "expected a list of objects, not a mapping"
+				    : "expected a value, not a mapping");
 		return;
 	}
 	ops->clear(field, row);
