@@ -101,10 +101,13 @@ static int config_strlist_add(void *field, const struct config_row *row, const c
 			return -1;
 		}
 	}
-	grown = realloc(l->v, (l->n + 1) * sizeof(*l->v));
-	if (!grown)
-		goto oom;
-	l->v = grown;
+	/* capacity doubles at powers of two: n appends copy O(n), not O(n^2) */
+	if ((l->n & (l->n - 1)) == 0) {
+		grown = realloc(l->v, (l->n ? 2 * l->n : 1) * sizeof(*l->v));
+		if (!grown)
+			goto oom;
+		l->v = grown;
+	}
 	copy = strndup(s, len);
 	if (!copy)
 		goto oom;
@@ -252,10 +255,12 @@ static int config_map_put(void *field, const struct config_row *row, const char 
 		config_fmt(why, whylen, "too many entries (at most %d)", CONFIG_LIST_MAX);
 		return -1;
 	}
-	grown = realloc(m->kv, (m->n + 1) * sizeof(*m->kv));
-	if (!grown)
-		goto oom;
-	m->kv = grown;
+	if ((m->n & (m->n - 1)) == 0) {
+		grown = realloc(m->kv, (m->n ? 2 * m->n : 1) * sizeof(*m->kv));
+		if (!grown)
+			goto oom;
+		m->kv = grown;
+	}
 	m->kv[m->n].k = kc;
 	m->kv[m->n].v = vc;
 	m->n++;

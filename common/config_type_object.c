@@ -43,12 +43,15 @@ static void *config_objlist_new(void *field, const struct config_row *row, char 
 		config_fmt(why, whylen, "too many entries (at most %d)", CONFIG_LIST_MAX);
 		return NULL;
 	}
-	grown = realloc(l->items, (l->n + 1) * sz);
-	if (!grown) {
-		config_fmt(why, whylen, "out of memory");
-		return NULL;
+	/* capacity doubles at powers of two, so n appends copy O(n) bytes, not O(n^2) */
+	if ((l->n & (l->n - 1)) == 0) {
+		grown = realloc(l->items, (l->n ? 2 * l->n : 1) * sz);
+		if (!grown) {
+			config_fmt(why, whylen, "out of memory");
+			return NULL;
+		}
+		l->items = grown;
 	}
-	l->items = grown;
 	item = config_objlist_at(l, sz, l->n++);
 	memset(item, 0, sz);
 	config_apply_defaults(item, row->sub);

@@ -160,20 +160,22 @@ static void test_bad_classes(void **state)
 /* 200k levels took 99 s in each process before the depth limit. */
 static void test_deep_nesting(void **state)
 {
-	static const char *const opens[] = {"[", "{a: ", "- "};
+	static const char *const opens[] = {"[", "{a: "}, *const closes[] = {"]", "}"};
 	size_t depth = 200000, i, k;
 
 	(void)state;
 	for (k = 0; k < 2; k++) {
-		size_t ol = strlen(opens[k]);
-		char *text = malloc(3 + depth * ol + 1);
+		size_t ol = strlen(opens[k]), off = 3;
+		char *text = malloc(3 + depth * (ol + 1) + 2);
 		struct bad_case c = {"deep", NULL, NULL, {"nested deeper than 32", "@1"}};
 
 		assert_non_null(text);
 		memcpy(text, "a: ", 3);
+		for (i = 0; i < depth; i++, off += ol)
+			memcpy(text + off, opens[k], ol);
 		for (i = 0; i < depth; i++)
-			memcpy(text + 3 + i * ol, opens[k], ol);
-		text[3 + depth * ol] = '\0';
+			text[off++] = closes[k][0];
+		memcpy(text + off, "\n", 2);
 		c.yaml = text;
 		run_bad(&c);
 		free(text);
