@@ -1,6 +1,7 @@
 /* config_checks.c: constraints rows attach to their values (.check): NULL when fine, else why. */
 #include "config_schema.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/un.h>
@@ -159,4 +160,23 @@ const char *config_check_route_patterns(const void *field, const struct config_r
 			return "has unbalanced { }";
 	}
 	return NULL;
+}
+
+/*
+ * An endpoint's user:password@ part is a credential (a Grafana Cloud URL often carries one,
+ * also through ${VAR}): shown as <redacted>@ in the dump and in errors.
+ */
+void config_redact_url(const char *s, char *out, size_t len)
+{
+	const char *sep = strstr(s, "://");
+	const char *host = sep ? sep + 3 : s;
+	/* without "://" the text is malformed: anything before an '@' may be a credential */
+	const char *at = sep ? strchr(host, '@') : strrchr(host, '@');
+	const char *slash = strchr(host, '/');
+
+	if (!at || (sep && slash && slash < at)) {
+		snprintf(out, len, "%s", s);
+		return;
+	}
+	snprintf(out, len, "%.*s<redacted>%s", (int)(host - s), s, at);
 }

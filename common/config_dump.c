@@ -23,7 +23,14 @@ static void config_dump_value(const struct obi_config *cfg, const struct config_
 		return;
 	}
 	config_types[row->type]->format(f, row, &b);
-	fputs(b.p ? b.p : "null", out);
+	if (row->check == config_check_url && b.p) {
+		char red[1100];
+
+		config_redact_url(b.p, red, sizeof(red));
+		fputs(red, out);
+	} else {
+		fputs(b.p ? b.p : "null", out);
+	}
 	config_buf_free(&b);
 }
 

@@ -197,6 +197,7 @@ const char *config_check_one_char(const void *field, const struct config_row *ro
 const char *config_check_numbers(const void *field, const struct config_row *row);
 const char *config_check_pids(const void *field, const struct config_row *row);
 const char *config_check_url(const void *field, const struct config_row *row);
+void config_redact_url(const char *s, char *out, size_t len);
 const char *config_check_globs(const void *field, const struct config_row *row);
 const char *config_check_route_patterns(const void *field, const struct config_row *row);
 

@@ -94,8 +94,15 @@ static int config_row_constraint(const void *field, const struct config_row *row
 	}
 	if (row->type == CONFIG_T_STRING || row->type == CONFIG_T_GLOB ||
 	    row->type == CONFIG_T_REGEX) {
+		char red[256];
+
 		memcpy(&s, field, sizeof(s));
-		config_fmt(why, whylen, "\"%.200s\" %s", s ? s : "", bad);
+		config_redact_url(s ? s : "", red, sizeof(red));
+		config_fmt(why, whylen, "\"%.200s\" %s",
+			   row->check == config_check_url ? red
+			   : s				  ? s
+							  : "",
+			   bad);
 	} else {
 		config_types[row->type]->format(field, row, &shown);
 		config_fmt(why, whylen, "\"%.200s\" %s", shown.p ? shown.p : "", bad);

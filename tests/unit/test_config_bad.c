@@ -306,6 +306,40 @@ static void test_secrets(void **state)
 	free(path);
 }
 
+/* user:password@ in an endpoint is a credential too, wherever it came from. */
+static void test_endpoint_credentials(void **state)
+{
+	char *path = write_tmp("otel_traces_export:\n  endpoint: \"${EP}\"\n");
+	char *argv[] = {"obi", "--check-config", "-config", path, NULL};
+	char *bad[] = {"EP=https//12345:glc_tok3n@otlp.example", "OTEL_EBPF_OPEN_PORT=80", NULL};
+	char *good[] = {"EP=https://12345:glc_tok3n@otlp.example/otlp", "OTEL_EBPF_OPEN_PORT=80",
+			NULL};
+	struct obi_config c;
+	enum config_action act;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	double secs;
+	int rc;
+	char *out = load_capture(argv, 4, bad, CONFIG_PROC_ALL, &rc, &secs);
+
+	(void)state;
+	assert_int_equal(rc, 2);
+	assert_non_null(strstr(out, "otel_traces_export.endpoint"));
+	assert_null(strstr(out, "glc_tok3n"));
+	free(out);
+	assert_int_equal(config_load(&c, 4, argv, good, CONFIG_PROC_ALL, &act), 0);
+	f = open_memstream(&text, &len);
+	config_dump(&c, f);
+	fclose(f);
+	assert_null(strstr(text, "glc_tok3n"));
+	assert_non_null(strstr(text, "endpoint: \"https://<redacted>@otlp.example/otlp\""));
+	free(text);
+	config_free(&c);
+	unlink(path);
+	free(path);
+}
+
 /* Strings are bounded: by the row (names 255) or globally (4096). */
 static void test_bounded_strings(void **state)
 {
@@ -333,7 +367,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_bad_classes),	   cmocka_unit_test(test_deep_nesting),
 	    cmocka_unit_test(test_alias_bomb),	   cmocka_unit_test(test_all_errors_at_once),
-	    cmocka_unit_test(test_secrets),	   cmocka_unit_test(test_bounded_strings),
+	    cmocka_unit_test(test_secrets),	   cmocka_unit_test(test_endpoint_credentials),	   cmocka_unit_test(test_bounded_strings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
