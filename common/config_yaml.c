@@ -342,10 +342,46 @@ static void config_yaml_syntax(const yaml_parser_t *p, const char *name, struct 
 		config_errs_add(e, "config: %s: YAML error (out of memory?)", name);
 }
 
+/* One event of the pre-scan: 1 at the end of the stream, 0 to go on, -1 refused. */
+static int config_yaml_prescan_event(const yaml_event_t *ev, unsigned *depth, unsigned *docs,
+				     const char *name, struct config_errs *e)
+{
+	unsigned long line = (unsigned long)ev->start_mark.line + 1;
+
+	/* the second document's first node names the line, as the user sees it */
+	if (*docs > 1 && ev->type != YAML_DOCUMENT_START_EVENT) {
+		config_errs_add(e, "config: %s:%lu: only one YAML document is supported", name,
+				line);
+		return -1;
+	}
+	switch (ev->type) {
+	case YAML_SEQUENCE_START_EVENT:
+	case YAML_MAPPING_START_EVENT:
+		if (++*depth > CONFIG_YAML_DEPTH_MAX) {
+			config_errs_add(
+			    e, "config: %s:%lu: YAML nested deeper than %d levels: refused", name,
+			    line, CONFIG_YAML_DEPTH_MAX);
+			return -1;
+		}
+		return 0;
+	case YAML_SEQUENCE_END_EVENT:
+	case YAML_MAPPING_END_EVENT:
+		--*depth;
+		return 0;
+	case YAML_DOCUMENT_START_EVENT:
+		++*docs;
+		return 0;
+	case YAML_STREAM_END_EVENT:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 /*
  * Events only, before anything is built: refuses nesting deeper than CONFIG_YAML_DEPTH_MAX and
- * more than one document. libyaml's scanner does work per token proportional to the nesting,
- * so stopping at a small depth is what keeps a 200k-deep document from taking minutes.
+ * more than one document, so no tree of a hostile document is ever built (a 200k-deep one took
+ * 99 s per process through yaml_parser_load).
  */
 static int config_yaml_prescan(const char *text, size_t len, const char *name,
 			       struct config_errs *e)
@@ -353,59 +389,24 @@ static int config_yaml_prescan(const char *text, size_t len, const char *name,
 	yaml_parser_t p;
 	yaml_event_t ev;
 	unsigned depth = 0, docs = 0;
-	int rc = -1;
-	bool done = false;
+	int rc = 0;
 
 	if (!yaml_parser_initialize(&p)) {
 		config_errs_add(e, "config: %s: out of memory", name);
 		return -1;
 	}
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
-	while (!done) {
+	while (rc == 0) {
 		if (!yaml_parser_parse(&p, &ev)) {
 			config_yaml_syntax(&p, name, e);
-			goto out;
-		}
-		switch (ev.type) {
-		case YAML_SEQUENCE_START_EVENT:
-		case YAML_MAPPING_START_EVENT:
-			if (++depth > CONFIG_YAML_DEPTH_MAX) {
-				config_errs_add(
-				    e,
-				    "config: %s:%lu: YAML nested deeper than %d levels: "
-				    "refused",
-				    name, (unsigned long)ev.start_mark.line + 1,
-				    CONFIG_YAML_DEPTH_MAX);
-				yaml_event_delete(&ev);
-				goto out;
-			}
-			break;
-		case YAML_SEQUENCE_END_EVENT:
-		case YAML_MAPPING_END_EVENT:
-			depth--;
-			break;
-		case YAML_DOCUMENT_START_EVENT:
-			docs++;
-			break;
-		case YAML_STREAM_END_EVENT:
-			done = true;
-			break;
-		default:
+			rc = -1;
 			break;
 		}
-		/* the second document's first node names the line, as the user sees it */
-		if (docs > 1 && ev.type != YAML_DOCUMENT_START_EVENT) {
-			config_errs_add(e, "config: %s:%lu: only one YAML document is supported",
-					name, (unsigned long)ev.start_mark.line + 1);
-			yaml_event_delete(&ev);
-			goto out;
-		}
+		rc = config_yaml_prescan_event(&ev, &depth, &docs, name, e);
 		yaml_event_delete(&ev);
 	}
-	rc = 0;
-out:
 	yaml_parser_delete(&p);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
 /* Loads the single document and walks it with schema s into base. */

@@ -1,4 +1,5 @@
-/* fuzz_config.c: libFuzzer harness for the YAML configuration front end, validation and the dump. */
+/* fuzz_config.c: libFuzzer harness for the YAML configuration front end, validation and the dump.
+ */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -1,4 +1,5 @@
-/* fuzz_config_env.c: libFuzzer harness for configuration from the environment and the command line. */
+/* fuzz_config_env.c: libFuzzer harness for configuration from the environment and the command line.
+ */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -32,20 +33,11 @@ static size_t fuzz_split(char *s, size_t len, char **out, size_t max)
 	return n;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* Splits buf at its first two NULs; 0 when there are not two. */
+static int fuzz_parts(char *buf, size_t size, char **part, size_t *len)
 {
-	char *buf = malloc(size + 1), *part[3] = {NULL, NULL, NULL};
-	char *envp[FUZZ_MAX_ITEMS + 2], *argv[FUZZ_MAX_ITEMS + 2], path[] = "/tmp/fuzzcfgXXXXXX";
-	char cfgpath[64], cfgenv[80];
-	size_t ne, na, i, k = 0, len[3] = {0, 0, 0};
-	struct obi_config cfg;
-	enum config_action act;
-	int fd, saved;
+	size_t i, k = 0;
 
-	if (!buf)
-		return 0;
-	memcpy(buf, data, size);
-	buf[size] = '\0';
 	part[0] = buf;
 	for (i = 0; i < size && k < 2; i++) {
 		if (buf[i] == '\0') {
@@ -53,16 +45,53 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			part[++k] = buf + i + 1;
 		}
 	}
-	if (k < 2) {
-		free(buf);
+	if (k < 2)
 		return 0;
-	}
 	len[2] = size - (size_t)(part[2] - buf);
-	fd = mkstemp(path);
-	if (fd < 0) {
-		free(buf);
-		return 0;
+	return 1;
+}
+
+/* Runs config_load with stderr silenced; accepted configurations must also dump. */
+static void fuzz_load(char **argv, size_t na, char **envp)
+{
+	struct obi_config cfg;
+	enum config_action act;
+	int saved = dup(2);
+
+	if (freopen("/dev/null", "w", stderr)) {
+		/* config_load's messages are not what is tested */
 	}
+	if (config_load(&cfg, (int)na, argv, envp, CONFIG_PROC_PROBE | CONFIG_PROC_ENRICHER,
+			&act) == 0) {
+		FILE *sink = fopen("/dev/null", "w");
+
+		if (sink) {
+			config_dump(&cfg, sink);
+			fclose(sink);
+		}
+		config_free(&cfg);
+	}
+	fflush(stderr);
+	if (saved >= 0) {
+		dup2(saved, 2);
+		close(saved);
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *buf = malloc(size + 1), *part[3] = {NULL, NULL, NULL};
+	char *envp[FUZZ_MAX_ITEMS + 2], *argv[FUZZ_MAX_ITEMS + 2], path[] = "/tmp/fuzzcfgXXXXXX";
+	char cfgpath[64], cfgenv[80];
+	size_t ne, na, i, len[3] = {0, 0, 0};
+	int fd = -1;
+
+	if (!buf)
+		return 0;
+	memcpy(buf, data, size);
+	buf[size] = '\0';
+	if (!fuzz_parts(buf, size, part, len) || (fd = mkstemp(path)) < 0)
+		goto out;
 	if (write(fd, part[2], len[2]) < 0) {
 		/* an empty file is still a test */
 	}
@@ -81,24 +110,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    !strstr(argv[i], "dump-config") && !strstr(argv[i], "config-docs"))
 			argv[i] = cfgpath;
 	argv[na] = NULL;
-	saved = dup(2);
-	if (freopen("/dev/null", "w", stderr)) {
-		/* config_load's messages are not what is tested */
-	}
-	if (config_load(&cfg, (int)na, argv, envp, CONFIG_PROC_PROBE | CONFIG_PROC_ENRICHER,
-			&act) == 0) {
-		FILE *sink = fopen("/dev/null", "w");
-
-		if (sink) {
-			config_dump(&cfg, sink);
-			fclose(sink);
-		}
-		config_free(&cfg);
-	}
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
+	fuzz_load(argv, na, envp);
 	unlink(path);
+out:
 	free(buf);
 	return 0;
 }
