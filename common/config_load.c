@@ -121,11 +121,8 @@ int config_load(struct obi_config *cfg, int argc, char **argv, char *const *envp
 	if (act == CONFIG_ACTION_DOCS)
 		goto done;
 	config_sources(cfg, path, envp, &e);
-	/*
-	 * A dump is how one finds out what is missing, so it must not need a complete config.
-	 * Validation re-checks stored values, so after source errors it would only repeat them.
-	 */
-	if (act != CONFIG_ACTION_DUMP && e.n == 0)
+	/* a dump is how one finds out what is missing, so it must not need a complete config */
+	if (act != CONFIG_ACTION_DUMP)
 		(void)config_validate_into(cfg, proc, &e);
 	if (e.n)
 		goto out;

@@ -51,7 +51,11 @@ int config_validate_into(const struct obi_config *cfg, unsigned proc, struct con
 	size_t area = 0, i = 0;
 	unsigned before = e->n;
 
-	while ((row = config_next_row(&area, &i))) {
+	/*
+	 * After source errors the row checks would only repeat them (a value that failed its
+	 * constraint is still stored); the cross-field rules still add what is new.
+	 */
+	while (before == 0 && (row = config_next_row(&area, &i))) {
 		if (!(row->proc & proc))
 			continue;
 		if (config_check_value(cfg, row, why, sizeof(why)) < 0)

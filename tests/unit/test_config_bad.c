@@ -232,7 +232,8 @@ static void test_all_errors_at_once(void **state)
 	char *path = write_tmp("open_port: 0\n"
 			       "shutdown_timeout: 5\n"
 			       "routes:\n  unmatched: nope\n  wildcard_char: ab\n"
-			       "nonsense: 1\n");
+			       "nonsense: 1\n"
+			       "ebpf: {enable_context_propagation: true, context_propagation: tcp}\n");
 	char *argv[] = {"obi", "--check-config", "-config", path, NULL};
 	char *env[] = {"OTEL_EBPF_BPF_WAKEUP_LEN=x", "OTEL_TRACES_SAMPLER=coin", NULL};
 	double secs;
@@ -245,7 +246,8 @@ static void test_all_errors_at_once(void **state)
 					   ":6: unknown key \"nonsense\"",
 					   "OTEL_EBPF_BPF_WAKEUP_LEN (environment)",
 					   "OTEL_TRACES_SAMPLER (environment): invalid value \"coin\"",
-					   "config: 7 errors"};
+					   "mutually exclusive",
+					   "config: 9 errors"}; /* and nothing to instrument */
 	size_t i;
 
 	(void)state;
