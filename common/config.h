@@ -91,6 +91,9 @@ struct obi_config {
 	/* bookkeeping, not settings */
 	char *config_path;  /* YAML file that was loaded, NULL if none */
 	char *planned_seen; /* "a, b" : options set that are recognised but not implemented */
+	/* values of secret variables (in envp, which outlives cfg): the dump hides any copy */
+	const char *secret_values[16];
+	unsigned n_secret_values;
 };
 
 /* What the command line asked for, besides the configuration itself. */

@@ -17,12 +17,21 @@ static void config_dump_value(const struct obi_config *cfg, const struct config_
 {
 	struct config_buf b = {0};
 	const void *f = config_cfield(cfg, row);
+	unsigned i;
 
 	if (row->secret) {
 		fputs(config_zero(f, row->width) ? "null" : "\"<redacted>\"", out);
 		return;
 	}
 	config_types[row->type]->format(f, row, &b);
+	for (i = 0; b.p && i < cfg->n_secret_values; i++) {
+		/* ${VAR} copied a secret into an ordinary setting: hide the whole value */
+		if (strstr(b.p, cfg->secret_values[i])) {
+			fputs("\"<redacted>\"", out);
+			config_buf_free(&b);
+			return;
+		}
+	}
 	if (row->check == config_check_url && b.p) {
 		char red[1100];
 

@@ -106,6 +106,7 @@ int config_load(struct obi_config *cfg, int argc, char **argv, char *const *envp
 	struct config_errs e;
 	const char *path = NULL;
 	enum config_action act = CONFIG_ACTION_RUN;
+	unsigned i;
 	int rc = 2;
 
 	config_init_defaults(cfg);
@@ -121,6 +122,9 @@ int config_load(struct obi_config *cfg, int argc, char **argv, char *const *envp
 	if (act == CONFIG_ACTION_DOCS)
 		goto done;
 	config_sources(cfg, path, envp, &e);
+	for (i = 0;
+	     i < e.nsecrets && i < sizeof(cfg->secret_values) / sizeof(cfg->secret_values[0]); i++)
+		cfg->secret_values[cfg->n_secret_values++] = e.secrets[i];
 	/* a dump is how one finds out what is missing, so it must not need a complete config */
 	if (act != CONFIG_ACTION_DUMP)
 		(void)config_validate_into(cfg, proc, &e);

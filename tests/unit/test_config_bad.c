@@ -266,7 +266,7 @@ static void test_secrets(void **state)
 	char *path = write_tmp("log_level: ${OTEL_EXPORTER_OTLP_HEADERS}\n"
 			       "trace_printer: \"x${OTEL_EXPORTER_OTLP_TRACES_HEADERS}\"\n");
 	char *argv[] = {"obi", "--check-config", "-config", path, NULL};
-	char *dump[] = {"obi", "--dump-config", NULL};
+	char *path2 = write_tmp("service_name: \"a-${OTEL_EXPORTER_OTLP_HEADERS}\"\n");
 	char *env[] = {"OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer topsecret1",
 		       "OTEL_EXPORTER_OTLP_TRACES_HEADERS=x-key=hunter22", "OTEL_EBPF_OPEN_PORT=80",
 		       NULL};
@@ -295,17 +295,23 @@ static void test_secrets(void **state)
 		size_t len = 0;
 		FILE *f = open_memstream(&text, &len);
 
-		assert_int_equal(config_load(&c, 2, dump, env, CONFIG_PROC_ALL, &act), 0);
+		char *dump2[] = {"obi", "--dump-config", "-config", path2, NULL};
+
+		assert_int_equal(config_load(&c, 4, dump2, env, CONFIG_PROC_ALL, &act), 0);
 		config_dump(&c, f);
 		fclose(f);
 		assert_null(strstr(text, "topsecret1"));
 		assert_null(strstr(text, "hunter22"));
 		assert_non_null(strstr(text, "# OTEL_EXPORTER_OTLP_HEADERS: \"<redacted>\""));
+		/* copied by ${VAR} into a setting that is not secret */
+		assert_non_null(strstr(text, "service_name: \"<redacted>\""));
 		free(text);
 		config_free(&c);
 	}
 	unlink(path);
 	free(path);
+	unlink(path2);
+	free(path2);
 }
 
 /* user:password@ in an endpoint is a credential too, wherever it came from. */
