@@ -1,10 +1,11 @@
-/* config.h: the configuration model shared by obi-probe and obi-enricher (schema-driven). */
+/* config.h: the configuration model shared by every process: struct obi_config and its API. */
 #ifndef OBI_CONFIG_H
 #define OBI_CONFIG_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <regex.h>
 #include <stdio.h>
 
 /* Which process reads a setting (bit mask). */
@@ -37,15 +38,8 @@ enum config_frontend {
 	CONFIG_FRONTEND_SYSCALL,
 };
 
-#define CONFIG_PORTLIST_MAX 64
-
-/* Ports and ranges as OBI's PortEnum: "80", "80,443", "8000-8999". */
-struct config_portlist {
-	unsigned n;
-	struct {
-		uint16_t lo, hi;
-	} r[CONFIG_PORTLIST_MAX];
-};
+#include "config_values.h"
+#include "config_areas.h"
 
 struct obi_config {
 	/* selection (probe) */
@@ -58,7 +52,6 @@ struct obi_config {
 	enum config_log_level log_level;   /* log_level / OTEL_EBPF_LOG_LEVEL */
 	enum config_printer trace_printer; /* trace_printer / OTEL_EBPF_TRACE_PRINTER */
 	uint64_t shutdown_timeout_ns;	   /* shutdown_timeout / OTEL_EBPF_SHUTDOWN_TIMEOUT */
-	bool enforce_sys_caps;		   /* enforce_sys_caps / OTEL_EBPF_ENFORCE_SYS_CAPS */
 	/* ebpf (probe) */
 	enum config_frontend frontend; /* ebpf.capture_frontend / OTEL_EBPF_BPF_CAPTURE_FRONTEND */
 	enum config_bpf_object bpf_object; /* ebpf.bpf_object / OTEL_EBPF_BPF_OBJECT */
@@ -82,8 +75,25 @@ struct obi_config {
 	uint32_t probe_gid;	   /* probe.gid / OTEL_EBPF_PROBE_GID, default 65518 */
 	uint32_t send_queue_bytes; /* probe.send_queue_size, default 8 MiB */
 
+	/* new areas: one sub-struct each (config_areas.h), so a module sees only its own */
+	struct config_discovery discovery;   /* discovery.* (probe) */
+	struct config_routes routes;	     /* routes.* (enricher) */
+	struct config_attributes attributes; /* attributes.* (enricher) */
+	struct config_filter filter;	     /* filter.* (enricher) */
+	struct config_otlp otlp;	     /* otel_*_export.*, OTEL_EXPORTER_OTLP_* (enricher) */
+	struct config_prometheus prometheus; /* prometheus_export.* (enricher) */
+	struct config_metrics metrics;	     /* metrics.*, internal_metrics.* (enricher) */
+	struct config_ebpf_more ebpf;	     /* ebpf.* rows added with the full schema (probe) */
+	struct config_general general;	     /* top-level rows added with the full schema */
+	struct config_name_resolver name_resolver; /* name_resolver.* (enricher) */
+	struct config_network network;		   /* network.* (planned) */
+
 	/* bookkeeping, not settings */
-	char *config_path; /* YAML file that was loaded, NULL if none */
+	char *config_path;  /* YAML file that was loaded, NULL if none */
+	char *planned_seen; /* "a, b" : options set that are recognised but not implemented */
+	/* values of secret variables (in envp, which outlives cfg): the dump hides any copy */
+	const char *secret_values[16];
+	unsigned n_secret_values;
 };
 
 /* What the command line asked for, besides the configuration itself. */
@@ -94,6 +104,11 @@ enum config_action {
 			      */
 	CONFIG_ACTION_DOCS,  /* --config-docs: print docs/configuration.md, exit 0 */
 };
+
+/*
+ * Every function taking (err, errlen) reports ALL the errors it found, one per line ("config:
+ * SOURCE: KEY: why"), truncated to errlen; values of secret rows are never part of a message.
+ */
 
 /* Sets every field to its schema default. */
 void config_init_defaults(struct obi_config *cfg);
@@ -129,5 +144,10 @@ bool config_portlist_contains(const struct config_portlist *pl, uint16_t port);
 int config_parse_duration(const char *s, uint64_t *ns); /* Go syntax: "10ms", "1m30s", "0" */
 int config_parse_bool(const char *s, bool *out);	/* strconv.ParseBool */
 int config_parse_size(const char *s, uint64_t *out);	/* "4096", "4KiB", "8MiB" */
+
+/* Compiles an OBI regex setting (RE2 spellings rewritten, see docs/configuration.md). */
+int config_regex_compile(const char *re, regex_t *out, char *why, size_t whylen);
+/* Why a glob setting is malformed, or NULL. */
+const char *config_glob_problem(const char *p);
 
 #endif /* OBI_CONFIG_H */

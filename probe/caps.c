@@ -192,7 +192,7 @@ int probe_caps_check(const struct obi_config *cfg)
 	}
 	admin = probe_cap_effective(caps, CAP_SYS_ADMIN);
 	for (size_t i = 0; i < n; i++) {
-		bool stop = need[i].essential || cfg->enforce_sys_caps;
+		bool stop = need[i].essential || cfg->general.enforce_sys_caps;
 
 		if (probe_cap_effective(caps, need[i].cap) || (need[i].essential && admin))
 			continue;

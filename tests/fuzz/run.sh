@@ -18,10 +18,10 @@ mkdir -p "$out"
 # Product sources and libraries each harness links.
 fuzz_srcs() {
 	case "$1" in
-	config) echo "common/config.c common/glob.c common/log.c -lyaml" ;;
+	config | config_env) echo "$(ls common/config*.c) common/glob.c common/log.c -lyaml" ;;
 	http) echo "enricher/http_parse.c enricher/span_build.c common/log.c" ;;
 	wire) echo "common/wire.c enricher/records.c enricher/proc_table.c enricher/span_build.c" \
-		"enricher/http_parse.c enricher/printer.c common/config.c common/glob.c" \
+		"enricher/http_parse.c enricher/printer.c $(ls common/config*.c) common/glob.c" \
 		"common/log.c -lyaml -lcjson" ;;
 	route) echo "enricher/route_match.c enricher/route_heur.c enricher/route_word.c" \
 		"enricher/route_vocab.c enricher/route_model.c enricher/route_lc.c" ;;

@@ -322,7 +322,7 @@ static void test_yaml_unknown_key(void **state)
 	const char *section_as_value = "ebpf: 5\n";
 	const char *empty_section = "ebpf:\nprobe: ~\n";
 	const char *list_for_scalar = "log_level: [INFO]\n";
-	const char *unknown_map = "discovery:\n  services: []\n";
+	const char *unknown_map = "telemetry:\n  services: []\n";
 	const char *complex_key = "? [a]\n: 1\n";
 
 	(void)state;
@@ -350,7 +350,7 @@ static void test_yaml_unknown_key(void **state)
 	assert_int_equal(
 	    config_apply_yaml(&c, unknown_map, strlen(unknown_map), "f.yaml", err, sizeof(err)),
 	    -1);
-	assert_string_equal(err, "config: f.yaml:1: unknown key \"discovery\"");
+	assert_string_equal(err, "config: f.yaml:1: unknown key \"telemetry\"");
 	assert_int_equal(
 	    config_apply_yaml(&c, complex_key, strlen(complex_key), "f.yaml", err, sizeof(err)),
 	    -1);
@@ -810,7 +810,10 @@ static void test_validate(void **state)
 	assert_int_equal(config_validate(&c, CONFIG_PROC_ENRICHER, err, sizeof(err)), -1);
 	c.socket_path = strdup("/run/obi.sock");
 	c.batch_length = 0;
-	assert_int_equal(config_validate(&c, CONFIG_PROC_ENRICHER, err, sizeof(err)), -1);
+	/* only the probe batches, so only the probe checks it */
+	assert_int_equal(config_validate(&c, CONFIG_PROC_ENRICHER, err, sizeof(err)), 0);
+	c.open_port.n = 1;
+	assert_int_equal(config_validate(&c, CONFIG_PROC_PROBE, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "ebpf.batch_length"));
 	config_free(&c);
 }
