@@ -36,13 +36,13 @@ endif
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-missing-field-initializers
 CFLAGS ?= -O2 -g
-override CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -MMD -MP -I$(BUILD) -Icommon $(SANFLAGS) \
+override CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -MMD -MP -I$(BUILD) -I$(BUILD)/proto -Icommon $(SANFLAGS) \
 	-fstack-protector-strong -D_FORTIFY_SOURCE=2
 override LDFLAGS += $(SANFLAGS) -Wl,-z,relro,-z,now
 
 LIBS_COMMON := -lyaml
 LIBS_PROBE := $(LIBS_COMMON) -lbpf -lelf -lz -lcap -lseccomp
-LIBS_ENRICHER := $(LIBS_COMMON) -lcjson -lcap -lseccomp
+LIBS_ENRICHER := $(LIBS_COMMON) -lcjson -lcap -lseccomp -lprotobuf-nanopb -lcurl -lz
 LIBS_LAUNCHER := $(LIBS_COMMON) -lcap -lseccomp
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Icommon -Ibpf \
@@ -55,6 +55,11 @@ LAUNCHER_SRC := probe/launcher.c
 BPF_SRC := $(wildcard bpf/*.bpf.c)
 
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
+# OTLP messages (proto/, ours) compiled by nanopb into $(BUILD)/proto/ at build time.
+PROTO_SRC := $(sort $(shell find proto -name '*.proto'))
+PROTO_GEN_C := $(PROTO_SRC:proto/%.proto=$(BUILD)/proto/%.pb.c)
+PROTO_OBJ := $(PROTO_GEN_C:.c=.o)
+PROTO_STAMP := $(BUILD)/proto/.stamp
 PROBE_OBJ := $(PROBE_SRC:%.c=$(BUILD)/%.o)
 ENRICHER_OBJ := $(ENRICHER_SRC:%.c=$(BUILD)/%.o)
 LAUNCHER_OBJ := $(LAUNCHER_SRC:%.c=$(BUILD)/%.o)
@@ -97,13 +102,26 @@ $(SKELS): $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(Q)$(BPFTOOL) gen object $(BUILD)/$*.linked.o $<
 	$(Q)$(BPFTOOL) gen skeleton $(BUILD)/$*.linked.o name $(subst -,_,$*)_bpf > $@
 
+# --- OTLP protobuf (nanopb): one generator run for every .proto (they import each other) ------
+$(PROTO_STAMP): $(PROTO_SRC)
+	@echo "  NANOPB  $(BUILD)/proto"
+	$(Q)mkdir -p $(@D)
+	$(Q)cd proto && nanopb_generator.py -q -I . -D $(abspath $(BUILD))/proto $(PROTO_SRC:proto/%=%)
+	$(Q)touch $@
+
+$(PROTO_GEN_C) $(PROTO_GEN_C:.c=.h): $(PROTO_STAMP) ;
+
+$(PROTO_OBJ): %.o: %.c
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
 # --- user space -------------------------------------------------------------------------
 $(PROBE_OBJ) $(LAUNCHER_OBJ): $(BUILD)/probe/%.o: probe/%.c $(SKELS)
 	@echo "  CC      $@"
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(COMMON_OBJ) $(ENRICHER_OBJ): $(BUILD)/%.o: %.c
+$(COMMON_OBJ) $(ENRICHER_OBJ): $(BUILD)/%.o: %.c | $(PROTO_STAMP)
 	@echo "  CC      $@"
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
@@ -112,7 +130,7 @@ $(BUILD)/obi-probe: $(PROBE_OBJ) $(COMMON_OBJ)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_PROBE) -o $@
 
-$(BUILD)/obi-enricher: $(ENRICHER_OBJ) $(COMMON_OBJ)
+$(BUILD)/obi-enricher: $(ENRICHER_OBJ) $(COMMON_OBJ) $(PROTO_OBJ)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_ENRICHER) -o $@
 
@@ -121,11 +139,11 @@ $(BUILD)/obi: $(LAUNCHER_OBJ) $(COMMON_OBJ)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_LAUNCHER) -o $@
 
 # --- tests ------------------------------------------------------------------------------
-$(BUILD)/tests/%.o: tests/unit/%.c
+$(BUILD)/tests/%.o: tests/unit/%.c | $(PROTO_STAMP)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Ienricher -Iprobe -c $< -o $@
 
-$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(ENRICHER_LIB_OBJ) $(COMMON_OBJ)
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(ENRICHER_LIB_OBJ) $(COMMON_OBJ) $(PROTO_OBJ)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_ENRICHER) -lcmocka -o $@
 
