@@ -145,7 +145,7 @@ $(BUILD)/tests/%.o: tests/unit/%.c | $(PROTO_STAMP)
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(ENRICHER_LIB_OBJ) $(COMMON_OBJ) $(PROTO_OBJ)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_ENRICHER) -lcmocka -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_ENRICHER) -lcmocka -lm -o $@
 
 deps:
 	$(Q)bash tests/deps.sh
