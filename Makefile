@@ -4,6 +4,7 @@
 #   make deps       install missing Debian packages (idempotent; used by both README commands)
 #   make test       unit tests (ASan+UBSan build) then end-to-end tests (root, real kernel)
 #   make bench      side-by-side benchmarks (not part of make test)
+#   make test-otlp  OTLP encoding/export/sampler/evloop tests with the node test receiver
 #   make test-kernels  Debian's Linux 6.1 (syscall front end) and 5.10 (compat object) under qemu
 #   make fuzz       short libFuzzer runs of every harness
 #   make lint       clang-tidy + cppcheck + clang-format check
@@ -76,7 +77,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 BINS := $(BUILD)/obi-probe $(BUILD)/obi-enricher $(BUILD)/obi
 
-.PHONY: all deps run test test-unit test-e2e test-e2e-san test-kernels bench fuzz lint format docs clean check-headers unit-bins
+.PHONY: all deps run test test-unit test-otlp test-e2e test-e2e-san test-kernels bench fuzz lint format docs clean check-headers unit-bins
 
 all: $(BINS)
 
@@ -155,6 +156,13 @@ test-unit:
 	$(Q)bash tests/unit/run.sh build-san/tests
 
 unit-bins: $(UNIT_BIN)
+
+# OTLP groundwork: proto field numbers vs the official files, the test receiver proven by the
+# OTel JS SDK, encoding/export/sampler/evloop unit tests (node + pinned npm packages).
+OTLP_TESTS := test_otlp_encode test_otlp_http test_otlp_result test_sampler test_evloop
+test-otlp:
+	$(Q)$(MAKE) --no-print-directory SAN=1 $(OTLP_TESTS:%=build-san/tests/%)
+	$(Q)bash tests/otlp/run.sh build-san/tests
 
 test-e2e: all
 	$(Q)bash tests/e2e/run.sh $(BUILD)

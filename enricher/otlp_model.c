@@ -269,24 +269,32 @@ void otlp_groups_free(struct otlp_groups *g)
 	memset(g, 0, sizeof(*g));
 }
 
+int otlp_buf_reserve(struct otlp_buf *b, size_t n)
+{
+	size_t cap = b->cap ? b->cap : 4096;
+	uint8_t *d;
+
+	if (n > SIZE_MAX / 4 - b->len)
+		return -ENOMEM;
+	if (b->len + n <= b->cap)
+		return 0;
+	while (cap < b->len + n)
+		cap *= 2;
+	d = realloc(b->data, cap);
+	if (!d)
+		return -ENOMEM;
+	b->data = d;
+	b->cap = cap;
+	return 0;
+}
+
 int otlp_buf_append(struct otlp_buf *b, const void *p, size_t n)
 {
-	if (n > SIZE_MAX / 2 - b->len)
+	if (!n)
+		return 0;
+	if (otlp_buf_reserve(b, n))
 		return -ENOMEM;
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		uint8_t *d;
-
-		while (cap < b->len + n)
-			cap *= 2;
-		d = realloc(b->data, cap);
-		if (!d)
-			return -ENOMEM;
-		b->data = d;
-		b->cap = cap;
-	}
-	if (n)
-		memcpy(b->data + b->len, p, n);
+	memcpy(b->data + b->len, p, n);
 	b->len += n;
 	return 0;
 }

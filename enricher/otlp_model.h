@@ -96,6 +96,8 @@ struct otlp_buf {
 	size_t len, cap;
 };
 
+/* Makes room for n more bytes past len. 0 or -ENOMEM. */
+int otlp_buf_reserve(struct otlp_buf *b, size_t n);
 int otlp_buf_append(struct otlp_buf *b, const void *p, size_t n);
 void otlp_buf_free(struct otlp_buf *b);
 
