@@ -61,6 +61,10 @@ static int otlp_http_check(const struct otlp_http_config *c, char *err, size_t e
 			 "batch size, queue size, request limit and timeout must be > 0");
 		return -EINVAL;
 	}
+	if (c->grpc && c->json) {
+		snprintf(err, errlen, "gRPC carries protobuf only");
+		return -EINVAL;
+	}
 	if (!c->client_cert != !c->client_key) {
 		snprintf(err, errlen, "client certificate and client key go together");
 		return -EINVAL;
@@ -96,6 +100,17 @@ int otlp_http_init(struct otlp_http *x, struct evloop *loop, const struct otlp_h
 	ev_timer_init(&x->batch_timer, otlp_http_batch_due, x);
 	ev_timer_init(&x->retry_timer, otlp_http_retry_due, x);
 	rc = otlp_http_headers(x, err, errlen);
+	if (!rc) {
+		size_t n = strlen(cfg->url);
+
+		while (cfg->grpc && n && cfg->url[n - 1] == '/')
+			n--;
+		if (asprintf(&x->url, "%.*s%s", (int)n, cfg->url,
+			     cfg->grpc ? OTLP_GRPC_TRACES_PATH : "") < 0) {
+			x->url = NULL;
+			rc = -ENOMEM;
+		}
+	}
 	if (!rc)
 		rc = otlp_curl_init(&x->curl, loop, otlp_http_done, x);
 	if (!rc) {
@@ -140,6 +155,8 @@ void otlp_http_free(struct otlp_http *x)
 	}
 	otlp_buf_free(&x->pending);
 	otlp_buf_free(&x->resp);
+	free(x->url);
+	x->url = NULL;
 	x->easy = NULL;
 	x->hdrs = NULL;
 	x->inflight = x->tail = NULL;
@@ -151,9 +168,11 @@ static void otlp_http_seal_buf(struct otlp_http *x, struct otlp_buf *body, size_
 	struct otlp_req *r = calloc(1, sizeof(*r));
 	int rc = r ? 0 : -ENOMEM;
 
-	if (!rc && x->cfg.gzip)
+	if (!rc && x->cfg.grpc)
+		rc = otlp_grpc_frame(body->data, body->len, x->cfg.gzip, &r->body);
+	else if (!rc && x->cfg.gzip)
 		rc = otlp_gzip(body->data, body->len, &r->body);
-	if (!rc && !x->cfg.gzip) {
+	else if (!rc) {
 		r->body = *body;
 		*body = (struct otlp_buf){0};
 	}

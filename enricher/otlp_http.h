@@ -10,6 +10,7 @@
 #include "evloop.h"
 #include "log.h"
 #include "otlp_curl.h"
+#include "otlp_grpc.h"
 #include "otlp_model.h"
 #include "otlp_result.h"
 #include "span.h"
@@ -23,14 +24,16 @@ struct otlp_header {
 struct otlp_http_config {
 	const char *url; /* the signal URL, endpoint rules already applied: .../v1/traces */
 	bool json;	 /* http/json instead of http/protobuf */
-	bool gzip;	 /* Content-Encoding: gzip */
+	bool gzip;	 /* Content-Encoding: gzip (gRPC: grpc-encoding: gzip) */
+	bool grpc;	 /* OTLP/gRPC: url is the endpoint, the method path is appended */
 	const struct otlp_header *headers;
 	size_t n_headers;
 	uint64_t timeout_ns;	   /* one attempt, connect included (OTel default 10 s) */
 	size_t batch_max_spans;	   /* spans per request (OBI batch_max_size) */
 	uint64_t batch_timeout_ns; /* a partial batch is sent after this (OBI batch_timeout) */
 	size_t queue_max_spans;	   /* spans waiting in all (OBI queue_size); more are dropped */
-	size_t max_request_bytes;  /* uncompressed body limit; bigger batches are split (20 MiB) */
+	size_t max_request_bytes;  /* uncompressed body limit, batches split under it (HTTP 20 MiB,
+				      gRPC 4) */
 	struct otlp_backoff backoff;
 	const char *ca_file;	 /* NULL: the system's CAs */
 	const char *client_cert; /* mTLS, both or neither */
@@ -71,9 +74,11 @@ struct otlp_http {
 	size_t pending_spans;
 	struct otlp_req *head, *tail; /* sealed, waiting */
 	size_t queued_spans;
-	struct otlp_req *inflight; /* sent, or waiting for its retry timer */
-	bool sending;		   /* easy is in the multi handle */
-	struct otlp_buf resp;	   /* the response body (capped) */
+	struct otlp_req *inflight;  /* sent, or waiting for its retry timer */
+	bool sending;		    /* easy is in the multi handle */
+	struct otlp_buf resp;	    /* the response body (capped) */
+	struct otlp_grpc_status gs; /* gRPC: grpc-status and details of the last answer */
+	char *url;		    /* the request URL */
 	struct ev_timer batch_timer, retry_timer;
 	struct otlp_http_stats st;
 	struct log_ratelimit rl;

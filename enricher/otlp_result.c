@@ -36,13 +36,13 @@ enum otlp_outcome otlp_http_outcome(CURLcode cc, long status)
 	return OTLP_OUTCOME_DROP;
 }
 
-uint64_t otlp_backoff_delay(const struct otlp_backoff *b, unsigned attempt, int64_t retry_after_s,
+uint64_t otlp_backoff_delay(const struct otlp_backoff *b, unsigned attempt, int64_t server_delay_ns,
 			    uint32_t rnd)
 {
 	uint64_t base = b->initial_ns;
 
-	if (retry_after_s >= 0)
-		return (uint64_t)retry_after_s * 1000000000ULL;
+	if (server_delay_ns >= 0)
+		return (uint64_t)server_delay_ns;
 	for (unsigned i = 1; i < attempt && base < b->max_ns; i++)
 		base *= 2;
 	if (base > b->max_ns)

@@ -24,9 +24,10 @@ struct otlp_backoff {
 
 /*
  * Delay before retry number attempt (1 = first retry): the exponential delay, capped, with
- * +-50% jitter from rnd; a server's Retry-After (retry_after_s >= 0) is used as given.
+ * +-50% jitter from rnd; a server's delay (HTTP Retry-After, gRPC RetryInfo;
+ * server_delay_ns >= 0) is used as given.
  */
-uint64_t otlp_backoff_delay(const struct otlp_backoff *b, unsigned attempt, int64_t retry_after_s,
+uint64_t otlp_backoff_delay(const struct otlp_backoff *b, unsigned attempt, int64_t server_delay_ns,
 			    uint32_t rnd);
 
 /* An ExportTrace/MetricsServiceResponse's partial_success (same field numbers for both). */

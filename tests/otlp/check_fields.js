@@ -52,5 +52,26 @@ for (const t of types(ours, [])) {
     if (!t.fields[g.name]) console.log(`not used by us: ${t.fullName}.${g.name} = ${g.id}`);
   }
 }
+// The gRPC error details: ours (one file) against the official googleapis files.
+const gpf = path.dirname(require.resolve('google-proto-files/package.json'));
+const g = new protobuf.Root();
+g.resolvePath = (_o, t) => path.join(gpf, t);
+g.loadSync(['google/rpc/status.proto', 'google/rpc/error_details.proto'], { keepCase: true });
+const mine = new protobuf.Root();
+mine.resolvePath = (_o, t) => path.join(repo, 'proto', t);
+mine.loadSync('obi/grpc_status.proto', { keepCase: true });
+const pairs = [['google.rpc.Status', 'google.rpc.Status'], ['google.rpc.RetryInfo', 'google.rpc.RetryInfo'],
+  ['google.rpc.Any', 'google.protobuf.Any'], ['google.rpc.Duration', 'google.protobuf.Duration']];
+for (const [a, b] of pairs) {
+  const t = mine.lookupType(a), o = g.lookupType(b);
+  for (const f of t.fieldsArray) {
+    const x = o.fields[f.name];
+    const same = x && x.id === f.id && x.repeated === f.repeated &&
+      (x.type === f.type || x.resolvedType && f.resolvedType &&
+       x.resolvedType.name === f.resolvedType.name);
+    checked++;
+    if (!same) { console.log(`MISMATCH ${a}.${f.name} vs ${b}`); bad++; }
+  }
+}
 console.log(`check_fields: ${checked - bad} passed, ${bad} failed (${newer} newer than the shipped files)`);
 process.exit(bad ? 1 : 0);

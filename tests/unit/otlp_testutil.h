@@ -3,9 +3,11 @@
 #define OBI_OTLP_TESTUTIL_H
 
 #include <cjson/cJSON.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "span.h"
@@ -99,6 +101,59 @@ static inline size_t otlp_t_count(const char *hay, const char *needle)
 	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
 		c++;
 	return c;
+}
+
+/* A node test receiver (tests/otlp/receiver.js or grpc_receiver.js) on a 127.0.0.1 port. */
+struct otlp_t_rx {
+	pid_t pid;
+	FILE *out;
+	int port;
+};
+
+static inline int otlp_t_rx_start(struct otlp_t_rx *r, const char *script, const char *faults)
+{
+	int fds[2];
+	char line[128];
+
+	if (pipe(fds))
+		return -1;
+	r->pid = fork();
+	if (r->pid < 0)
+		return -1;
+	if (r->pid == 0) {
+		dup2(fds[1], 1);
+		close(fds[0]);
+		close(fds[1]);
+		execlp("node", "node", script, "--faults", faults, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	r->out = fdopen(fds[0], "r");
+	if (!r->out || !fgets(line, sizeof(line), r->out) ||
+	    sscanf(line, "listening %d", &r->port) != 1)
+		return -1;
+	return 0;
+}
+
+/* Stops the receiver; its request lines (each written before its answer) go to lines[]. */
+static inline size_t otlp_t_rx_stop(struct otlp_t_rx *r, cJSON **lines, size_t max)
+{
+	char *line = NULL;
+	size_t cap = 0, n = 0;
+	int st;
+
+	kill(r->pid, SIGTERM);
+	while (getline(&line, &cap, r->out) > 0 && n < max) {
+		lines[n] = cJSON_Parse(line);
+		if (!lines[n])
+			abort();
+		n++;
+	}
+	free(line);
+	fclose(r->out);
+	waitpid(r->pid, &st, 0);
+	r->pid = 0;
+	return n;
 }
 
 #endif /* OBI_OTLP_TESTUTIL_H */

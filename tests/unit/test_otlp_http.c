@@ -6,9 +6,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
-#include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <netinet/in.h>
 
 #include "monotime.h"
@@ -30,14 +28,8 @@ static const struct otlp_header headers[] = {{"Authorization", "Bearer s3cret"},
 
 #define N_SPANS 25
 
-struct rx {
-	pid_t pid;
-	FILE *out;
-	int port;
-};
-
 struct fixture {
-	struct rx rx;
+	struct otlp_t_rx rx;
 	struct evloop loop;
 	struct otlp_http x;
 	struct otlp_http_config cfg;
@@ -48,45 +40,9 @@ struct fixture {
 	size_t n_lines;
 };
 
-static void rx_start(struct rx *r, const char *faults)
-{
-	int fds[2];
-	char line[128];
-
-	assert_int_equal(pipe(fds), 0);
-	r->pid = fork();
-	assert_true(r->pid >= 0);
-	if (r->pid == 0) {
-		dup2(fds[1], 1);
-		close(fds[0]);
-		close(fds[1]);
-		execlp("node", "node", "tests/otlp/receiver.js", "--faults", faults, (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	r->out = fdopen(fds[0], "r");
-	assert_non_null(fgets(line, sizeof(line), r->out));
-	assert_int_equal(sscanf(line, "listening %d", &r->port), 1);
-}
-
-/* Stops the receiver and collects its request lines (all written before each answer). */
 static void rx_stop(struct fixture *f)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	int st;
-
-	kill(f->rx.pid, SIGTERM);
-	while (getline(&line, &cap, f->rx.out) > 0 && f->n_lines < 64) {
-		cJSON *j = cJSON_Parse(line);
-
-		assert_non_null(j);
-		f->lines[f->n_lines++] = j;
-	}
-	free(line);
-	fclose(f->rx.out);
-	waitpid(f->rx.pid, &st, 0);
-	f->rx.pid = 0;
+	f->n_lines = otlp_t_rx_stop(&f->rx, f->lines, 64);
 }
 
 static int group_setup(void **state)
@@ -152,7 +108,7 @@ static void fx_start(struct fixture *f, const char *faults)
 {
 	char err[256];
 
-	rx_start(&f->rx, faults);
+	assert_int_equal(otlp_t_rx_start(&f->rx, "tests/otlp/receiver.js", faults), 0);
 	snprintf(f->url, sizeof(f->url), "http://127.0.0.1:%d/v1/traces", f->rx.port);
 	assert_int_equal(otlp_http_init(&f->x, &f->loop, &f->cfg, err, sizeof(err)), 0);
 }

@@ -48,7 +48,7 @@ static void test_backoff(void **state)
 		assert_int_equal(mid, base);
 		base = base * 2 > b.max_ns ? b.max_ns : base * 2;
 	}
-	assert_int_equal(otlp_backoff_delay(&b, 3, 7, 12345), 7000000000ULL);
+	assert_int_equal(otlp_backoff_delay(&b, 3, 7000000000LL, 12345), 7000000000ULL);
 }
 
 static void test_partial_pb(void **state)
