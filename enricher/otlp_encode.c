@@ -10,7 +10,6 @@
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 
-typedef opentelemetry_proto_common_v1_KeyValue otlp_pb_kv;
 typedef opentelemetry_proto_trace_v1_Span otlp_pb_span;
 typedef opentelemetry_proto_trace_v1_ScopeSpans otlp_pb_scope_spans;
 typedef opentelemetry_proto_trace_v1_ResourceSpans otlp_pb_resource_spans;
@@ -73,42 +72,78 @@ static bool otlp_cb_raw(pb_ostream_t *os, const pb_field_iter_t *f, void *const 
 	return pb_write(os, b->data, b->len);
 }
 
-static void otlp_pb_value(otlp_pb_kv *kv, const struct otlp_attr *a)
+static size_t otlp_varint_len(uint64_t v)
 {
-	kv->has_value = true;
-	switch (a->type) {
-	case OTLP_ATTR_STR:
-		kv->value.which_value = opentelemetry_proto_common_v1_AnyValue_string_value_tag;
-		kv->value.value.string_value.funcs.encode = otlp_cb_str;
-		kv->value.value.string_value.arg = OTLP_ARG(a->v.s);
-		break;
-	case OTLP_ATTR_INT:
-		kv->value.which_value = opentelemetry_proto_common_v1_AnyValue_int_value_tag;
-		kv->value.value.int_value = a->v.i;
-		break;
-	case OTLP_ATTR_BOOL:
-		kv->value.which_value = opentelemetry_proto_common_v1_AnyValue_bool_value_tag;
-		kv->value.value.bool_value = a->v.b;
-		break;
-	case OTLP_ATTR_DOUBLE:
-		kv->value.which_value = opentelemetry_proto_common_v1_AnyValue_double_value_tag;
-		kv->value.value.double_value = a->v.d;
-		break;
+	size_t n = 1;
+
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
 	}
+	return n;
 }
 
+/* Bytes of the AnyValue message for a (each value field's tag is one byte). */
+static size_t otlp_anyvalue_len(const struct otlp_attr *a, size_t slen)
+{
+	switch (a->type) {
+	case OTLP_ATTR_STR:
+		return 1 + otlp_varint_len(slen) + slen;
+	case OTLP_ATTR_INT:
+		return 1 + otlp_varint_len((uint64_t)a->v.i);
+	case OTLP_ATTR_BOOL:
+		return 2;
+	case OTLP_ATTR_DOUBLE:
+		return 1 + 8;
+	}
+	return 0;
+}
+
+static bool otlp_pb_anyvalue(pb_ostream_t *os, const struct otlp_attr *a, size_t slen)
+{
+	switch (a->type) {
+	case OTLP_ATTR_STR:
+		return pb_encode_tag(os, PB_WT_STRING,
+				     opentelemetry_proto_common_v1_AnyValue_string_value_tag) &&
+		       pb_encode_string(os, (const pb_byte_t *)a->v.s, slen);
+	case OTLP_ATTR_INT:
+		return pb_encode_tag(os, PB_WT_VARINT,
+				     opentelemetry_proto_common_v1_AnyValue_int_value_tag) &&
+		       pb_encode_varint(os, (uint64_t)a->v.i);
+	case OTLP_ATTR_BOOL:
+		return pb_encode_tag(os, PB_WT_VARINT,
+				     opentelemetry_proto_common_v1_AnyValue_bool_value_tag) &&
+		       pb_encode_varint(os, a->v.b);
+	case OTLP_ATTR_DOUBLE:
+		return pb_encode_tag(os, PB_WT_64BIT,
+				     opentelemetry_proto_common_v1_AnyValue_double_value_tag) &&
+		       pb_encode_fixed64(os, &a->v.d);
+	}
+	return false;
+}
+
+/*
+ * KeyValue and AnyValue are written with nanopb's primitives and sizes computed here: they
+ * are most of every span's bytes, and nanopb's generic path (a sizing pass per nesting level,
+ * a walk over all seven AnyValue members each time) cost ~10x more (docs/architecture.md).
+ */
 static bool otlp_cb_attrs(pb_ostream_t *os, const pb_field_iter_t *f, void *const *arg)
 {
 	const struct otlp_attr_list *l = *arg;
 
 	for (size_t i = 0; i < l->n; i++) {
-		otlp_pb_kv kv = opentelemetry_proto_common_v1_KeyValue_init_zero;
+		const struct otlp_attr *a = &l->a[i];
+		size_t klen = strlen(a->key), slen = a->type == OTLP_ATTR_STR ? strlen(a->v.s) : 0;
+		size_t alen = otlp_anyvalue_len(a, slen);
+		size_t kvlen = 1 + otlp_varint_len(klen) + klen + 1 + otlp_varint_len(alen) + alen;
 
-		kv.key.funcs.encode = otlp_cb_str;
-		kv.key.arg = OTLP_ARG(l->a[i].key);
-		otlp_pb_value(&kv, &l->a[i]);
-		if (!pb_encode_tag_for_field(os, f) ||
-		    !pb_encode_submessage(os, opentelemetry_proto_common_v1_KeyValue_fields, &kv))
+		if (!pb_encode_tag_for_field(os, f) || !pb_encode_varint(os, kvlen) ||
+		    !pb_encode_tag(os, PB_WT_STRING,
+				   opentelemetry_proto_common_v1_KeyValue_key_tag) ||
+		    !pb_encode_string(os, (const pb_byte_t *)a->key, klen) ||
+		    !pb_encode_tag(os, PB_WT_STRING,
+				   opentelemetry_proto_common_v1_KeyValue_value_tag) ||
+		    !pb_encode_varint(os, alen) || !otlp_pb_anyvalue(os, a, slen))
 			return false;
 	}
 	return true;
