@@ -229,12 +229,17 @@ void otlp_http_done(struct otlp_curl *c, CURL *easy, CURLcode cc, void *data)
 		return; /* stays in flight; the retry timer sends it again */
 	if (o != OTLP_OUTCOME_OK) {
 		x->st.spans_failed += r->n_spans;
-		log_ratelimited(
-		    &x->rl, monotime_ns(), LOG_LVL_WARN,
-		    "otlp: export of %zu spans failed after %u attempt(s): %s, HTTP %ld, "
-		    "grpc-status %d %s",
-		    r->n_spans, r->attempts, curl_easy_strerror(cc), status,
-		    x->gs.has_status ? x->gs.code : -1, x->gs.message);
+		if (x->cfg.grpc)
+			log_ratelimited(&x->rl, monotime_ns(), LOG_LVL_WARN,
+					"otlp: export of %zu spans failed after %u attempt(s): %s, "
+					"grpc-status %d %s",
+					r->n_spans, r->attempts, curl_easy_strerror(cc),
+					x->gs.has_status ? x->gs.code : -1, x->gs.message);
+		else
+			log_ratelimited(&x->rl, monotime_ns(), LOG_LVL_WARN,
+					"otlp: export of %zu spans failed after %u attempt(s): %s, "
+					"HTTP %ld",
+					r->n_spans, r->attempts, curl_easy_strerror(cc), status);
 	}
 	otlp_req_free(r);
 	x->inflight = NULL;

@@ -2,8 +2,11 @@
 // root). Prints `listening <port>`, then one JSON line per request. Faults are consumed in order,
 // one per request, then every request gets 200:
 //   node receiver.js [--faults 503,429:ra=1,429:date=2,400,413,hang,partial:3,200]
+//                    [--tls CERT,KEY[,CLIENT_CA]]   (https; with CLIENT_CA, mTLS is required)
 'use strict';
+const fs = require('fs');
 const http = require('http');
+const https = require('https');
 const zlib = require('zlib');
 const { TYPES, RESPONSES, decode, normal } = require('./otlp_norm');
 
@@ -67,11 +70,17 @@ function handle(req, res, body) {
   return reply(res, signal, json, Number(what) || 200, extra);
 }
 
-const server = http.createServer((req, res) => {
+const onRequest = (req, res) => {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => handle(req, res, Buffer.concat(chunks)));
-});
+};
+const tls = args.includes('--tls') ? args[args.indexOf('--tls') + 1].split(',') : null;
+const server = tls
+  ? https.createServer({ cert: fs.readFileSync(tls[0]), key: fs.readFileSync(tls[1]),
+    ca: tls[2] ? fs.readFileSync(tls[2]) : undefined,
+    requestCert: !!tls[2], rejectUnauthorized: !!tls[2] }, onRequest)
+  : http.createServer(onRequest);
 server.listen(0, '127.0.0.1', () => {
   process.stdout.write(`listening ${server.address().port}\n`);
 });

@@ -110,7 +110,9 @@ struct otlp_t_rx {
 	int port;
 };
 
-static inline int otlp_t_rx_start(struct otlp_t_rx *r, const char *script, const char *faults)
+/* tls: NULL, or receiver.js's "CERT,KEY[,CLIENT_CA]" for https (and mTLS). */
+static inline int otlp_t_rx_start_tls(struct otlp_t_rx *r, const char *script, const char *faults,
+				      const char *tls)
 {
 	int fds[2];
 	char line[128];
@@ -124,7 +126,11 @@ static inline int otlp_t_rx_start(struct otlp_t_rx *r, const char *script, const
 		dup2(fds[1], 1);
 		close(fds[0]);
 		close(fds[1]);
-		execlp("node", "node", script, "--faults", faults, (char *)NULL);
+		if (tls)
+			execlp("node", "node", script, "--faults", faults, "--tls", tls,
+			       (char *)NULL);
+		else
+			execlp("node", "node", script, "--faults", faults, (char *)NULL);
 		_exit(127);
 	}
 	close(fds[1]);
@@ -133,6 +139,11 @@ static inline int otlp_t_rx_start(struct otlp_t_rx *r, const char *script, const
 	    sscanf(line, "listening %d", &r->port) != 1)
 		return -1;
 	return 0;
+}
+
+static inline int otlp_t_rx_start(struct otlp_t_rx *r, const char *script, const char *faults)
+{
+	return otlp_t_rx_start_tls(r, script, faults, NULL);
 }
 
 /* Stops the receiver; its request lines (each written before its answer) go to lines[]. */

@@ -28,6 +28,8 @@ static const struct otlp_header headers[] = {{"Authorization", "Bearer s3cret"},
 
 #define N_SPANS 25
 
+static char certs[64]; /* the TLS tests' certificates, made once per run */
+
 struct fixture {
 	struct otlp_t_rx rx;
 	struct evloop loop;
@@ -48,15 +50,26 @@ static void rx_stop(struct fixture *f)
 static int group_setup(void **state)
 {
 	(void)state;
+	char cmd[128];
+
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	snprintf(certs, sizeof(certs), "/tmp/obi-otlp-certs-XXXXXX");
+	if (!mkdtemp(certs))
+		return -1;
+	snprintf(cmd, sizeof(cmd), "bash tests/otlp/mkcerts.sh %s", certs);
+	if (system(cmd) != 0)
+		return -1;
 	return system("bash tests/otlp/setup.sh") == 0 ? 0 : -1;
 }
 
 static int group_teardown(void **state)
 {
+	char cmd[128];
+
 	(void)state;
 	curl_global_cleanup();
-	return 0;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", certs);
+	return system(cmd) == 0 ? 0 : -1;
 }
 
 static int fx_setup(void **state)
@@ -342,6 +355,76 @@ static void test_split_under_limit(void **state)
 	assert_int_equal(f->x.st.spans_exported, N_SPANS);
 }
 
+/* A throw-away CA, server and client certificates (tests/otlp/mkcerts.sh). */
+static const char *cert(const char *name)
+{
+	static char path[8][128];
+	static int k;
+
+	k = (k + 1) % 8;
+	snprintf(path[k], sizeof(path[k]), "%s/%s", certs, name);
+	return path[k];
+}
+
+static void tls_run(struct fixture *f, bool mtls)
+{
+	char tls[512], err[256];
+
+	snprintf(tls, sizeof(tls), "%s,%s%s%s", cert("server.crt"), cert("server.key"),
+		 mtls ? "," : "", mtls ? cert("ca.crt") : "");
+	assert_int_equal(otlp_t_rx_start_tls(&f->rx, "tests/otlp/receiver.js", "", tls), 0);
+	snprintf(f->url, sizeof(f->url), "https://127.0.0.1:%d/v1/traces", f->rx.port);
+	assert_int_equal(otlp_http_init(&f->x, &f->loop, &f->cfg, err, sizeof(err)), 0);
+	otlp_http_export(&f->x, f->p, 10);
+	run_until_idle(f, 5000000000ULL);
+	rx_stop(f);
+}
+
+static void test_tls_custom_ca(void **state)
+{
+	struct fixture *f = *state;
+
+	f->cfg.ca_file = cert("ca.crt");
+	tls_run(f, false);
+	assert_int_equal(delivered_once(f), 10);
+	assert_int_equal(f->x.st.spans_exported, 10);
+}
+
+/* A CA that did not sign the server's certificate: refused at once, never retried. */
+static void test_tls_wrong_ca(void **state)
+{
+	struct fixture *f = *state;
+
+	f->cfg.ca_file = cert("other.crt");
+	tls_run(f, false);
+	assert_int_equal(f->n_lines, 0);
+	assert_int_equal(f->x.st.spans_failed, 10);
+	assert_int_equal(f->x.st.retries, 0);
+}
+
+static void test_mtls(void **state)
+{
+	struct fixture *f = *state;
+
+	f->cfg.ca_file = cert("ca.crt");
+	f->cfg.client_cert = cert("client.crt");
+	f->cfg.client_key = cert("client.key");
+	tls_run(f, true);
+	assert_int_equal(delivered_once(f), 10);
+}
+
+static void test_mtls_without_client_cert(void **state)
+{
+	struct fixture *f = *state;
+
+	f->cfg.ca_file = cert("ca.crt");
+	f->cfg.backoff.max_elapsed_ns = 500000000ULL;
+	tls_run(f, true);
+	assert_int_equal(f->n_lines, 0);
+	assert_int_equal(f->x.st.spans_exported, 0);
+	assert_int_equal(f->x.st.spans_failed, 10);
+}
+
 static void test_bad_config(void **state)
 {
 	struct fixture *f = *state;
@@ -374,6 +457,10 @@ int main(void)
 	    FX(test_partial_success),
 	    FX(test_unreachable_queue_bound),
 	    FX(test_split_under_limit),
+	    FX(test_tls_custom_ca),
+	    FX(test_tls_wrong_ca),
+	    FX(test_mtls),
+	    FX(test_mtls_without_client_cert),
 	    FX(test_bad_config),
 	};
 
