@@ -4,6 +4,7 @@
 #   make deps       install missing Debian packages (idempotent; used by both README commands)
 #   make test       unit tests (ASan+UBSan build) then end-to-end tests (root, real kernel)
 #   make bench      side-by-side benchmarks (not part of make test)
+#   make test-otlp  OTLP encoding/export/sampler/evloop tests with the node test receiver
 #   make test-kernels  Debian's Linux 6.1 (syscall front end) and 5.10 (compat object) under qemu
 #   make fuzz       short libFuzzer runs of every harness
 #   make lint       clang-tidy + cppcheck + clang-format check
@@ -39,13 +40,13 @@ endif
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-missing-field-initializers
 CFLAGS ?= -O2 -g
-override CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -MMD -MP -I$(BUILD) -Icommon $(SANFLAGS) \
+override CFLAGS += -std=gnu11 $(WARN) -D_GNU_SOURCE -MMD -MP -I$(BUILD) -I$(BUILD)/proto -Icommon $(SANFLAGS) \
 	-fstack-protector-strong -D_FORTIFY_SOURCE=2
 override LDFLAGS += $(SANFLAGS) -Wl,-z,relro,-z,now
 
 LIBS_COMMON := -lyaml
 LIBS_PROBE := $(LIBS_COMMON) -lbpf -lelf -lz -lcap -lseccomp
-LIBS_ENRICHER := $(LIBS_COMMON) -lcjson -lcap -lseccomp
+LIBS_ENRICHER := $(LIBS_COMMON) -lcjson -lcap -lseccomp -lprotobuf-nanopb -lcurl -lz
 LIBS_LAUNCHER := $(LIBS_COMMON) -lcap -lseccomp
 
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror -Icommon -Ibpf \
@@ -58,6 +59,11 @@ LAUNCHER_SRC := probe/launcher.c
 BPF_SRC := $(wildcard bpf/*.bpf.c)
 
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
+# OTLP messages (proto/, ours) compiled by nanopb into $(BUILD)/proto/ at build time.
+PROTO_SRC := $(sort $(shell find proto -name '*.proto'))
+PROTO_GEN_C := $(PROTO_SRC:proto/%.proto=$(BUILD)/proto/%.pb.c)
+PROTO_OBJ := $(PROTO_GEN_C:.c=.o)
+PROTO_STAMP := $(BUILD)/proto/.stamp
 PROBE_OBJ := $(PROBE_SRC:%.c=$(BUILD)/%.o)
 ENRICHER_OBJ := $(ENRICHER_SRC:%.c=$(BUILD)/%.o)
 LAUNCHER_OBJ := $(LAUNCHER_SRC:%.c=$(BUILD)/%.o)
@@ -81,7 +87,7 @@ SECCOMP_PROFILE := $(BUILD)/seccomp/obi-probe.json
 SECCOMP_TABLE_OBJ := $(BUILD)/common/sandbox.o $(BUILD)/common/log.o \
 	$(BUILD)/probe/seccomp_tables.o $(BUILD)/enricher/seccomp_table.o
 
-.PHONY: image test-containers all deps run test test-unit test-e2e test-e2e-san test-kernels bench fuzz lint format docs clean check-headers unit-bins route-eval
+.PHONY: image test-containers all deps run test test-unit test-otlp test-e2e test-e2e-san test-kernels bench fuzz lint format docs clean check-headers unit-bins route-eval
 
 all: $(BINS) $(SECCOMP_PROFILE) $(BUILD)/tools/seccomp_oci_exec
 
@@ -107,13 +113,26 @@ $(SKELS): $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(Q)$(BPFTOOL) gen object $(BUILD)/$*.linked.o $<
 	$(Q)$(BPFTOOL) gen skeleton $(BUILD)/$*.linked.o name $(subst -,_,$*)_bpf > $@
 
+# --- OTLP protobuf (nanopb): one generator run for every .proto (they import each other) ------
+$(PROTO_STAMP): $(PROTO_SRC)
+	@echo "  NANOPB  $(BUILD)/proto"
+	$(Q)mkdir -p $(@D)
+	$(Q)cd proto && nanopb_generator.py -q -I . -D $(abspath $(BUILD))/proto $(PROTO_SRC:proto/%=%)
+	$(Q)touch $@
+
+$(PROTO_GEN_C) $(PROTO_GEN_C:.c=.h): $(PROTO_STAMP) ;
+
+$(PROTO_OBJ): %.o: %.c
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
 # --- user space -------------------------------------------------------------------------
 $(PROBE_OBJ) $(LAUNCHER_OBJ): $(BUILD)/probe/%.o: probe/%.c $(SKELS)
 	@echo "  CC      $@"
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(COMMON_OBJ) $(ENRICHER_OBJ): $(BUILD)/%.o: %.c
+$(COMMON_OBJ) $(ENRICHER_OBJ): $(BUILD)/%.o: %.c | $(PROTO_STAMP)
 	@echo "  CC      $@"
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
@@ -122,7 +141,7 @@ $(BUILD)/obi-probe: $(PROBE_OBJ) $(COMMON_OBJ)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_PROBE) -o $@
 
-$(BUILD)/obi-enricher: $(ENRICHER_OBJ) $(COMMON_OBJ)
+$(BUILD)/obi-enricher: $(ENRICHER_OBJ) $(COMMON_OBJ) $(PROTO_OBJ)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_ENRICHER) -o $@
 
@@ -150,13 +169,13 @@ $(SECCOMP_PROFILE): $(BUILD)/tools/seccomp_profile
 	$(Q)$< oci $(SECCOMP_ARCH) > $@.tmp && python3 -m json.tool $@.tmp >/dev/null && mv $@.tmp $@
 
 # --- tests ------------------------------------------------------------------------------
-$(BUILD)/tests/%.o: tests/unit/%.c
+$(BUILD)/tests/%.o: tests/unit/%.c | $(PROTO_STAMP)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Ienricher -Iprobe -c $< -o $@
 
-$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(ENRICHER_LIB_OBJ) $(COMMON_OBJ)
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(ENRICHER_LIB_OBJ) $(COMMON_OBJ) $(PROTO_OBJ)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_ENRICHER) -lcmocka -o $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_ENRICHER) -lcmocka -lm -o $@
 
 # The route heuristic's measuring tool (docs/routes.md): tuning and held-out corpus, speed.
 ROUTE_EVAL := $(BUILD)/tests/route-eval
@@ -180,6 +199,13 @@ test-unit:
 	$(Q)bash tests/unit/run.sh build-san/tests
 
 unit-bins: $(UNIT_BIN)
+
+# OTLP groundwork: proto field numbers vs the official files, the test receiver proven by the
+# OTel JS SDK (HTTP and gRPC), encoding/export/sampler/evloop unit tests (node + pinned npm).
+OTLP_TESTS := test_otlp_encode test_otlp_http test_otlp_grpc test_otlp_result test_sampler test_evloop
+test-otlp:
+	$(Q)$(MAKE) --no-print-directory SAN=1 $(OTLP_TESTS:%=build-san/tests/%)
+	$(Q)bash tests/otlp/run.sh build-san/tests
 
 test-e2e: all
 	$(Q)bash tests/e2e/run.sh $(BUILD)

@@ -25,9 +25,17 @@ fuzz_srcs() {
 		"common/log.c -lyaml -lcjson" ;;
 	route) echo "enricher/route_match.c enricher/route_heur.c enricher/route_word.c" \
 		"enricher/route_vocab.c enricher/route_model.c enricher/route_lc.c" ;;
+	otlp) echo "enricher/otlp_result.c enricher/otlp_grpc.c enricher/otlp_gzip.c" \
+		"enricher/otlp_model.c common/log.c" build/proto/obi/*.pb.c \
+		build/proto/opentelemetry/proto/*/v1/*.pb.c \
+		build/proto/opentelemetry/proto/collector/*/v1/*.pb.c \
+		"-Ibuild/proto -lprotobuf-nanopb -lcjson -lz -lcurl" ;;
 	*) return 1 ;;
 	esac
 }
+
+# The OTLP harness links the nanopb-generated messages.
+make -s build/proto/.stamp >/dev/null || exit 2
 
 pass=0 fail=0
 for src in tests/fuzz/fuzz_*.c; do

@@ -1,0 +1,283 @@
+/* test_otlp_encode.c: OTLP trace encoding checked by decoders we did not write (protoc, OTel JS).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "otlp_encode.h"
+#include "otlp_testutil.h"
+
+static const struct span_service svc_a = {
+    .name = "svc-a",
+    .namespace_ = "shop",
+    .instance_id = "host-1:1234",
+    .sdk_language = "python",
+    .exe_path = "/usr/bin/python3",
+    .resource_attrs = "deployment.environment=prod, team=a%2Cb ,service.name=ignored",
+    .pid = 1234};
+static const struct span_service svc_b = {.name = "svc-b",
+					  .namespace_ = "",
+					  .instance_id = "host-1:99",
+					  .sdk_language = "go",
+					  .exe_path = "/srv/b",
+					  .resource_attrs = "",
+					  .pid = 99};
+static const struct otlp_host host = {.host_name = "host-1",
+				      .host_id = "0123abcd",
+				      .sdk_name = "opentelemetry-ebpf-instrumentation",
+				      .sdk_version = "0.1.0",
+				      .resource_attrs = "team=obi-team,k8s.cluster.name=c1"};
+static const struct otlp_scope scope = {
+    .name = "github.com/open-telemetry/opentelemetry-ebpf-instrumentation", .version = "0.1.0"};
+
+struct batch {
+	struct span *s[4];
+	const struct span *p[4];
+	size_t n;
+};
+
+static int batch_setup(void **state)
+{
+	struct batch *b = calloc(1, sizeof(*b));
+
+	b->s[0] = otlp_t_span(&svc_a, 1, SPAN_KIND_SERVER);
+	for (int i = 0; i < 8; i++)
+		b->s[0]->parent_span_id[i] = (uint8_t)(0xf0 + i);
+	b->s[1] = otlp_t_span(&svc_b, 2, SPAN_KIND_CLIENT);
+	b->s[2] = otlp_t_span(&svc_a, 3, SPAN_KIND_SERVER);
+	b->s[3] = otlp_t_span(NULL, 4, SPAN_KIND_SERVER);
+	/* A full-length path must arrive whole: no fixed cap cuts strings. */
+	memset(b->s[2]->path, 'p', SPAN_STR_MAX - 1);
+	b->s[2]->path[0] = '/';
+	b->s[2]->path[SPAN_STR_MAX - 1] = '\0';
+	b->n = 4;
+	for (size_t i = 0; i < b->n; i++)
+		b->p[i] = b->s[i];
+	*state = b;
+	return 0;
+}
+
+static int batch_teardown(void **state)
+{
+	struct batch *b = *state;
+
+	for (size_t i = 0; i < b->n; i++)
+		free(b->s[i]);
+	free(b);
+	return 0;
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	return system("bash tests/otlp/setup.sh") == 0 ? 0 : -1;
+}
+
+static cJSON *attr(const cJSON *attrs, const char *key)
+{
+	const cJSON *kv;
+
+	cJSON_ArrayForEach(kv, attrs)
+	{
+		if (!strcmp(cJSON_GetObjectItem(kv, "key")->valuestring, key))
+			return cJSON_GetObjectItem(kv, "value");
+	}
+	return NULL;
+}
+
+static const char *attr_str(const cJSON *attrs, const char *key, const char *type)
+{
+	cJSON *v = attr(attrs, key);
+	cJSON *s = v ? cJSON_GetObjectItem(v, type) : NULL;
+
+	return s && cJSON_IsString(s) ? s->valuestring : NULL;
+}
+
+static void test_protoc_decodes(void **state)
+{
+	struct batch *b = *state;
+	struct otlp_buf out = {0};
+	struct otlp_encode_stats st = {0};
+	char cmd[1024], *path, *txt;
+	int rc;
+
+	assert_int_equal(otlp_encode_traces_pb(b->p, b->n, &host, &scope, &out, &st), 0);
+	assert_int_equal(st.resources, 3);
+	path = otlp_t_write_tmp(out.data, out.len);
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "protoc -I %s --decode=opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest"
+	    " opentelemetry/proto/collector/trace/v1/trace_service.proto < %s",
+	    OTLP_T_OFFICIAL_PROTOS, path);
+	txt = otlp_t_run(cmd, &rc);
+	assert_int_equal(rc, 0);
+	assert_int_equal(otlp_t_count(txt, "resource_spans {"), 3);
+	assert_int_equal(otlp_t_count(txt, "  spans {"), 4);
+	assert_non_null(strstr(txt, "string_value: \"svc-a\""));
+	assert_non_null(strstr(txt, "kind: SPAN_KIND_CLIENT"));
+	assert_non_null(strstr(txt, "start_time_unix_nano: 1775595648479048001"));
+	assert_non_null(strstr(txt, "string_value: \"unknown_service\""));
+	free(txt);
+	unlink(path);
+	free(path);
+	otlp_buf_free(&out);
+}
+
+static void check_span_a0(const cJSON *sp)
+{
+	const cJSON *attrs = cJSON_GetObjectItem(sp, "attributes");
+
+	assert_string_equal(cJSON_GetObjectItem(sp, "traceId")->valuestring,
+			    "a1a2a3a4a5a6a7a8a9aaabacadaeafb0");
+	assert_string_equal(cJSON_GetObjectItem(sp, "spanId")->valuestring, "1112131415161718");
+	assert_string_equal(cJSON_GetObjectItem(sp, "parentSpanId")->valuestring,
+			    "f0f1f2f3f4f5f6f7");
+	assert_int_equal(cJSON_GetObjectItem(sp, "kind")->valueint, 2);
+	assert_int_equal(cJSON_GetObjectItem(sp, "flags")->valueint, 0x301);
+	assert_string_equal(cJSON_GetObjectItem(sp, "name")->valuestring, "GET");
+	assert_string_equal(cJSON_GetObjectItem(sp, "startTimeUnixNano")->valuestring,
+			    "1775595648479048001");
+	assert_string_equal(cJSON_GetObjectItem(sp, "endTimeUnixNano")->valuestring,
+			    "1775595648479445235");
+	assert_string_equal(attr_str(attrs, "http.response.status_code", "intValue"), "200");
+	assert_string_equal(attr_str(attrs, "http.request.body.size", "intValue"), "0");
+	assert_string_equal(attr_str(attrs, "http.response.body.size", "intValue"), "512");
+	assert_string_equal(attr_str(attrs, "url.path", "stringValue"), "/users/1");
+	assert_string_equal(attr_str(attrs, "client.address", "stringValue"), "127.0.0.2");
+	assert_string_equal(attr_str(attrs, "server.port", "intValue"), "8080");
+	assert_null(attr(attrs, "url.full"));
+	assert_null(attr(attrs, "url.query"));
+}
+
+static void check_resource_a(const cJSON *rs)
+{
+	const cJSON *attrs = cJSON_GetObjectItem(cJSON_GetObjectItem(rs, "resource"), "attributes");
+
+	assert_string_equal(attr_str(attrs, "service.name", "stringValue"), "svc-a");
+	assert_string_equal(attr_str(attrs, "service.namespace", "stringValue"), "shop");
+	assert_string_equal(attr_str(attrs, "service.instance.id", "stringValue"), "host-1:1234");
+	assert_string_equal(attr_str(attrs, "telemetry.sdk.language", "stringValue"), "python");
+	assert_string_equal(attr_str(attrs, "host.name", "stringValue"), "host-1");
+	assert_string_equal(attr_str(attrs, "host.id", "stringValue"), "0123abcd");
+	assert_string_equal(attr_str(attrs, "process.pid", "intValue"), "1234");
+	assert_string_equal(attr_str(attrs, "deployment.environment", "stringValue"), "prod");
+	/* The process's own list wins over obi's, percent-decoded and trimmed. */
+	assert_string_equal(attr_str(attrs, "team", "stringValue"), "a,b");
+	assert_string_equal(attr_str(attrs, "k8s.cluster.name", "stringValue"), "c1");
+	assert_int_equal(cJSON_GetArraySize(attrs), 13);
+}
+
+static void test_js_decodes_pb(void **state)
+{
+	struct batch *b = *state;
+	struct otlp_buf out = {0};
+	struct otlp_encode_stats st = {0};
+	cJSON *j, *rss, *ss, *spans;
+
+	assert_int_equal(otlp_encode_traces_pb(b->p, b->n, &host, &scope, &out, &st), 0);
+	j = otlp_t_js_decode("traces", "pb", out.data, out.len);
+	assert_non_null(j);
+	rss = cJSON_GetObjectItem(j, "resourceSpans");
+	assert_int_equal(cJSON_GetArraySize(rss), 3);
+	check_resource_a(cJSON_GetArrayItem(rss, 0));
+	ss = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetArrayItem(rss, 0), "scopeSpans"), 0);
+	assert_string_equal(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(ss, "scope"), "name")->valuestring, scope.name);
+	spans = cJSON_GetObjectItem(ss, "spans");
+	assert_int_equal(cJSON_GetArraySize(spans), 2);
+	check_span_a0(cJSON_GetArrayItem(spans, 0));
+	assert_int_equal(
+	    strlen(attr_str(cJSON_GetObjectItem(cJSON_GetArrayItem(spans, 1), "attributes"),
+			    "url.path", "stringValue")),
+	    SPAN_STR_MAX - 1);
+	/* A root span has no parentSpanId at all (an all-zero id would be invalid). */
+	ss = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetArrayItem(rss, 1), "scopeSpans"), 0);
+	assert_null(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(ss, "spans"), 0),
+					"parentSpanId"));
+	cJSON_Delete(j);
+	otlp_buf_free(&out);
+}
+
+/* The JSON mapping must decode to exactly what the protobuf encoding decodes to. */
+static void test_json_matches_pb(void **state)
+{
+	struct batch *b = *state;
+	struct otlp_buf pb = {0}, js = {0};
+	struct otlp_encode_stats st = {0};
+	cJSON *a, *c;
+
+	assert_int_equal(otlp_encode_traces_pb(b->p, b->n, &host, &scope, &pb, &st), 0);
+	assert_int_equal(otlp_encode_traces_json(b->p, b->n, &host, &scope, &js, &st), 0);
+	assert_non_null(memmem(js.data, js.len, "\"intValue\":\"200\"", 16));
+	assert_non_null(memmem(js.data, js.len, "\"traceId\":\"a1a2a3a4", 19));
+	a = otlp_t_js_decode("traces", "pb", pb.data, pb.len);
+	c = otlp_t_js_decode("traces", "json", js.data, js.len);
+	assert_non_null(a);
+	assert_non_null(c);
+	if (!cJSON_Compare(a, c, true)) {
+		char *x = cJSON_Print(a), *y = cJSON_Print(c);
+
+		fprintf(stderr, "protobuf decodes to:\n%s\nJSON decodes to:\n%s\n", x, y);
+		free(x);
+		free(y);
+		fail();
+	}
+	cJSON_Delete(a);
+	cJSON_Delete(c);
+	otlp_buf_free(&pb);
+	otlp_buf_free(&js);
+}
+
+static void test_bad_resource_env_discarded_whole(void **state)
+{
+	struct span_service bad = svc_b;
+	struct span *s = otlp_t_span(&bad, 5, SPAN_KIND_SERVER);
+	const struct span *p = s;
+	struct otlp_buf out = {0};
+	struct otlp_encode_stats st = {0};
+	cJSON *j, *attrs;
+
+	(void)state;
+	bad.resource_attrs = "good=1,no-equals-sign,x=%zz";
+	assert_int_equal(otlp_encode_traces_pb(&p, 1, &host, &scope, &out, &st), 0);
+	assert_int_equal(st.bad_resource_env, 1);
+	j = otlp_t_js_decode("traces", "pb", out.data, out.len);
+	assert_non_null(j);
+	attrs = cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "resourceSpans"), 0),
+				"resource"),
+	    "attributes");
+	assert_null(attr(attrs, "good"));
+	assert_string_equal(attr_str(attrs, "team", "stringValue"), "obi-team");
+	cJSON_Delete(j);
+	otlp_buf_free(&out);
+	free(s);
+}
+
+static void test_empty_batch(void **state)
+{
+	struct otlp_buf out = {0};
+	struct otlp_encode_stats st = {0};
+
+	(void)state;
+	assert_int_equal(otlp_encode_traces_pb(NULL, 0, &host, &scope, &out, &st), 0);
+	assert_int_equal(out.len, 0);
+	assert_int_equal(otlp_encode_traces_json(NULL, 0, &host, &scope, &out, &st), 0);
+	assert_memory_equal(out.data, "{\"resourceSpans\":[]}", out.len);
+	otlp_buf_free(&out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_protoc_decodes, batch_setup, batch_teardown),
+	    cmocka_unit_test_setup_teardown(test_js_decodes_pb, batch_setup, batch_teardown),
+	    cmocka_unit_test_setup_teardown(test_json_matches_pb, batch_setup, batch_teardown),
+	    cmocka_unit_test(test_bad_resource_env_discarded_whole),
+	    cmocka_unit_test(test_empty_batch),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, NULL);
+}
