@@ -4,42 +4,18 @@
 
 #include "log.h"
 #include "probe.h"
+#include "procworker.h"
 #include "sandbox.h"
 
 /* What the probe may still do once running: drain rings, bpf map ops, /proc reads, the socket. */
 static const struct sandbox_rule probe_seccomp_rules[] = {
-    {"openat", -1},
-    {"open", -1},
-    {"statx", -1},
-    {"getdents64", -1},
-    {"readlink", -1},
-    {"readlinkat", -1},
-    {"bpf", -1},
-    {"accept4", -1},
-    {"getsockopt", -1},
-    {"shutdown", -1},
-    {"getuid", -1},
-    {"geteuid", -1},
-    {"unlink", -1},
-    {"unlinkat", -1},
-    {"sysinfo", -1},
-    {"sched_yield", -1},
-    {"prlimit64", -1},
-    {"perf_event_open", -1},
-    {"uname", -1},
-    /*
-     * The /proc reader threads (procworker.c), created after this filter is installed so that
-     * they inherit it (a filter binds the thread that installs it and the threads it creates
-     * later; no TSYNC needed). clone3 takes its flags in memory the filter cannot read: it
-     * fails with ENOSYS, and glibc falls back to clone, allowed only with exactly the flags of
-     * pthread_create (a thread in this process: no fork, no new namespace).
-     */
-    {"clone3", -1, 38 /* ENOSYS */},
-    {"clone",
-     0x3d0f00 /* VM|FS|FILES|SIGHAND|THREAD|SYSVSEM|SETTLS|PARENT_SETTID|CHILD_CLEARTID */},
-    {"set_robust_list", -1}, /* glibc, in every new thread: futex cleanup on thread exit */
-    {"rseq", -1},	     /* glibc, in every new thread: restartable-sequence registration */
-};
+    {"openat", -1},	 {"open", -1},	    {"statx", -1},
+    {"getdents64", -1},	 {"readlink", -1},  {"readlinkat", -1},
+    {"bpf", -1},	 {"accept4", -1},   {"getsockopt", -1},
+    {"shutdown", -1},	 {"getuid", -1},    {"geteuid", -1},
+    {"unlink", -1},	 {"unlinkat", -1},  {"sysinfo", -1},
+    {"sched_yield", -1}, {"prlimit64", -1}, {"perf_event_open", -1},
+    {"uname", -1},	 PW_SECCOMP_RULES};
 
 int probe_confine(struct probe *p)
 {

@@ -3,6 +3,7 @@
 #ifndef OBI_PROCWORKER_H
 #define OBI_PROCWORKER_H
 
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -10,6 +11,18 @@
 
 #include "config.h"
 #include "wire.h"
+
+/*
+ * The rows the probe's run-time seccomp table (probe/confine.c) needs for these threads. They
+ * are created after the filter is installed and inherit it (a filter binds the thread that
+ * installs it and the threads it creates later: no TSYNC needed). clone3 takes its flags in
+ * memory the filter cannot read: it fails with ENOSYS and glibc falls back to clone, allowed
+ * only with exactly pthread_create's flags (VM|FS|FILES|SIGHAND|THREAD|SYSVSEM|SETTLS|
+ * PARENT_SETTID|CHILD_CLEARTID: a thread of this process, no fork, no new namespace). glibc
+ * calls set_robust_list (futex clean-up at thread exit) and rseq in every new thread.
+ */
+#define PW_SECCOMP_RULES                                                                           \
+	{"clone3", -1, ENOSYS}, {"clone", 0x3d0f00, 0}, {"set_robust_list", -1, 0}, {"rseq", -1, 0},
 
 /* Why the main loop wants to know about a process: decides what it does with the answer. */
 enum pw_why {
