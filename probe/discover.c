@@ -18,12 +18,14 @@
 /*
  * Two readers, so that one stalled read delays nobody; a read that takes longer than the
  * deadline is abandoned (the kernel cannot be made to give the thread back) and replaced, up to
- * PROBE_PW_THREADS threads in all. The scan takes at most half the queue: events keep room.
+ * PROBE_PW_THREADS threads in all. The scan keeps at most PROBE_SCAN_INFLIGHT jobs queued:
+ * events keep room, and a host with many processes does not hold many jobs (16 KiB each) at once.
  */
 #define PROBE_PW_ACTIVE 2
 #define PROBE_PW_THREADS 8
 #define PROBE_PW_QUEUE 1024
 #define PROBE_PW_DEADLINE_NS (500ULL * 1000000)
+#define PROBE_SCAN_INFLIGHT 64
 #define PROBE_SCAN_DEADLINE_NS (10ULL * 1000000000)
 
 /* Our own binaries are never instrumented (OBI excludes itself the same way). */
@@ -114,7 +116,7 @@ static void probe_discover_request(struct probe *p, uint32_t pid, enum pw_why wh
 	j->pid = pid;
 	j->why = why;
 	j->parent = parent;
-	j->in_scan = !p->disc.scan_done;
+	j->in_scan = why == PW_SCAN || !p->disc.scan_done;
 	if (why == PW_SCAN || why == PW_LISTEN || why == PW_EXEC)
 		j->exe_glob = p->cfg.auto_target_exe;
 	if (why == PW_SCAN && p->cfg.open_port.n) {
@@ -252,7 +254,7 @@ static void probe_discover_feed(struct probe *p, uint64_t now_ns)
 	struct probe_discovery *d = &p->disc;
 	unsigned room = pw_room(d->pw);
 
-	while (d->scan_next < d->scan_n && room > PROBE_PW_QUEUE / 2) {
+	while (d->scan_next < d->scan_n && d->outstanding < PROBE_SCAN_INFLIGHT && room > 0) {
 		probe_discover_request(p, d->scan_pids[d->scan_next++], PW_SCAN, 0);
 		room--;
 	}
