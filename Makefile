@@ -74,6 +74,8 @@ SKELS := $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/%.skel.h) $(BPF_SRC:bpf/%.bpf.c=$(BUILD)
 # Library parts of the enricher (everything but main) are linked into unit tests.
 ENRICHER_LIB_OBJ := $(filter-out $(BUILD)/enricher/main.o,$(ENRICHER_OBJ))
 PROBE_LIB_OBJ := $(filter-out $(BUILD)/probe/main.o,$(PROBE_OBJ))
+# Probe parts without BPF or process state, linked into unit tests too.
+PROBE_UNIT_OBJ := $(BUILD)/probe/procparse.o $(BUILD)/probe/procworker.o
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -173,7 +175,7 @@ $(BUILD)/tests/%.o: tests/unit/%.c | $(PROTO_STAMP)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Ienricher -Iprobe -c $< -o $@
 
-$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(ENRICHER_LIB_OBJ) $(COMMON_OBJ) $(PROTO_OBJ)
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(ENRICHER_LIB_OBJ) $(PROBE_UNIT_OBJ) $(COMMON_OBJ) $(PROTO_OBJ)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_ENRICHER) -lcmocka -lm -o $@
 

@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "probe.h"
+#include "procworker.h"
 #include "sandbox.h"
 #include "seccomp_tables.h"
 

@@ -1,17 +1,32 @@
-/* discover.c: the selection policy: which processes are instrumented, found at start and by events.
+/* discover.c: the selection policy: which processes are instrumented, decided in the main loop
+ * from what the /proc readers (procworker.c) answer about processes found at start and by events.
  */
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <libgen.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <sys/epoll.h>
+#include <time.h>
 
+#include "factcache.h"
 #include "glob.h"
 #include "log.h"
+#include "monotime.h"
 #include "probe.h"
+#include "procworker.h"
+
+/*
+ * Two readers, so that one stalled read delays nobody; a read that takes longer than the
+ * deadline is abandoned (the kernel cannot be made to give the thread back) and replaced, up to
+ * PROBE_PW_THREADS threads in all. The scan keeps at most PROBE_SCAN_INFLIGHT jobs queued:
+ * events keep room, and a host with many processes does not hold many jobs (16 KiB each) at once.
+ */
+#define PROBE_PW_ACTIVE 2
+#define PROBE_PW_THREADS 8
+#define PROBE_PW_QUEUE 1024
+#define PROBE_PW_DEADLINE_NS (500ULL * 1000000)
+#define PROBE_SCAN_INFLIGHT 64
+#define PROBE_SCAN_DEADLINE_NS (10ULL * 1000000000)
 
 /* Our own binaries are never instrumented (OBI excludes itself the same way). */
 static bool probe_discover_is_self(const char *exe)
@@ -25,12 +40,28 @@ static bool probe_discover_is_self(const char *exe)
 
 int probe_discover_init(struct probe *p)
 {
+	struct log_ratelimit rl = LOG_RATELIMIT_INIT(1000000000ULL, 5);
+
+	p->disc.evfd = -1;
+	p->disc.rl = rl;
 	p->selected = calloc(PROBE_PID_LIMIT / 64, sizeof(uint64_t));
-	return p->selected ? 0 : -ENOMEM;
+	p->disc.facts = factcache_new();
+	/* The eventfd is made here, before confinement: the run-time filter need not allow it. */
+	p->disc.pw = pw_pool_new(probe_procfs_gather, PROBE_PW_THREADS, PROBE_PW_QUEUE,
+				 PROBE_PW_DEADLINE_NS);
+	if (p->disc.pw)
+		p->disc.evfd = pw_pool_fd(p->disc.pw);
+	return p->selected && p->disc.facts && p->disc.pw ? 0 : -ENOMEM;
 }
 
 void probe_discover_free(struct probe *p)
 {
+	pw_pool_stop(p->disc.pw);
+	p->disc.pw = NULL;
+	factcache_free(p->disc.facts);
+	p->disc.facts = NULL;
+	free(p->disc.scan_pids);
+	p->disc.scan_pids = NULL;
 	free(p->selected);
 	p->selected = NULL;
 }
@@ -53,73 +84,84 @@ static void probe_discover_mark(struct probe *p, uint32_t pid, bool on)
 	}
 }
 
-/*
- * Children that already exist when their parent gets selected (nginx forks its workers right
- * after listen(), before the LISTEN record reaches us) are selected with it; later children are
- * selected by the kernel's fork hook.
- */
-static void probe_discover_select_children(struct probe *p, uint32_t pid, int depth)
+const uint8_t *probe_discover_facts(const struct probe *p, uint32_t pid, size_t *len)
 {
-	char path[64];
-	struct dirent *de;
-	DIR *d;
-
-	if (depth > 8)
-		return;
-	snprintf(path, sizeof(path), "/proc/%u/task", pid);
-	d = opendir(path);
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		char cpath[400], buf[4096], *s, *end;
-		FILE *f;
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(cpath, sizeof(cpath), "%s/%s/children", path, de->d_name);
-		f = fopen(cpath, "re");
-		if (!f)
-			continue;
-		if (fgets(buf, sizeof(buf), f)) {
-			for (s = buf;; s = end) {
-				unsigned long child = strtoul(s, &end, 10);
-
-				if (end == s)
-					break;
-				if (child && child < PROBE_PID_LIMIT &&
-				    !probe_discover_selected(p, child) &&
-				    probe_discover_select(p, (uint32_t)child,
-							  "child of a selected process") == 0)
-					probe_discover_select_children(p, (uint32_t)child,
-								       depth + 1);
-			}
-		}
-		fclose(f);
-	}
-	closedir(d);
+	return factcache_get(p->disc.facts, pid, len);
 }
 
-int probe_discover_select(struct probe *p, uint32_t pid, const char *why)
+static void probe_discover_send(struct probe *p, uint32_t pid)
 {
-	char exe[4096] = "?";
-
-	if (pid == 0 || pid >= PROBE_PID_LIMIT || probe_discover_selected(p, pid))
-		return 0;
-	if (pid == (uint32_t)p->self_pid || (p->conn_pid && pid == (uint32_t)p->conn_pid))
-		return 0;
-	if (probe_procfs_exe(pid, exe, sizeof(exe)) == 0 && probe_discover_is_self(exe))
-		return 0;
-	if (probe_lifecycle_select_pid(p, pid, true)) {
-		log_warn(errno, "selecting pid %u", pid);
-		return -1;
-	}
-	probe_discover_mark(p, pid, true);
-	log_info("instrumenting pid %u (%s): %s", pid, exe, why);
 	if (p->conn_ready)
 		probe_ipc_send_proc(p, pid);
-	if (strcmp(why, "child of a selected process") != 0)
-		probe_discover_select_children(p, pid, 0);
-	return 0;
+}
+
+/* Asks the readers about pid. Refused (and counted) when the queue is full or a reader is
+ * already stuck on that process: a process that stalls one read would stall the next. */
+static void probe_discover_request(struct probe *p, uint32_t pid, enum pw_why why, uint32_t parent)
+{
+	struct pw_job *j;
+
+	if (!p->disc.pw || pid == 0 || pid >= PROBE_PID_LIMIT || pw_queued(p->disc.pw, pid, why))
+		return;
+	if (pw_stuck_on(p->disc.pw, pid)) {
+		p->disc.dropped++;
+		log_ratelimited(
+		    &p->disc.rl, monotime_ns(), LOG_LVL_WARN,
+		    "pid %u: not read again while an earlier read of its /proc is stalled", pid);
+		return;
+	}
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return;
+	j->pid = pid;
+	j->why = why;
+	j->parent = parent;
+	j->in_scan = why == PW_SCAN || !p->disc.scan_done;
+	if (why == PW_SCAN || why == PW_LISTEN || why == PW_EXEC)
+		j->exe_glob = p->cfg.auto_target_exe;
+	if (why == PW_SCAN && p->cfg.open_port.n) {
+		j->ports = &p->cfg.open_port;
+		j->want_ports = true;
+	}
+	if (pw_submit(p->disc.pw, j)) {
+		free(j);
+		p->disc.dropped++;
+		log_ratelimited(&p->disc.rl, monotime_ns(), LOG_LVL_WARN,
+				"discovery queue full: pid %u not examined", pid);
+		return;
+	}
+	if (j->in_scan)
+		p->disc.outstanding++;
+}
+
+/* The kept facts become the job's; the enricher hears of them if connected. */
+static void probe_discover_update(struct probe *p, const struct pw_job *j)
+{
+	if (factcache_put_job(p->disc.facts, j))
+		log_warnx("pid %u: facts too large to describe", j->pid);
+	else
+		probe_discover_send(p, j->pid);
+}
+
+static void probe_discover_select(struct probe *p, const struct pw_job *j, const char *why)
+{
+	uint32_t pid = j->pid;
+
+	if (pid == (uint32_t)p->self_pid || (p->conn_pid && pid == (uint32_t)p->conn_pid) ||
+	    probe_discover_is_self(j->safe.exe))
+		return;
+	if (probe_lifecycle_select_pid(p, pid, true)) {
+		log_warn(errno, "selecting pid %u", pid);
+		return;
+	}
+	probe_discover_mark(p, pid, true);
+	log_info("instrumenting pid %u (%s): %s", pid, j->safe.exe, why);
+	probe_discover_update(p, j);
+	/*
+	 * Children that already exist (nginx forks its workers right after listen(), before the
+	 * LISTEN record reaches us) are listed now that the kernel selects every later fork.
+	 */
+	probe_discover_request(p, pid, PW_KIDS, 0);
 }
 
 void probe_discover_forget(struct probe *p, uint32_t pid)
@@ -130,97 +172,215 @@ void probe_discover_forget(struct probe *p, uint32_t pid)
 		return;
 	probe_lifecycle_select_pid(p, pid, false);
 	probe_discover_mark(p, pid, false);
+	factcache_del(p->disc.facts, pid);
 	log_debug("pid %u left", pid);
 	if (p->conn_ready)
 		probe_ipc_queue(p, OBI_MSG_PROC_DEL, &m, sizeof(m));
 }
 
-static bool probe_discover_exe_ok(const struct probe *p, uint32_t pid)
+static bool probe_discover_exe_ok(const struct probe *p, const struct pw_job *j)
 {
-	char exe[4096];
-
-	if (!p->cfg.auto_target_exe)
-		return true;
-	return probe_procfs_exe(pid, exe, sizeof(exe)) == 0 &&
-	       glob_match(p->cfg.auto_target_exe, exe);
+	return !p->cfg.auto_target_exe || glob_match(p->cfg.auto_target_exe, j->safe.exe);
 }
 
-static bool probe_discover_ports_ok(const struct probe *p, uint32_t pid)
+static bool probe_discover_ports_ok(const struct probe *p, const struct pw_job *j)
 {
-	uint16_t ports[256];
-	int n;
-
 	if (!p->cfg.open_port.n)
 		return true;
-	n = probe_procfs_listen_ports(pid, ports, 256);
-	for (int i = 0; i < n; i++)
-		if (config_portlist_contains(&p->cfg.open_port, ports[i]))
+	for (int i = 0; i < j->safe.nports; i++)
+		if (config_portlist_contains(&p->cfg.open_port, j->safe.ports[i]))
 			return true;
 	return false;
 }
 
-/* Both criteria, when both are set, must hold (as OBI). */
-static bool probe_discover_matches(const struct probe *p, uint32_t pid)
+/* What the answer's reason selects it for (NULL: nothing). Both criteria, when both are set,
+ * must hold (as OBI). */
+static const char *probe_discover_reason(const struct probe *p, const struct pw_job *j)
 {
-	return probe_discover_exe_ok(p, pid) && probe_discover_ports_ok(p, pid);
+	switch (j->why) {
+	case PW_SCAN:
+		return probe_discover_exe_ok(p, j) && probe_discover_ports_ok(p, j)
+			   ? "matched at start"
+			   : NULL;
+	case PW_LISTEN:
+		return probe_discover_exe_ok(p, j) ? "listening on a selected port" : NULL;
+	case PW_EXEC:
+		return p->cfg.auto_target_exe && !p->cfg.open_port.n && probe_discover_exe_ok(p, j)
+			   ? "executable matched at exec"
+			   : NULL;
+	case PW_CHILD:
+		/* The pid may have been reused since the parent listed it. */
+		return probe_discover_selected(p, j->parent) && j->safe.ppid == j->parent
+			   ? "child of a selected process"
+			   : NULL;
+	default:
+		return NULL;
+	}
 }
 
+static void probe_discover_answer(struct probe *p, const struct pw_job *j)
+{
+	bool sel = probe_discover_selected(p, j->pid);
+	const char *why;
+
+	if (j->partial)
+		log_ratelimited(&p->disc.rl, monotime_ns(), LOG_LVL_WARN,
+				"pid %u: reading its /proc took over %llu ms: going on without its "
+				"command line and environment",
+				j->pid, PROBE_PW_DEADLINE_NS / 1000000);
+	if (atomic_load(&j->stage) < PW_STAGE_SAFE || !j->safe.alive)
+		return; /* gone, or nothing known yet (a late answer may follow) */
+	if (j->why == PW_KIDS) {
+		for (int i = 0; sel && i < j->safe.nchildren; i++)
+			if (!probe_discover_selected(p, j->safe.children[i]))
+				probe_discover_request(p, j->safe.children[i], PW_CHILD, j->pid);
+		return;
+	}
+	why = probe_discover_reason(p, j);
+	if (!sel && why) {
+		probe_discover_select(p, j, why);
+	} else if (sel && j->why == PW_FORK && !j->late) {
+		log_info("instrumenting pid %u (%s): forked by selected pid %u", j->pid,
+			 j->safe.exe, j->parent);
+		probe_discover_update(p, j);
+	} else if (sel && (j->late || j->why == PW_REFRESH || j->why == PW_FORK)) {
+		probe_discover_update(p, j);
+	}
+}
+
+/* Start-up jobs go in as the queue has room; "running" is said once they are all answered. */
+static void probe_discover_feed(struct probe *p, uint64_t now_ns)
+{
+	struct probe_discovery *d = &p->disc;
+	unsigned room = pw_room(d->pw);
+
+	while (d->scan_next < d->scan_n && d->outstanding < PROBE_SCAN_INFLIGHT && room > 0) {
+		probe_discover_request(p, d->scan_pids[d->scan_next++], PW_SCAN, 0);
+		room--;
+	}
+	if (d->scan_done)
+		return;
+	if (d->scan_next == d->scan_n && d->outstanding == 0) {
+		d->scan_done = true;
+		log_info("running: %u process(es) selected", p->nselected);
+	} else if (now_ns > d->scan_deadline_ns) {
+		d->scan_done = true;
+		log_warnx("start-up scan: %u process(es) not examined within %llu s (stalled /proc "
+			  "reads?); running: %u process(es) selected so far",
+			  d->outstanding + (unsigned)(d->scan_n - d->scan_next),
+			  PROBE_SCAN_DEADLINE_NS / 1000000000, p->nselected);
+	}
+}
+
+void probe_discover_on_answers(struct probe *p)
+{
+	struct pw_job *j = pw_take_done(p->disc.pw), *next;
+
+	for (; j; j = next) {
+		next = j->next;
+		if (j->in_scan && !j->late && p->disc.outstanding)
+			p->disc.outstanding--;
+		probe_discover_answer(p, j);
+		free(j);
+	}
+	probe_discover_feed(p, monotime_ns());
+}
+
+void probe_discover_tick(struct probe *p, uint64_t now_ns)
+{
+	struct pw_job *j, *next;
+	struct pw_stats st;
+
+	if (!p->disc.pw)
+		return;
+	j = pw_check_deadlines(p->disc.pw, now_ns);
+	for (; j; j = next) {
+		next = j->next;
+		if (j->in_scan && p->disc.outstanding)
+			p->disc.outstanding--;
+		pw_get_stats(p->disc.pw, &st);
+		if (st.spawn_failed)
+			log_ratelimited(
+			    &p->disc.rl, now_ns, LOG_LVL_WARN,
+			    "%u /proc reader(s) stalled and no replacement: %llu in all", st.stuck,
+			    (unsigned long long)st.spawn_failed);
+		probe_discover_answer(p, j);
+		free(j);
+	}
+	probe_discover_feed(p, now_ns);
+}
+
+/* Only lists /proc: nothing here reads a process, so no process can hold up the start. */
 int probe_discover_scan(struct probe *p)
 {
-	uint32_t *pids = NULL, *ppids = NULL;
-	size_t n = 0, cap = 0;
+	struct probe_discovery *d = &p->disc;
+	size_t cap = 0;
 	struct dirent *de;
-	bool changed = true;
-	DIR *d = opendir("/proc");
-	int rc = -1;
+	DIR *dir = opendir("/proc");
 
-	if (!d) {
+	if (!dir) {
 		log_error(errno, "opening /proc");
 		return -1;
 	}
-	while ((de = readdir(d))) {
+	while ((de = readdir(dir))) {
 		char *end;
 		unsigned long pid = strtoul(de->d_name, &end, 10);
 
 		if (*end || !pid || pid >= PROBE_PID_LIMIT)
 			continue;
-		if (n == cap) {
+		if (d->scan_n == cap) {
 			size_t ncap = cap ? cap * 2 : 1024;
-			uint32_t *np = realloc(pids, ncap * sizeof(*np));
-			uint32_t *npp = np ? realloc(ppids, ncap * sizeof(*npp)) : NULL;
+			uint32_t *np = realloc(d->scan_pids, ncap * sizeof(*np));
 
-			if (np)
-				pids = np;
-			if (!np || !npp)
-				goto out;
-			ppids = npp;
+			if (!np)
+				break;
+			d->scan_pids = np;
 			cap = ncap;
 		}
-		pids[n] = (uint32_t)pid;
-		ppids[n] = 0;
-		probe_procfs_ppid((uint32_t)pid, &ppids[n]);
-		n++;
+		d->scan_pids[d->scan_n++] = (uint32_t)pid;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (probe_discover_matches(p, pids[i]))
-			probe_discover_select(p, pids[i], "matched at start");
-	/* Children of selected processes are selected too; repeat until nothing changes. */
-	for (int round = 0; changed && round < 16; round++) {
-		changed = false;
-		for (size_t i = 0; i < n; i++) {
-			if (!probe_discover_selected(p, pids[i]) && ppids[i] &&
-			    probe_discover_selected(p, ppids[i])) {
-				probe_discover_select(p, pids[i], "child of a selected process");
-				changed = probe_discover_selected(p, pids[i]);
-			}
-		}
+	closedir(dir);
+	return 0;
+}
+
+int probe_discover_start(struct probe *p)
+{
+	struct epoll_event ev = {.events = EPOLLIN};
+
+	int rc = pw_pool_run(p->disc.pw, PROBE_PW_ACTIVE);
+
+	if (rc) {
+		log_error(-rc, "starting the /proc readers");
+		return -1;
 	}
-	rc = 0;
-out:
-	closedir(d);
-	free(pids);
-	free(ppids);
-	return rc;
+	ev.data.fd = p->disc.evfd;
+	if (epoll_ctl(p->epfd, EPOLL_CTL_ADD, p->disc.evfd, &ev)) {
+		log_error(errno, "epoll");
+		return -1;
+	}
+	p->disc.scan_deadline_ns = monotime_ns() + PROBE_SCAN_DEADLINE_NS;
+	probe_discover_feed(p, monotime_ns());
+	return 0;
+}
+
+static void probe_discover_on_fork(struct probe *p, const void *data, size_t len)
+{
+	struct obi_rec_proc pr = {0};
+	struct timespec real;
+	uint64_t mono = monotime_ns();
+
+	memcpy(&pr, data, len < sizeof(pr) ? len : sizeof(pr));
+	if (probe_discover_selected(p, pr.hdr.pid) || pr.hdr.pid >= PROBE_PID_LIMIT)
+		return;
+	/* Already in the kernel filter: its records may come before a reader answers, so the
+	 * enricher gets the parent's description now, and the child's own when read. */
+	probe_discover_mark(p, pr.hdr.pid, true);
+	clock_gettime(CLOCK_REALTIME, &real);
+	if (factcache_put_fork(p->disc.facts, pr.ppid, pr.hdr.pid,
+			       (uint64_t)real.tv_sec * 1000000000ULL + (uint64_t)real.tv_nsec -
+				   (mono > pr.hdr.ktime_ns ? mono - pr.hdr.ktime_ns : 0)) == 0)
+		probe_discover_send(p, pr.hdr.pid);
+	probe_discover_request(p, pr.hdr.pid, PW_FORK, pr.ppid);
 }
 
 void probe_discover_on_record(struct probe *p, const void *data, size_t len)
@@ -230,29 +390,14 @@ void probe_discover_on_record(struct probe *p, const void *data, size_t len)
 	memcpy(&h, data, sizeof(h));
 	switch (h.type) {
 	case OBI_REC_EXEC:
-		if (probe_discover_selected(p, h.pid)) {
-			/* Same pid, new program: the enricher must learn the new executable. */
-			if (p->conn_ready)
-				probe_ipc_send_proc(p, h.pid);
-		} else if (p->cfg.auto_target_exe && !p->cfg.open_port.n &&
-			   probe_discover_exe_ok(p, h.pid)) {
-			probe_discover_select(p, h.pid, "executable matched at exec");
-		}
+		/* Same pid, new program: the enricher must learn the new executable. */
+		if (probe_discover_selected(p, h.pid))
+			probe_discover_request(p, h.pid, PW_REFRESH, 0);
+		else if (p->cfg.auto_target_exe && !p->cfg.open_port.n)
+			probe_discover_request(p, h.pid, PW_EXEC, 0);
 		break;
 	case OBI_REC_FORK:
-		/* Already in the kernel filter; record it and tell the enricher. */
-		if (!probe_discover_selected(p, h.pid) && h.pid < PROBE_PID_LIMIT) {
-			struct obi_rec_proc pr;
-			char exe[4096] = "?";
-
-			memcpy(&pr, data, len < sizeof(pr) ? len : sizeof(pr));
-			probe_discover_mark(p, h.pid, true);
-			probe_procfs_exe(h.pid, exe, sizeof(exe));
-			log_info("instrumenting pid %u (%s): forked by selected pid %u", h.pid, exe,
-				 pr.ppid);
-			if (p->conn_ready)
-				probe_ipc_send_proc(p, h.pid);
-		}
+		probe_discover_on_fork(p, data, len);
 		break;
 	case OBI_REC_EXIT:
 		probe_discover_forget(p, h.pid);
@@ -263,15 +408,12 @@ void probe_discover_on_record(struct probe *p, const void *data, size_t len)
 		if (len < sizeof(l))
 			break;
 		memcpy(&l, data, sizeof(l));
-		if (!p->cfg.open_port.n || probe_discover_selected(p, h.pid) ||
-		    !config_portlist_contains(&p->cfg.open_port, l.port))
-			break;
-		if (probe_discover_exe_ok(p, h.pid))
-			probe_discover_select(p, h.pid, "listening on a selected port");
+		if (p->cfg.open_port.n && !probe_discover_selected(p, h.pid) &&
+		    config_portlist_contains(&p->cfg.open_port, l.port))
+			probe_discover_request(p, h.pid, PW_LISTEN, 0);
 		break;
 	}
 	default:
 		break;
 	}
-	(void)len;
 }

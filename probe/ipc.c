@@ -341,16 +341,17 @@ void probe_ipc_flush_due(struct probe *p, uint64_t now_ns)
 		probe_ipc_flush_batch(p);
 }
 
+/* From the facts kept at selection: nothing is read from /proc on this path. */
 int probe_ipc_send_proc(struct probe *p, uint32_t pid)
 {
-	uint8_t buf[OBI_WIRE_MAX_MSG - sizeof(struct obi_wire_hdr)];
-	ssize_t n = probe_procfs_facts(pid, buf, sizeof(buf));
+	size_t n;
+	const uint8_t *buf = probe_discover_facts(p, pid, &n);
 
-	if (n < 0) {
-		log_debug("pid %u: no facts (gone?)", pid);
+	if (!buf) {
+		log_debug("pid %u: no facts yet", pid);
 		return -1;
 	}
-	return probe_ipc_queue(p, OBI_MSG_PROC_ADD, buf, (size_t)n);
+	return probe_ipc_queue(p, OBI_MSG_PROC_ADD, buf, n);
 }
 
 void probe_ipc_send_stats(struct probe *p)

@@ -101,6 +101,7 @@ static void probe_on_tick(struct probe *p)
 			log_warn(errno, "sweep");
 		ring_buffer__consume(p->rb);
 	}
+	probe_discover_tick(p, now);
 	probe_ipc_flush_due(p, now);
 	if (now - p->last_stats_ns >= 1000000000ULL) {
 		p->last_stats_ns = now;
@@ -134,6 +135,8 @@ static int probe_run(struct probe *p)
 					log_info("signal %u: stopping", si.ssi_signo);
 					p->stop = true;
 				}
+			} else if (fd == p->disc.evfd) {
+				probe_discover_on_answers(p);
 			} else if (fd == p->listen_fd) {
 				probe_ipc_accept(p);
 			} else if (fd == p->conn_fd) {
@@ -214,9 +217,9 @@ int main(int argc, char **argv, char **envp)
 		goto out;
 	if (probe_discover_scan(&p))
 		goto out;
-	if (probe_confine(&p))
+	/* The /proc readers start confined; "running" is logged once they have read the scan. */
+	if (probe_confine(&p) || probe_discover_start(&p))
 		goto out;
-	log_info("running: %u process(es) selected", p.nselected);
 	status = probe_run(&p) ? 1 : 0;
 out:
 	probe_ipc_close(&p, "shutting down");

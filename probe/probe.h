@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "log.h"
 #include "obi_abi.h"
 #include "wire.h"
 
@@ -43,6 +44,24 @@ struct probe_batch {
 	uint64_t first_ns;
 };
 
+struct pw_pool;
+struct pw_job;
+struct factcache;
+
+/* Discovery (discover.c): the /proc readers, what they answered, the start-up scan. */
+struct probe_discovery {
+	struct pw_pool *pw;	 /* reader threads, started once the probe is confined */
+	struct factcache *facts; /* PROC_ADD payload of every selected process */
+	int evfd;		 /* readable when the readers have answers; -1 before start */
+	uint32_t *scan_pids;	 /* found at start-up, submitted as the queue has room */
+	size_t scan_n, scan_next;
+	unsigned outstanding; /* start-up jobs not answered yet */
+	bool scan_done;
+	uint64_t scan_deadline_ns;
+	uint64_t dropped; /* requests refused: queue full, or a reader stuck on that pid */
+	struct log_ratelimit rl;
+};
+
 struct probe {
 	struct obi_config cfg;
 	struct probe_bpf bpf;
@@ -65,6 +84,7 @@ struct probe {
 	uint64_t last_sweep_ns, last_stats_ns;
 	uint64_t now_ns; /* monotonic time of the current loop iteration */
 	uint64_t bad_records;
+	struct probe_discovery disc;
 	bool stop;
 };
 
@@ -95,19 +115,23 @@ int probe_confine(struct probe *p);
 /* discover.c: finds processes to instrument and keeps the selection. */
 int probe_discover_init(struct probe *p);
 void probe_discover_free(struct probe *p);
+/* Before confinement: lists /proc (no per-process read); probe_discover_start reads them. */
 int probe_discover_scan(struct probe *p);
+/* After confinement: starts the /proc readers and the start-up scan's jobs. */
+int probe_discover_start(struct probe *p);
+/* The readers' eventfd is readable: acts on their answers (selection, PROC_ADD). */
+void probe_discover_on_answers(struct probe *p);
+/* Every drain tick: readers past their deadline, scan progress. */
+void probe_discover_tick(struct probe *p, uint64_t now_ns);
 void probe_discover_on_record(struct probe *p, const void *rec, size_t len);
 bool probe_discover_selected(const struct probe *p, uint32_t pid);
 void probe_discover_forget(struct probe *p, uint32_t pid);
-int probe_discover_select(struct probe *p, uint32_t pid, const char *why);
+/* The PROC_ADD payload kept for a selected pid, or NULL. */
+const uint8_t *probe_discover_facts(const struct probe *p, uint32_t pid, size_t *len);
 
-/* procfs.c: facts about a process read from /proc. */
-int probe_procfs_exe(uint32_t pid, char *out, size_t len);
-int probe_procfs_ppid(uint32_t pid, uint32_t *ppid);
-/* Ports of sockets in LISTEN state that the process holds (TCP, v4 and v6). Returns count. */
-int probe_procfs_listen_ports(uint32_t pid, uint16_t *ports, int max);
-/* Builds a PROC_ADD payload for pid; returns its length or -1 (process gone). */
-ssize_t probe_procfs_facts(uint32_t pid, uint8_t *out, size_t cap);
+/* procfs.c: facts about a process read from /proc, in a reader thread. */
+/* The reader's work for one job (pw_gather_fn). */
+void probe_procfs_gather(struct pw_job *j);
 
 /* ipc.c: the enricher connection, the bounded send queue. */
 int probe_ipc_listen(struct probe *p);

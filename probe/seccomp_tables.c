@@ -10,6 +10,8 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 
+#include "procworker.h"
+
 /*
  * Any of these in openat's flags means writing or creating: the running probe only reads.
  * 020000000 is the kernel's own O_TMPFILE bit: glibc's __O_TMPFILE also has O_DIRECTORY in it,
@@ -46,6 +48,17 @@ const struct sandbox_rule probe_seccomp_runtime[] = {
      ENOTTY,
      {SB_EQ(1, TCGETS)},
      "stdio's isatty() on stderr: answered 'not a terminal' instead of killing"},
+    /* The /proc reader threads (procworker.c) are started after confinement and inherit it. */
+    {"clone3",
+     ENOSYS,
+     {{0}},
+     "a filter cannot read clone3's flags: refused, so glibc falls back to clone"},
+    {"clone",
+     0,
+     {SB_EQ(0, PW_CLONE_THREAD_FLAGS)},
+     "pthread_create of a /proc reader: exactly a thread's flags, no fork, no new namespace"},
+    {"set_robust_list", 0, {{0}}, "glibc, in every new /proc reader thread"},
+    {"rseq", 0, {{0}}, "glibc, in every new /proc reader thread"},
 };
 const size_t probe_seccomp_runtime_n =
     sizeof(probe_seccomp_runtime) / sizeof(probe_seccomp_runtime[0]);

@@ -30,6 +30,10 @@ fuzz_srcs() {
 		build/proto/opentelemetry/proto/*/v1/*.pb.c \
 		build/proto/opentelemetry/proto/collector/*/v1/*.pb.c \
 		"-Ibuild/proto -lprotobuf-nanopb -lcjson -lz -lcurl" ;;
+	procparse) echo "probe/procparse.c" ;;
+	glob) echo "common/glob.c" ;;
+	printer) echo "enricher/printer.c enricher/span_build.c enricher/http_parse.c" \
+		"$(ls common/config*.c) common/glob.c common/log.c -lyaml -lcjson" ;;
 	*) return 1 ;;
 	esac
 }
@@ -53,7 +57,7 @@ for src in tests/fuzz/fuzz_*.c; do
 	# shellcheck disable=SC2086 # deps is a word list on purpose
 	if ! "$CLANG" -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined -fno-omit-frame-pointer -D_GNU_SOURCE \
-		-Icommon -Ienricher "$src" $deps -o "$bin"; then
+		-Icommon -Ienricher -Iprobe "$src" $deps -o "$bin"; then
 		echo "fuzz_$name: build failed" >&2
 		fail=$((fail + 1))
 		continue
