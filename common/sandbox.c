@@ -63,7 +63,12 @@ static int sandbox_add_rules(scmp_filter_ctx ctx, const struct sandbox_rule *rul
 		uint32_t act = rules[i].deny_errno ? SCMP_ACT_ERRNO((uint16_t)rules[i].deny_errno)
 						   : SCMP_ACT_ALLOW;
 
-		if (rules[i].arg0_eq >= 0)
+		if (rules[i].a2_cmp != SANDBOX_ANY)
+			rc = seccomp_rule_add(
+			    ctx, act, nr, 1,
+			    SCMP_A2(rules[i].a2_cmp == SANDBOX_A2_EQ ? SCMP_CMP_EQ : SCMP_CMP_NE,
+				    (scmp_datum_t)rules[i].a2_val));
+		else if (rules[i].arg0_eq >= 0)
 			rc = seccomp_rule_add(ctx, act, nr, 1,
 					      SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)rules[i].arg0_eq));
 		else

@@ -4,11 +4,16 @@
 
 #include <stddef.h>
 
+/* An optional test of the third argument (openat's flags), on top of arg0_eq. */
+enum sandbox_cmp { SANDBOX_ANY = 0, SANDBOX_A2_EQ, SANDBOX_A2_NE };
+
 /* One allowed system call, by name so the policy reads as a table. */
 struct sandbox_rule {
 	const char *name;
 	int arg0_eq;	/* -1: any first argument; else it must equal this (e.g. socket(AF_UNIX)) */
 	int deny_errno; /* 0: allow; else fail the call with this errno instead of killing */
+	enum sandbox_cmp a2_cmp;
+	unsigned long a2_val;
 };
 
 enum sandbox_mode {

@@ -1,5 +1,8 @@
 /* confine.c: obi-enricher's confinement: its own uid, no capabilities, no_new_privs, seccomp. */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <grp.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -11,8 +14,12 @@
 static const struct sandbox_rule enricher_seccomp_rules[] = {
     {"socket", AF_UNIX},
     {"connect", -1},
+    /* SO_PEERCRED of the probe after each connect (enricher/connect.c). */
+    {"getsockopt", -1},
+    /* Reconnects reopen the socket directory: O_PATH, no symlink, nothing else. */
+    {"openat", -1, 0, SANDBOX_A2_EQ, ENRICHER_DIR_OPEN_FLAGS},
     /* libc may try to open locale or time-zone files; those opens fail, harmlessly. */
-    {"openat", -1, EACCES},
+    {"openat", -1, EACCES, SANDBOX_A2_NE, ENRICHER_DIR_OPEN_FLAGS},
     {"open", -1, EACCES},
 };
 
@@ -28,6 +35,12 @@ int enricher_confine(struct enricher *e)
 			return -1;
 		}
 		log_info("dropped root: running as uid %u", e->cfg.enricher_uid);
+	}
+	/* The uid change above cleared the death signal: set it (again) after it, then check
+	 * that the launcher did not go in between. */
+	if (e->launcher_pid && (prctl(PR_SET_PDEATHSIG, SIGTERM) || getppid() != e->launcher_pid)) {
+		log_errorx("the launcher is gone: stopping");
+		return -1;
 	}
 	rc = sandbox_drop_all_caps();
 	if (rc) {

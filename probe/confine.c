@@ -15,14 +15,19 @@ static const struct sandbox_rule probe_seccomp_rules[] = {
     {"unlink", -1},	 {"unlinkat", -1},  {"sysinfo", -1},
     {"sched_yield", -1}, {"prlimit64", -1}, {"perf_event_open", -1},
     {"uname", -1},
+    /* admit.c: SO_PEERCRED/SO_TYPE/SO_DOMAIN of peers and of descriptors from the launcher
+     * (getsockopt above); the launcher's channel carries them by SCM_RIGHTS (recvmsg, base);
+     * ioctl(SIOCOUTQ) on the enricher socket tells a silent enricher (ioctl, base). */
 };
 
 int probe_confine(struct probe *p)
 {
 	int rc;
 
-	(void)p;
 	if (probe_caps_drop())
+		return -1;
+	/* After the credential change (it clears the death signal), before seccomp. */
+	if (probe_admit_watch_launcher(p))
 		return -1;
 	rc = sandbox_apply(probe_seccomp_rules,
 			   sizeof(probe_seccomp_rules) / sizeof(probe_seccomp_rules[0]),
