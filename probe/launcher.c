@@ -15,10 +15,11 @@
 #include "log.h"
 #include "monotime.h"
 
-#define LAUNCHER_BACKOFF_MIN_NS (250ULL * 1000000ULL)
-#define LAUNCHER_BACKOFF_MAX_NS (30ULL * 1000000000ULL)
+/* A crash loop costs one exec per 5 s at most; a healthy restart waits ~0.1 s. */
+#define LAUNCHER_BACKOFF_MIN_NS (100ULL * 1000000ULL)
+#define LAUNCHER_BACKOFF_MAX_NS (5ULL * 1000000000ULL)
 /* An enricher that ran this long was not crash-looping: the back-off starts over. */
-#define LAUNCHER_STABLE_NS (60ULL * 1000000000ULL)
+#define LAUNCHER_STABLE_NS (30ULL * 1000000000ULL)
 
 /* A new socketpair: one end to the probe over the control channel, the other to a new
  * enricher. The probe accepts ends only from this channel, and each replaces the last. */

@@ -129,6 +129,13 @@ int probe_tracefs_ensure(void);
 
 /* confine.c: after start-up, the run-time capability set, no_new_privs and seccomp. */
 int probe_confine(struct probe *p);
+/*
+ * The uid probe_confine() leaves the probe running as (sockdir.c makes the socket's directory
+ * that uid's so that the run-time probe can unlink its socket at exit). No uid switch in this
+ * branch: the current one. The sandbox's switch to probe.uid must return cfg.probe_uid here
+ * whenever it will switch.
+ */
+uid_t probe_confine_runtime_uid(const struct probe *p);
 
 /* discover.c: finds processes to instrument and keeps the selection. */
 int probe_discover_init(struct probe *p);
@@ -150,7 +157,6 @@ ssize_t probe_procfs_facts(uint32_t pid, uint8_t *out, size_t cap);
 /* sockdir.c: the listening socket in a checked directory (two-container mode). */
 int probe_sockdir_listen(struct probe *p);
 void probe_sockdir_unlink(struct probe *p);
-uid_t probe_sockdir_runtime_uid(const struct probe *p);
 
 /* admit.c: who becomes the enricher: accept, credentials, hello deadline, replacement, and the
  * launcher's control channel. */

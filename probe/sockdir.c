@@ -26,12 +26,6 @@ static bool probe_sockdir_has_cap(cap_value_t c)
 	return v == CAP_SET;
 }
 
-/* The uid the probe runs as after probe_confine(): probe.uid when it can switch, else its own. */
-uid_t probe_sockdir_runtime_uid(const struct probe *p)
-{
-	return probe_sockdir_has_cap(CAP_SETUID) ? p->cfg.probe_uid : geteuid();
-}
-
 /*
  * Opens DIR one component at a time. Existing components are the host's layout and may be
  * symlinks (/var/run -> /run); a component we create is made with 0755 and reopened with
@@ -114,7 +108,7 @@ fail:
 /* Opens and checks the directory the socket goes into; returns its descriptor or -1. */
 static int probe_sockdir_open(struct probe *p, const char *dir)
 {
-	uid_t rt_uid = probe_sockdir_runtime_uid(p);
+	uid_t rt_uid = probe_confine_runtime_uid(p);
 	struct stat st;
 	const char *why;
 	bool created;
