@@ -150,19 +150,25 @@ def t_single_host_children(ctx):
 
 
 def t_launcher_kill9(ctx):
-    """kill -9 of the launcher leaves no obi-probe or obi-enricher behind."""
+    """kill -9 of the launcher leaves no obi-probe or obi-enricher behind, even with the probe
+    stopped (SIGSTOP) so that the enricher cannot learn it from its socket: its death signal,
+    set after its uid change, must do it."""
     srv, port, _ = start_python_server(ctx, "py")
-    obi = Obi(ctx, {"OTEL_EBPF_OPEN_PORT": str(port)})
-    obi.wait_ready()
-    probe, enr = obi_children(obi)
-    check(int(proc_status(enr)["Uid"].split()[0]) == 65519, "enricher uid")
-    os.kill(obi.p.pid, signal.SIGKILL)
-    obi.p.wait(5)
-    check(wait_until(lambda: gone(probe) and gone(enr), 10),
-          "left behind after kill -9 of the launcher: %s" % [
-              (pid, read_text("/proc/%d/comm" % pid).strip()) for pid in (probe, enr)
-              if not gone(pid)])
-    obi.stopped = True
+    for stop_probe in (False, True):
+        obi = Obi(ctx, {"OTEL_EBPF_OPEN_PORT": str(port)}, label="obi-%d" % stop_probe)
+        obi.wait_ready()
+        probe, enr = obi_children(obi)
+        check(int(proc_status(enr)["Uid"].split()[0]) == 65519, "enricher uid")
+        if stop_probe:
+            os.kill(probe, signal.SIGSTOP)
+        os.kill(obi.p.pid, signal.SIGKILL)
+        obi.p.wait(5)
+        obi.stopped = True
+        check(wait_until(lambda: gone(enr), 5), "obi-enricher outlived the launcher (probe "
+              "%s)" % ("stopped" if stop_probe else "running"))
+        if stop_probe:
+            os.kill(probe, signal.SIGCONT)
+        check(wait_until(lambda: gone(probe), 10), "obi-probe outlived the launcher")
 
 
 def t_enricher_crash_loop(ctx):
