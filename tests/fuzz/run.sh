@@ -23,12 +23,16 @@ fuzz_srcs() {
 	wire) echo "common/wire.c enricher/records.c enricher/proc_table.c enricher/span_build.c" \
 		"enricher/http_parse.c enricher/printer.c common/config.c common/glob.c" \
 		"common/log.c -lyaml -lcjson" ;;
+	probe_msg) echo "probe/msgtable.c common/wire.c" ;;
+	enricher_msg) echo "enricher/messages.c common/wire.c enricher/records.c" \
+		"enricher/proc_table.c enricher/span_build.c enricher/http_parse.c" \
+		"enricher/printer.c common/config.c common/glob.c common/log.c -lyaml -lcjson" ;;
 	*) return 1 ;;
 	esac
 }
 
 pass=0 fail=0
-for src in tests/fuzz/fuzz_*.c; do
+for src in ${FUZZ_ONLY:-tests/fuzz/fuzz_*.c}; do
 	[ -e "$src" ] || continue
 	name=$(basename "$src" .c)
 	name=${name#fuzz_}
@@ -43,7 +47,7 @@ for src in tests/fuzz/fuzz_*.c; do
 	# shellcheck disable=SC2086 # deps is a word list on purpose
 	if ! "$CLANG" -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined -fno-omit-frame-pointer -D_GNU_SOURCE \
-		-Icommon -Ienricher "$src" $deps -o "$bin"; then
+		-Icommon -Ienricher -Iprobe "$src" $deps -o "$bin"; then
 		echo "fuzz_$name: build failed" >&2
 		fail=$((fail + 1))
 		continue
