@@ -27,7 +27,8 @@ int launch_inherited_fd(const char *var)
 		return -1;
 	}
 	if (fstat(OBI_LAUNCH_FD, &st) || !S_ISSOCK(st.st_mode) ||
-	    getsockopt(OBI_LAUNCH_FD, SOL_SOCKET, SO_TYPE, &type, &ilen) || type != SOCK_SEQPACKET ||
+	    getsockopt(OBI_LAUNCH_FD, SOL_SOCKET, SO_TYPE, &type, &ilen) ||
+	    type != SOCK_SEQPACKET ||
 	    getsockopt(OBI_LAUNCH_FD, SOL_SOCKET, SO_DOMAIN, &domain, &ilen) || domain != AF_UNIX ||
 	    getsockopt(OBI_LAUNCH_FD, SOL_SOCKET, SO_PEERCRED, &cred, &len)) {
 		log_errorx("%s: descriptor %d is not the launcher's socket", var, OBI_LAUNCH_FD);

@@ -38,7 +38,8 @@ const char *sockdir_untrusted(const struct stat *st, uid_t a, uid_t b)
 	if (!S_ISDIR(st->st_mode))
 		return "not a directory";
 	if (st->st_uid != 0 && st->st_uid != a && st->st_uid != b)
-		return "owned by a user other than root and obi-probe, who could replace the socket";
+		return "owned by a user other than root and obi-probe, who could replace the "
+		       "socket";
 	if (st->st_mode & (S_IWGRP | S_IWOTH))
 		return "writable by group or others, who could replace the socket";
 	return NULL;

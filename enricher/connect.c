@@ -174,7 +174,7 @@ int enricher_connect(struct enricher *e)
 		enricher_disconnect(e, "sending hello failed");
 		return 0;
 	}
-	log_info("connected to obi-probe %s", e->single_host ? "(socketpair from the launcher)"
-							      : e->cfg.socket_path);
+	log_info("connected to obi-probe %s",
+		 e->single_host ? "(socketpair from the launcher)" : e->cfg.socket_path);
 	return 0;
 }

@@ -14,13 +14,11 @@ static void enricher_on_stats(struct enricher *e, const uint8_t *vals, size_t n)
 				      OBI_ST__MAX + OBI_PST_NO_ENRICHER_RECORDS,
 				      OBI_ST__MAX + OBI_PST_DISCONNECT_RECORDS,
 				      OBI_ST__MAX + OBI_PST_BAD_RECORDS};
-	static const char *const names[] = {"kernel ring full",
-					    "process-event ring full",
-					    "connection table full",
-					    "probe send queue full",
-					    "no enricher connected",
-					    "discarded when an enricher disconnected",
-					    "malformed kernel records"};
+	static const char *const names[] = {
+	    "kernel ring full",	       "process-event ring full",
+	    "connection table full",   "probe send queue full",
+	    "no enricher connected",   "discarded when an enricher disconnected",
+	    "malformed kernel records"};
 	uint64_t now[OBI_ST__MAX + OBI_PST__MAX] = {0};
 
 	memcpy(now, vals, n * 8);
@@ -87,4 +85,3 @@ const char *enricher_on_message(struct enricher *e, const struct wire_msg *m)
 	}
 	return NULL;
 }
-

@@ -20,7 +20,8 @@
 /* The probe loop also drains the rings: a connect flood gets this many accepts per event. */
 #define PROBE_ACCEPT_BURST 8
 
-#define probe_admit_log(p, ...) log_ratelimited(&(p)->accept_rl, monotime_ns(), LOG_LVL_WARN, __VA_ARGS__)
+#define probe_admit_log(p, ...)                                                                    \
+	log_ratelimited(&(p)->accept_rl, monotime_ns(), LOG_LVL_WARN, __VA_ARGS__)
 
 static void probe_admit_drop(struct probe *p, struct probe_peer *peer)
 {
@@ -43,15 +44,17 @@ static void probe_admit_promote(struct probe *p, struct probe_peer *peer)
 	int fd = peer->fd;
 
 	if (p->conn_fd >= 0 && !peer->from_launcher && !probe_admit_conn_silent(p, monotime_ns())) {
-		probe_admit_log(p, "refusing pid %d (uid %u): the connected enricher (pid %d) is "
-				   "reading",
+		probe_admit_log(p,
+				"refusing pid %d (uid %u): the connected enricher (pid %d) is "
+				"reading",
 				peer->pid, peer->uid, p->conn_pid);
 		probe_admit_drop(p, peer);
 		return;
 	}
 	if (p->conn_fd >= 0)
-		probe_ipc_close(p, peer->from_launcher ? "replaced by a new enricher from the launcher"
-						       : "silent: replaced by a new enricher");
+		probe_ipc_close(p, peer->from_launcher
+				       ? "replaced by a new enricher from the launcher"
+				       : "silent: replaced by a new enricher");
 	epoll_ctl(p->epfd, EPOLL_CTL_DEL, fd, NULL);
 	peer->fd = -1;
 	probe_ipc_adopt(p, fd, peer->pid, peer->uid, peer->from_launcher);
@@ -114,7 +117,7 @@ static void probe_admit_add(struct probe *p, int fd, pid_t pid, uid_t uid, bool 
 				    .from_launcher = from_launcher,
 				    .since_ns = now,
 				    .deadline_ns = now + (from_launcher ? PROBE_LAUNCHED_HELLO_NS
-								: PROBE_HELLO_TIMEOUT_NS)};
+									: PROBE_HELLO_TIMEOUT_NS)};
 	wire_hello_init(&h, OBI_WIRE_ROLE_PROBE, wire_mono_to_unix_ns());
 	if (wire_send(fd, OBI_MSG_HELLO, 0, &h, sizeof(h)) ||
 	    epoll_ctl(p->epfd, EPOLL_CTL_ADD, fd, &ev)) {
@@ -136,8 +139,9 @@ static void probe_admit_accept(struct probe *p)
 			return;
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) ||
 		    cred.uid != p->cfg.enricher_uid) {
-			probe_admit_log(p, "refusing a connection from uid %u (only obi-enricher, "
-					   "uid %u, may connect)",
+			probe_admit_log(p,
+					"refusing a connection from uid %u (only obi-enricher, "
+					"uid %u, may connect)",
 					cred.uid, p->cfg.enricher_uid);
 			close(fd);
 			continue;
@@ -165,7 +169,9 @@ static void probe_admit_on_control(struct probe *p)
 	} cm;
 	struct obi_launch_msg lm;
 	struct iovec iov = {&lm, sizeof(lm)};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = cm.buf,
 			    .msg_controllen = sizeof(cm.buf)};
 	struct cmsghdr *c;
 	int fd = -1;
@@ -183,7 +189,7 @@ static void probe_admit_on_control(struct probe *p)
 		    c->cmsg_len == CMSG_LEN(sizeof(int)) && fd < 0)
 			memcpy(&fd, CMSG_DATA(c), sizeof(int));
 	if (fd < 0 || n != sizeof(lm) || (mh.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) ||
-	    memcmp(lm.magic, OBI_LAUNCH_MAGIC, 4) || lm.kind != OBI_LAUNCH_NEW_ENRICHER ||
+	    memcmp(lm.magic, OBI_LAUNCH_MAGIC, 4) != 0 || lm.kind != OBI_LAUNCH_NEW_ENRICHER ||
 	    lm.pad || !probe_admit_fd_ok(fd)) {
 		probe_admit_log(p, "ignoring a malformed message from the launcher");
 		if (fd >= 0)

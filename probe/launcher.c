@@ -31,7 +31,9 @@ static int launcher_start_enricher(struct launcher *l)
 		struct cmsghdr align;
 	} cm;
 	struct iovec iov = {&m, sizeof(m)};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cm.buf,
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = cm.buf,
 			    .msg_controllen = sizeof(cm.buf)};
 	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
 	int sv[2], rc = -1;

@@ -83,14 +83,15 @@ struct probe {
 	struct ring_buffer *rb; /* both rings */
 	int epfd, timerfd, sigfd;
 	int listen_fd, conn_fd;
-	int ctl_fd;	   /* single host: the launcher's control channel (OBI_LAUNCH_CTL), or -1 */
-	int sock_dirfd;	   /* the directory holding the listening socket, for unlinkat at exit */
+	int ctl_fd;	/* single host: the launcher's control channel (OBI_LAUNCH_CTL), or -1 */
+	int sock_dirfd; /* the directory holding the listening socket, for unlinkat at exit */
 	char sock_name[80]; /* the socket's name in sock_dirfd */
+	bool sock_shared;   /* sock_dirfd is DIR/obi-probe.d on a shared volume (sockdir.h) */
 	pid_t conn_pid;
 	uid_t conn_uid;
 	bool conn_from_launcher;
 	uint32_t seq;
-	bool conn_ready; /* hello received */
+	bool conn_ready;	   /* hello received */
 	uint64_t conn_progress_ns; /* last time the enricher's socket held no unread data */
 	struct probe_peer pending[PROBE_PENDING_MAX];
 	struct log_ratelimit accept_rl; /* every line the accept path logs */

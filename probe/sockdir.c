@@ -84,15 +84,17 @@ static int probe_sockdir_private(struct probe *p, int dfd, const char *dir, uid_
 	if (!why && st.st_uid != geteuid() && st.st_uid != rt_uid)
 		why = "owned by another user";
 	if (why) {
-		log_errorx("%s/%s is %s: remove it, obi-probe creates it", dir, SOCKDIR_PRIVATE, why);
+		log_errorx("%s/%s is %s: remove it, obi-probe creates it", dir, SOCKDIR_PRIVATE,
+			   why);
 		goto fail;
 	}
 	/* Group = the enricher's, so that it may traverse (0710); where we may not give the owner
 	 * away (no CAP_CHOWN), the group alone is enough when we are a member of it. */
 	if (fchown(fd, rt_uid, p->cfg.enricher_gid) && fchown(fd, (uid_t)-1, p->cfg.enricher_gid))
-		log_warn(errno, "%s/%s: cannot give it group %u (obi-enricher may not reach the "
-				"socket: grant CAP_CHOWN, or make gid %u a supplementary group of "
-				"obi-probe)",
+		log_warn(errno,
+			 "%s/%s: cannot give it group %u (obi-enricher may not reach the "
+			 "socket: grant CAP_CHOWN, or make gid %u a supplementary group of "
+			 "obi-probe)",
 			 dir, SOCKDIR_PRIVATE, p->cfg.enricher_gid, p->cfg.enricher_gid);
 	if (fchmod(fd, 0710)) {
 		log_error(errno, "%s/%s: mode", dir, SOCKDIR_PRIVATE);
@@ -115,8 +117,9 @@ static int probe_sockdir_open(struct probe *p, const char *dir)
 	int fd = probe_sockdir_walk(dir, &created);
 
 	if (fd < 0) {
-		log_error(errno, "opening the socket directory %s (a symlink there is refused: point "
-				 "probe.socket_path at the real directory)",
+		log_error(errno,
+			  "opening the socket directory %s (a symlink there is refused: point "
+			  "probe.socket_path at the real directory)",
 			  dir);
 		return -1;
 	}
@@ -127,7 +130,8 @@ static int probe_sockdir_open(struct probe *p, const char *dir)
 		close(fd);
 		return -1;
 	}
-	if (sockdir_is_shared(&st)) {
+	p->sock_shared = sockdir_is_shared(&st);
+	if (p->sock_shared) {
 		int sub = probe_sockdir_private(p, fd, dir, rt_uid);
 
 		close(fd);
@@ -202,9 +206,10 @@ static int probe_sockdir_bind(struct probe *p, int dfd, const char *name)
 		rc = fchownat(dfd, name, (uid_t)-1, p->cfg.enricher_gid, AT_SYMLINK_NOFOLLOW);
 	}
 	if (rc)
-		log_warn(errno, "%s: cannot give the socket to obi-enricher (uid %u, gid %u): it "
-				"will not be able to connect; grant obi-probe CAP_CHOWN, or make gid "
-				"%u one of its supplementary groups (Kubernetes fsGroup)",
+		log_warn(errno,
+			 "%s: cannot give the socket to obi-enricher (uid %u, gid %u): it "
+			 "will not be able to connect; grant obi-probe CAP_CHOWN, or make gid "
+			 "%u one of its supplementary groups (Kubernetes fsGroup)",
 			 p->cfg.socket_path, p->cfg.enricher_uid, p->cfg.enricher_gid,
 			 p->cfg.enricher_gid);
 	return fd;
@@ -231,8 +236,8 @@ int probe_sockdir_listen(struct probe *p)
 	p->sock_dirfd = dfd;
 	snprintf(p->sock_name, sizeof(p->sock_name), "%s", name);
 	p->listen_fd = fd;
-	log_info("waiting for obi-enricher on %s%s%s", p->cfg.socket_path,
-		 dfd >= 0 && strcmp(dir, "/") ? "" : "", "");
+	log_info("waiting for obi-enricher on %s (in %s)", p->cfg.socket_path,
+		 p->sock_shared ? "its private directory " SOCKDIR_PRIVATE : "that directory");
 	return 0;
 }
 
