@@ -206,6 +206,7 @@ int probe_admit_init(struct probe *p)
 	for (int i = 0; i < PROBE_PENDING_MAX; i++)
 		p->pending[i].fd = -1;
 	p->accept_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(1000000000ULL, 5);
+	p->conn_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(1000000000ULL, 5);
 	if (fd == -1)
 		return -1;
 	if (fd >= 0) {

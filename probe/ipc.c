@@ -41,8 +41,14 @@ void probe_ipc_close(struct probe *p, const char *why)
 		return;
 	/* What the enricher will never get is counted, under its own name. */
 	p->lost.disconnect += p->batch.nrec + p->q.nrec;
-	log_info("enricher connection closed: %s (%llu records discarded)", why,
-		 (unsigned long long)(p->batch.nrec + p->q.nrec));
+	/* A same-uid client could connect and leave in a loop: bounded, unless the launcher's. */
+	if (p->conn_from_launcher)
+		log_info("enricher connection closed: %s (%llu records discarded)", why,
+			 (unsigned long long)(p->batch.nrec + p->q.nrec));
+	else
+		log_ratelimited(&p->conn_rl, monotime_ns(), LOG_LVL_INFO,
+				"enricher connection closed: %s (%llu records discarded)", why,
+				(unsigned long long)(p->batch.nrec + p->q.nrec));
 	epoll_ctl(p->epfd, EPOLL_CTL_DEL, p->conn_fd, NULL);
 	close(p->conn_fd);
 	p->conn_fd = -1;
@@ -77,8 +83,12 @@ void probe_ipc_adopt(struct probe *p, int fd, pid_t pid, uid_t uid, bool from_la
 	/* The enricher itself is never instrumented, even if it matches the criteria. */
 	if (pid > 0)
 		probe_discover_forget(p, (uint32_t)pid);
-	log_info("enricher connected (pid %d, uid %u%s)", pid, uid,
-		 from_launcher ? ", socketpair from the launcher" : "");
+	if (from_launcher)
+		log_info("enricher connected (pid %d, uid %u, socketpair from the launcher)", pid,
+			 uid);
+	else
+		log_ratelimited(&p->conn_rl, monotime_ns(), LOG_LVL_INFO,
+				"enricher connected (pid %d, uid %u)", pid, uid);
 	/* A (re)connected enricher gets the whole process table first. */
 	for (uint32_t w = 0; w < PROBE_PID_LIMIT / 64; w++) {
 		uint64_t bits = p->selected[w];

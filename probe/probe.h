@@ -95,6 +95,7 @@ struct probe {
 	uint64_t conn_progress_ns; /* last time the enricher's socket held no unread data */
 	struct probe_peer pending[PROBE_PENDING_MAX];
 	struct log_ratelimit accept_rl; /* every line the accept path logs */
+	struct log_ratelimit conn_rl;	/* connect/close lines of non-launcher enrichers */
 	pid_t launcher_pid;
 	struct probe_losses lost;
 	struct probe_outq q;

@@ -19,6 +19,7 @@ from e2e import *  # noqa: F401,F403 (check, wait_until, Obi, ...)
 
 HOSTILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hostile_peer.py")
 ACCEPT_LINES = re.compile(r"obi-probe: (refusing|dropping pid|too many connections|pid \d+ .*left)")
+CONN_LINES = re.compile(r"obi-probe: enricher (connected|connection closed)")
 
 
 def as_uid(uid, argv, groups=None):
@@ -348,25 +349,39 @@ def t_hostile_other_uids(ctx):
                        text=True, timeout=10)
     check(r.stdout.startswith("eof"), "root client not refused: %r" % r.stdout)
     check("refusing a connection from uid 0" in read_text(errf), "root refusal not logged")
+    h = hostile(ctx, 1000, ["nohello", real_sock(d), "3"], "uid1000", groups="65519")
+    h.wait(10)
+    res = out_of(ctx, "uid1000")
+    check(res.startswith("eof") and float(res.split()[1]) < 1.0,
+          "uid 1000 (enricher group) not refused at once: %r" % res)
+    check("refusing a connection from uid 1000" in read_text(errf), "uid 1000 refusal not logged")
+    time.sleep(1.5)  # let the log bucket refill a little: the flood below is counted from here
     before = len(ACCEPT_LINES.findall(read_text(errf)))
+    cbefore = len(CONN_LINES.findall(read_text(errf)))
     t0 = time.monotonic()
     f1 = hostile(ctx, 1000, ["flood", real_sock(d), "4"], "flood-uid1000", groups="65519")
     f2 = hostile(ctx, 65519, ["flood", real_sock(d), "4", "0.5"], "flood-nohello")
+    f3 = hostile(ctx, 65519, ["flood", real_sock(d), "4", "0", "hello"], "flood-hello")
     time.sleep(1)
     enr = start_enricher_alone(ctx, env)
     check(wait_until(lambda: "connected to obi-probe" in read_text(
         os.path.join(ctx.dir, "enricher.err")), 10), "real enricher kept out by the flood")
-    f1.wait(20)
-    f2.wait(20)
+    for f in (f1, f2, f3):
+        f.wait(20)
     secs = time.monotonic() - t0 + 1
     n1, n2 = int(out_of(ctx, "flood-uid1000") or 0), int(out_of(ctx, "flood-nohello") or 0)
+    n3 = int(out_of(ctx, "flood-hello") or 0)
     time.sleep(2.5)  # the last waiters' deadlines
     lines = len(ACCEPT_LINES.findall(read_text(errf))) - before
-    ctx.note("flood: %d + %d connects, %d log lines in %.1f s" % (n1, n2, lines, secs))
-    check(n1 >= 500 and n2 >= 100, "flood too weak to test anything (%d, %d)" % (n1, n2))
+    clines = len(CONN_LINES.findall(read_text(errf))) - cbefore
+    ctx.note("flood: %d + %d + %d connects, %d + %d log lines in %.1f s" % (
+        n1, n2, n3, lines, clines, secs))
+    check(n1 >= 500 and n2 >= 100 and n3 >= 100, "flood too weak to test anything (%d, %d, %d)"
+          % (n1, n2, n3))
     check(1 <= lines <= 5 + int(secs + 3), "%d accept-path log lines for a %.0f s flood" % (
         lines, secs))
-    check("refusing a connection from uid 1000" in read_text(errf), "uid 1000 refusal not logged")
+    check(clines <= 5 + int(secs + 3), "%d connect/close log lines for a %.0f s flood" % (
+        clines, secs))
     check(get("http://127.0.0.1:%d/fl" % port) == "404", "request")
     out = os.path.join(ctx.dir, "enricher.out")
     check(wait_until(lambda: '"url.path":"/fl"' in read_text(out), 10), "no span after the flood")

@@ -3,7 +3,8 @@
 
   hostile_peer.py nohello PATH SECS      connect, never send: print "eof S" or "open"
   hostile_peer.py hello PATH SECS        connect, send a valid enricher hello, never read
-  hostile_peer.py flood PATH SECS [hold] connect/close in a loop; print the attempt count
+  hostile_peer.py flood PATH SECS [hold [hello]]  connect (send a hello), close, in a loop;
+                                         print the attempt count
   hostile_peer.py try PATH               one connect: print "ok" or the errno name
   hostile_peer.py fakeprobe PATH UID SECS  bind as root, become UID, listen, accept, send a hello
 """
@@ -61,11 +62,14 @@ def main():
     secs = float(sys.argv[3])
     if mode == "flood":
         hold = float(sys.argv[4]) if len(sys.argv) > 4 else 0
+        greet = len(sys.argv) > 5 and sys.argv[5] == "hello"
         end, n, held = time.monotonic() + secs, 0, []
         while time.monotonic() < end:
             try:
                 s = connect(path)
                 n += 1
+                if greet:
+                    s.send(hello(2))
                 if hold:
                     held.append((time.monotonic() + hold, s))
                 else:
