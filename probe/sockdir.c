@@ -41,7 +41,8 @@ static int probe_sockdir_walk(const char *dir, bool *created)
 	snprintf(buf, sizeof(buf), "%s", dir);
 	*created = false;
 	for (comp = strtok_r(buf, "/", &save); comp && fd >= 0; comp = strtok_r(NULL, "/", &save)) {
-		bool last = save == NULL || *save == '\0';
+		/* Last: nothing but slashes after it ("/run/obi//" ends at obi too). */
+		bool last = save == NULL || save[strspn(save, "/")] == '\0';
 		int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | (last ? O_NOFOLLOW : 0);
 		int nfd = openat(fd, comp, flags);
 
