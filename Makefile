@@ -53,9 +53,9 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror 
 	-I/usr/include/$(shell $(CC) -dumpmachine)
 
 COMMON_SRC := $(wildcard common/*.c)
-PROBE_SRC := $(filter-out probe/launcher.c,$(wildcard probe/*.c))
+PROBE_SRC := $(filter-out probe/launcher%.c,$(wildcard probe/*.c))
 ENRICHER_SRC := $(wildcard enricher/*.c)
-LAUNCHER_SRC := probe/launcher.c
+LAUNCHER_SRC := probe/launcher.c probe/launcher_child.c
 BPF_SRC := $(wildcard bpf/*.bpf.c)
 
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)

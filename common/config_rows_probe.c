@@ -13,8 +13,10 @@ static const struct config_row config_rows_probe[] = {
      .def = "/var/run/obi/obi.sock",
      .proc = CONFIG_PROC_PROBE | CONFIG_PROC_ENRICHER,
      .check = config_check_sock_path,
-     .doc = "Unix socket between obi-probe and obi-enricher (absolute path, under 108 "
-	    "bytes)."},
+     .doc = "Unix socket between obi-probe and obi-enricher when they run as two containers "
+	    "(absolute path, under 108 bytes; on a shared volume the socket is in "
+	    "DIR/obi-probe.d/; `obi` on a single host uses a socketpair instead; "
+	    "docs/security.md)."},
     {.yaml = "probe.enricher_uid",
      .env = {"OTEL_EBPF_ENRICHER_UID"},
      .type = CONFIG_T_UINT,

@@ -66,6 +66,8 @@ static int sandbox_add_rule(scmp_filter_ctx ctx, const struct sandbox_rule *r)
 			cmp[n++] = SCMP_CMP(a->index, SCMP_CMP_EQ, a->value);
 		else if (a->cmp == SANDBOX_CMP_MASKED_EQ)
 			cmp[n++] = SCMP_CMP(a->index, SCMP_CMP_MASKED_EQ, a->mask, a->value);
+		else if (a->cmp == SANDBOX_CMP_NE)
+			cmp[n++] = SCMP_CMP(a->index, SCMP_CMP_NE, a->value);
 	}
 	return seccomp_rule_add_array(ctx, act, nr, n, cmp);
 }

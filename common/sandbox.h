@@ -9,7 +9,8 @@
 enum sandbox_cmp {
 	SANDBOX_CMP_NONE = 0, /* unused slot */
 	SANDBOX_CMP_EQ,	      /* arg == value */
-	SANDBOX_CMP_MASKED_EQ /* (arg & mask) == value; value 0: none of the mask's bits set */
+	SANDBOX_CMP_MASKED_EQ, /* (arg & mask) == value; value 0: none of the mask's bits set */
+	SANDBOX_CMP_NE	       /* arg != value (the complement of an allow row, e.g. EACCES) */
 };
 
 struct sandbox_arg {
@@ -41,6 +42,10 @@ struct sandbox_rule {
 #define SB_NONE_OF(i, m)                                                                           \
 	{                                                                                          \
 		.cmp = SANDBOX_CMP_MASKED_EQ, .index = (i), .mask = (uint64_t)(m)                  \
+	}
+#define SB_NE(i, v)                                                                                \
+	{                                                                                          \
+		.cmp = SANDBOX_CMP_NE, .index = (i), .value = (uint64_t)(v)                        \
 	}
 #define SB_MASKED_EQ(i, m, v)                                                                      \
 	{                                                                                          \

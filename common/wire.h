@@ -73,9 +73,12 @@ struct obi_wire_stats {
 };
 
 enum obi_wire_probe_stat {
-	OBI_PST_QUEUE_DROPPED_RECORDS = 0, /* records lost because the enricher was slow/absent */
+	OBI_PST_QUEUE_DROPPED_RECORDS = 0, /* records lost because the send queue was full */
 	OBI_PST_BAD_RECORDS,		   /* malformed kernel records */
 	OBI_PST_SELECTED,		   /* processes selected now */
+	OBI_PST_DELIVERED_RECORDS,   /* records written into (or queued ahead for) the socket */
+	OBI_PST_NO_ENRICHER_RECORDS, /* records lost while no enricher had said hello */
+	OBI_PST_DISCONNECT_RECORDS,  /* pending batch + send queue when an enricher went */
 	OBI_PST__MAX,
 };
 

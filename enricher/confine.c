@@ -1,6 +1,9 @@
 /* confine.c: obi-enricher's confinement: non-dumpable, its own uid, no capabilities,
  * no_new_privs, seccomp. */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <grp.h>
 #include <unistd.h>
 
@@ -20,6 +23,12 @@ int enricher_confine(struct enricher *e)
 			return -1;
 		}
 		log_info("dropped root: running as uid %u", e->cfg.enricher_uid);
+	}
+	/* The uid change above cleared the death signal: set it (again) after it, then check
+	 * that the launcher did not go in between. */
+	if (e->launcher_pid && (prctl(PR_SET_PDEATHSIG, SIGTERM) || getppid() != e->launcher_pid)) {
+		log_errorx("the launcher is gone: stopping");
+		return -1;
 	}
 	rc = sandbox_drop_all_caps();
 	if (rc) {

@@ -42,16 +42,32 @@ struct enricher {
 	struct proc_table procs;
 	struct printer printer;
 	struct enricher_stats st;
-	struct log_ratelimit bad_rl, drop_rl;
+	struct log_ratelimit bad_rl, drop_rl, conn_rl;
 	char hostname[256];
 	int fd, epfd, sigfd, timerfd;
+	int inherited_fd; /* single host: the launcher's socketpair end until used, else -1 */
+	bool single_host; /* no socket path: the inherited end is the only connection */
+	pid_t launcher_pid;
 	bool hello_ok, stop;
 	int64_t mono_to_unix_ns;
 	uint8_t rbuf[OBI_WIRE_MAX_MSG];
 };
 
+/* Flags of the one openat the sandbox allows at run time (the socket directory). */
+#define ENRICHER_DIR_OPEN_FLAGS (O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+
 /* confine.c: drops to the enricher's uid, clears capabilities, installs seccomp. 0 or -1. */
 int enricher_confine(struct enricher *e);
+
+/* connect.c: the connection to the probe: the launcher's socketpair end, or the socket path
+ * through a checked directory, with the probe's credentials checked. */
+int enricher_conn_init(struct enricher *e);
+/* Connects (retrying with back-off until connected or a signal); -1 when it never will. */
+int enricher_connect(struct enricher *e);
+void enricher_disconnect(struct enricher *e, const char *why);
+
+/* messages.c: one validated message from the probe. Returns NULL, or why to disconnect. */
+const char *enricher_on_message(struct enricher *e, const struct wire_msg *m);
 
 /* proc_table.c */
 void proc_table_init(struct proc_table *t);

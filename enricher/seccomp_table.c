@@ -2,7 +2,10 @@
  * into docs/security.md by tools/seccomp_profile). */
 #include "seccomp_table.h"
 
+#include "enricher.h"
+
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
@@ -10,7 +13,18 @@
 const struct sandbox_rule enricher_seccomp_rules[] = {
     {"socket", 0, {SB_EQ(0, AF_UNIX)}, "reconnecting to the probe after it restarts"},
     {"connect", 0, {{0}}, "the same reconnect (the socket is the only one it can create)"},
-    {"openat", EACCES, {{0}}, "libc's lazy locale/time-zone opens fail harmlessly, no file opens"},
+    {"getsockopt",
+     0,
+     {SB_EQ(1, SOL_SOCKET), SB_EQ(2, SO_PEERCRED)},
+     "the probe's uid after each connect: nothing else may feed it records (connect.c)"},
+    {"openat",
+     0,
+     {SB_EQ(2, ENRICHER_DIR_OPEN_FLAGS)},
+     "reconnects reopen the socket directory: O_PATH|O_DIRECTORY|O_NOFOLLOW, nothing else"},
+    {"openat",
+     EACCES,
+     {SB_NE(2, ENRICHER_DIR_OPEN_FLAGS)},
+     "libc's lazy locale/time-zone opens fail harmlessly: no file can be opened"},
     {"open", EACCES, {{0}}, "the same for the legacy call"},
     {"ioctl",
      ENOTTY,

@@ -106,19 +106,6 @@ static int probe_confine_caps(cap_t have)
 	return rc;
 }
 
-/* The socket's directory, for the one unlinkat the run-time filter allows (at exit). */
-static void probe_confine_sockdir(struct probe *p)
-{
-	char dir[PATH_MAX];
-
-	if (p->sock_dirfd >= 0)
-		return;
-	snprintf(dir, sizeof(dir), "%s", p->cfg.socket_path);
-	p->sock_dirfd = open(dirname(dir), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (p->sock_dirfd < 0)
-		log_warn(errno, "opening the socket directory (the socket stays after exit)");
-}
-
 static int probe_confine_seccomp(struct probe *p)
 {
 	struct sandbox_rule rules[probe_seccomp_runtime_n + 1];
@@ -136,6 +123,19 @@ static int probe_confine_seccomp(struct probe *p)
 	return rc;
 }
 
+/* The uid probe_confine() will leave the probe with: the socket directory is made for it. */
+uid_t probe_confine_runtime_uid(const struct probe *p)
+{
+	cap_t have = cap_get_proc();
+	bool will = have && geteuid() != p->cfg.probe_uid &&
+		    probe_cap_has(have, CAP_SETUID, CAP_EFFECTIVE) &&
+		    probe_cap_has(have, CAP_SETGID, CAP_EFFECTIVE);
+
+	if (have)
+		cap_free(have);
+	return will ? p->cfg.probe_uid : geteuid();
+}
+
 int probe_confine(struct probe *p)
 {
 	cap_t have = cap_get_proc();
@@ -145,10 +145,11 @@ int probe_confine(struct probe *p)
 		log_error(errno, "reading capabilities");
 		return -1;
 	}
-	probe_confine_sockdir(p);
 	probe_confine_bounding(have);
+	/* The death signal is set after the credential change (which clears it), before seccomp. */
 	if (probe_confine_setuid(p, have) == 0 && probe_confine_caps(have) == 0 &&
-	    sandbox_nodump() == 0 && probe_confine_seccomp(p) == 0)
+	    sandbox_nodump() == 0 && probe_admit_watch_launcher(p) == 0 &&
+	    probe_confine_seccomp(p) == 0)
 		rc = 0;
 	cap_free(have);
 	return rc;

@@ -1,16 +1,16 @@
-/* ipc.c: the probe's end of the enricher socket: accept, permission table, bounded send queue. */
+/* ipc.c: obi-probe's enricher connection once admitted: process table, record batches, the
+ * bounded send queue and the loss counters. */
 #include <errno.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "monotime.h"
 #include "probe.h"
+#include "probe_msg.h"
 
 struct probe_outq_msg {
 	struct probe_outq_msg *next;
@@ -22,85 +22,6 @@ struct probe_outq_msg {
 /* Control messages may exceed the queue limit by this much: they are few and must not be lost. */
 #define PROBE_CTL_SLACK (1024 * 1024)
 
-/*
- * What the enricher may send, and when. The probe accepts nothing that could widen what it
- * captures: today only the hello. Anything else closes the connection.
- */
-enum probe_permit { PERMIT_ONCE_BEFORE_READY = 1 };
-
-struct probe_msg_rule {
-	uint32_t type;
-	unsigned permit;
-	void (*handle)(struct probe *p, const struct wire_msg *m);
-};
-
-static void probe_ipc_on_hello(struct probe *p, const struct wire_msg *m);
-
-static const struct probe_msg_rule probe_msg_table[] = {
-    {OBI_MSG_HELLO, PERMIT_ONCE_BEFORE_READY, probe_ipc_on_hello},
-};
-
-static int probe_ipc_mkdirs(const char *path)
-{
-	char tmp[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	char *dir;
-
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	dir = dirname(tmp);
-	for (char *s = dir + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(dir, 0755) && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	if (mkdir(dir, 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-int probe_ipc_listen(struct probe *p)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	const char *path = p->cfg.socket_path;
-	int fd = -1, err;
-
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		log_errorx("socket path too long: %s", path);
-		return -1;
-	}
-	err = probe_ipc_mkdirs(path);
-	if (err) {
-		log_error(-err, "creating the directory of %s", path);
-		return -1;
-	}
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		log_error(errno, "socket");
-		return -1;
-	}
-	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 4)) {
-		log_error(errno, "binding %s", path);
-		close(fd);
-		return -1;
-	}
-	/*
-	 * Only the enricher's user may connect. Where the probe cannot chown (hardened pods keep no
-	 * CAP_CHOWN), the socket is world-connectable inside its private directory and the peer's
-	 * credentials are checked on accept instead.
-	 */
-	if (chown(path, p->cfg.enricher_uid, p->cfg.enricher_gid) == 0)
-		chmod(path, 0600);
-	else
-		chmod(path, 0666);
-	p->listen_fd = fd;
-	log_info("waiting for obi-enricher on %s", path);
-	return 0;
-}
-
 static void probe_ipc_queue_free(struct probe *p)
 {
 	struct probe_outq_msg *m = p->q.head, *next;
@@ -111,13 +32,23 @@ static void probe_ipc_queue_free(struct probe *p)
 	}
 	p->q.head = p->q.tail = NULL;
 	p->q.bytes = 0;
+	p->q.nrec = 0;
 }
 
 void probe_ipc_close(struct probe *p, const char *why)
 {
 	if (p->conn_fd < 0)
 		return;
-	log_info("enricher connection closed: %s", why);
+	/* What the enricher will never get is counted, under its own name. */
+	p->lost.disconnect += p->batch.nrec + p->q.nrec;
+	/* A same-uid client could connect and leave in a loop: bounded, unless the launcher's. */
+	if (p->conn_from_launcher)
+		log_info("enricher connection closed: %s (%llu records discarded)", why,
+			 (unsigned long long)(p->batch.nrec + p->q.nrec));
+	else
+		log_ratelimited(&p->conn_rl, monotime_ns(), LOG_LVL_INFO,
+				"enricher connection closed: %s (%llu records discarded)", why,
+				(unsigned long long)(p->batch.nrec + p->q.nrec));
 	epoll_ctl(p->epfd, EPOLL_CTL_DEL, p->conn_fd, NULL);
 	close(p->conn_fd);
 	p->conn_fd = -1;
@@ -135,50 +66,29 @@ static void probe_ipc_want_write(struct probe *p, bool on)
 	epoll_ctl(p->epfd, EPOLL_CTL_MOD, p->conn_fd, &ev);
 }
 
-void probe_ipc_accept(struct probe *p)
+void probe_ipc_adopt(struct probe *p, int fd, pid_t pid, uid_t uid, bool from_launcher)
 {
-	struct ucred cred;
-	socklen_t clen = sizeof(cred);
-	struct epoll_event ev = {.events = EPOLLIN};
-	struct obi_wire_hello h;
-	int fd = accept4(p->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
 
-	if (fd < 0)
-		return;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) ||
-	    (cred.uid != p->cfg.enricher_uid && cred.uid != 0 && cred.uid != geteuid())) {
-		log_warnx("refusing a connection from uid %u (expected obi-enricher as uid %u)",
-			  cred.uid, p->cfg.enricher_uid);
-		close(fd);
-		return;
-	}
-	if (p->conn_fd >= 0) {
-		log_warnx("refusing a second enricher connection (pid %d)", cred.pid);
-		close(fd);
-		return;
-	}
 	p->conn_fd = fd;
-	p->conn_pid = cred.pid;
-	p->conn_ready = false;
-	ev.data.fd = fd;
-	epoll_ctl(p->epfd, EPOLL_CTL_ADD, fd, &ev);
-	/* The enricher itself is never instrumented, even if it matches the criteria. */
-	probe_discover_forget(p, (uint32_t)cred.pid);
-	wire_hello_init(&h, OBI_WIRE_ROLE_PROBE, wire_mono_to_unix_ns());
-	probe_ipc_queue(p, OBI_MSG_HELLO, &h, sizeof(h));
-	log_info("enricher connected (pid %d, uid %u)", cred.pid, cred.uid);
-}
-
-static void probe_ipc_on_hello(struct probe *p, const struct wire_msg *m)
-{
-	struct obi_wire_hello h;
-
-	if (wire_get_hello(m, &h) || h.role != OBI_WIRE_ROLE_ENRICHER ||
-	    h.wire_version != OBI_WIRE_VERSION || h.abi_version != OBI_ABI_VERSION) {
-		probe_ipc_close(p, "bad hello (version mismatch?)");
+	p->conn_pid = pid;
+	p->conn_uid = uid;
+	p->conn_from_launcher = from_launcher;
+	p->conn_ready = true;
+	p->conn_progress_ns = monotime_ns();
+	if (epoll_ctl(p->epfd, EPOLL_CTL_ADD, fd, &ev)) {
+		probe_ipc_close(p, strerror(errno));
 		return;
 	}
-	p->conn_ready = true;
+	/* The enricher itself is never instrumented, even if it matches the criteria. */
+	if (pid > 0)
+		probe_discover_forget(p, (uint32_t)pid);
+	if (from_launcher)
+		log_info("enricher connected (pid %d, uid %u, socketpair from the launcher)", pid,
+			 uid);
+	else
+		log_ratelimited(&p->conn_rl, monotime_ns(), LOG_LVL_INFO,
+				"enricher connected (pid %d, uid %u)", pid, uid);
 	/* A (re)connected enricher gets the whole process table first. */
 	for (uint32_t w = 0; w < PROBE_PID_LIMIT / 64; w++) {
 		uint64_t bits = p->selected[w];
@@ -192,42 +102,24 @@ static void probe_ipc_on_hello(struct probe *p, const struct wire_msg *m)
 	}
 }
 
+/* After its hello the enricher may send nothing (probe_msg_table): any datagram ends it. */
 void probe_ipc_on_readable(struct probe *p)
 {
-	static const size_t ntable = sizeof(probe_msg_table) / sizeof(probe_msg_table[0]);
-	struct wire_msg m;
-	uint8_t rbuf[OBI_WIRE_MAX_MSG];
-	int rc;
+	uint8_t buf[sizeof(struct obi_wire_hdr) + sizeof(struct obi_wire_hello)];
+	struct obi_wire_hello h;
+	ssize_t n = recv(p->conn_fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
 
-	for (;;) {
-		const struct probe_msg_rule *rule = NULL;
-
-		rc = wire_recv(p->conn_fd, rbuf, OBI_WIRE_ROLE_ENRICHER, &m);
-		if (rc == -EAGAIN || rc == -EINTR)
-			return;
-		if (rc == 0) {
-			probe_ipc_close(p, "enricher went away");
-			return;
-		}
-		if (rc < 0) {
-			log_warnx("protocol error from the enricher: %s",
-				  wire_is_proto_err(rc) ? wire_strerror(rc) : strerror(-rc));
-			probe_ipc_close(p, "protocol error");
-			return;
-		}
-		for (size_t i = 0; i < ntable; i++)
-			if (probe_msg_table[i].type == m.type)
-				rule = &probe_msg_table[i];
-		if (!rule || ((rule->permit & PERMIT_ONCE_BEFORE_READY) && p->conn_ready)) {
-			log_warnx("the enricher sent message type %u, which it may not send now",
-				  m.type);
-			probe_ipc_close(p, "unpermitted message");
-			return;
-		}
-		rule->handle(p, &m);
-		if (p->conn_fd < 0)
-			return;
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		probe_ipc_close(p, n == 0 ? "enricher went away" : strerror(errno));
+		return;
 	}
+	log_warnx("the enricher sent %s",
+		  probe_msg_verdict_str((size_t)n > sizeof(buf)
+					    ? PROBE_MSG_MALFORMED
+					    : probe_msg_check(buf, (size_t)n, true, &h)));
+	probe_ipc_close(p, "unpermitted message");
 }
 
 void probe_ipc_on_writable(struct probe *p)
@@ -251,6 +143,8 @@ void probe_ipc_on_writable(struct probe *p)
 		if (!p->q.head)
 			p->q.tail = NULL;
 		p->q.bytes -= m->len;
+		p->q.nrec -= m->nrec;
+		p->lost.sent += m->nrec;
 		free(m);
 	}
 	probe_ipc_want_write(p, false);
@@ -265,20 +159,22 @@ static int probe_ipc_enqueue(struct probe *p, uint32_t type, const void *payload
 	bool was_empty = p->q.head == NULL;
 	ssize_t enc;
 
-	if (p->conn_fd < 0)
+	if (p->conn_fd < 0 || !p->conn_ready) {
+		p->lost.no_enricher += nrec;
 		return -ENOTCONN;
-	if (p->q.bytes + total > limit) {
+	}
+	m = p->q.bytes + total > limit ? NULL : malloc(sizeof(*m) + total);
+	if (!m) {
+		/* Queue full (or no memory, which is the same thing to the records). */
 		p->q.dropped_msgs++;
 		p->q.dropped_records += nrec;
 		return -ENOBUFS;
 	}
-	m = malloc(sizeof(*m) + total);
-	if (!m)
-		return -ENOMEM;
 	enc = wire_encode(m->data, total, type, p->seq++, payload, len);
 	if (enc < 0) {
 		/* Callers build payloads within the limit; anything else is a bug, not traffic. */
 		log_errorx("message type %u of %zu bytes does not fit the wire limit", type, len);
+		p->q.dropped_records += nrec;
 		free(m);
 		return -EMSGSIZE;
 	}
@@ -291,6 +187,7 @@ static int probe_ipc_enqueue(struct probe *p, uint32_t type, const void *payload
 		p->q.head = m;
 	p->q.tail = m;
 	p->q.bytes += total;
+	p->q.nrec += nrec;
 	/* Sending right away keeps latency low; the queue only holds what the socket refused. */
 	if (was_empty)
 		probe_ipc_on_writable(p);
@@ -306,8 +203,8 @@ void probe_ipc_flush_batch(struct probe *p)
 {
 	if (!p->batch.nrec)
 		return;
-	if (p->conn_ready)
-		probe_ipc_enqueue(p, OBI_MSG_RECORDS, p->batch.buf, p->batch.len, p->batch.nrec);
+	/* Counts its own failures: queue full, or no enricher. */
+	probe_ipc_enqueue(p, OBI_MSG_RECORDS, p->batch.buf, p->batch.len, p->batch.nrec);
 	p->batch.len = 0;
 	p->batch.nrec = 0;
 }
@@ -322,7 +219,7 @@ void probe_ipc_flush_batch(struct probe *p)
 void probe_ipc_add_record(struct probe *p, const void *rec, size_t len, uint64_t now_ns)
 {
 	if (!p->conn_ready) {
-		p->q.dropped_records++;
+		p->lost.no_enricher++;
 		return;
 	}
 	if (p->batch.len + len > OBI_WIRE_MAX_MSG - sizeof(struct obi_wire_hdr))
@@ -366,5 +263,10 @@ void probe_ipc_send_stats(struct probe *p)
 	s.v[OBI_ST__MAX + OBI_PST_QUEUE_DROPPED_RECORDS] = p->q.dropped_records;
 	s.v[OBI_ST__MAX + OBI_PST_BAD_RECORDS] = p->bad_records;
 	s.v[OBI_ST__MAX + OBI_PST_SELECTED] = p->nselected;
+	/* The records queued before this message reach the enricher before it, or are counted as
+	 * discarded together with it: either way the sums it sees add up. */
+	s.v[OBI_ST__MAX + OBI_PST_DELIVERED_RECORDS] = p->lost.sent + p->q.nrec;
+	s.v[OBI_ST__MAX + OBI_PST_NO_ENRICHER_RECORDS] = p->lost.no_enricher;
+	s.v[OBI_ST__MAX + OBI_PST_DISCONNECT_RECORDS] = p->lost.disconnect;
 	probe_ipc_queue(p, OBI_MSG_STATS, &s, sizeof(s));
 }

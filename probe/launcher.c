@@ -1,82 +1,88 @@
-/* launcher.c: `obi`, the single-host launcher: starts obi-probe, and obi-enricher unprivileged. */
+/* launcher.c: `obi`, the single-host launcher: starts obi-probe, then obi-enricher on a
+ * socketpair whose other end goes to the probe, and restarts the enricher whenever it dies. */
 #include <errno.h>
-#include <grp.h>
-#include <limits.h>
-#include <signal.h>
-#include <stdint.h>
-#include <time.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
-#include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "launch.h"
+#include "launcher.h"
 #include "log.h"
-#include "sandbox.h"
+#include "monotime.h"
 
-struct launcher {
-	struct obi_config cfg;
-	char dir[PATH_MAX]; /* where obi-probe and obi-enricher live: next to obi */
-	pid_t probe, enricher;
-	uint64_t restart_window_start;
-	unsigned restarts;
-};
+/* A crash loop costs one exec per 5 s at most; a healthy restart waits ~0.1 s. */
+#define LAUNCHER_BACKOFF_MIN_NS (100ULL * 1000000ULL)
+#define LAUNCHER_BACKOFF_MAX_NS (5ULL * 1000000000ULL)
+/* An enricher that ran this long was not crash-looping: the back-off starts over. */
+#define LAUNCHER_STABLE_NS (30ULL * 1000000000ULL)
 
-/*
- * The children get the same command-line configuration flags and the environment as is; each
- * parses the configuration itself and uses its own rows of it.
- */
-static pid_t launcher_spawn(struct launcher *l, const char *name, char **argv, bool unprivileged,
-			    const sigset_t *oldmask)
+/* A new socketpair: one end to the probe over the control channel, the other to a new
+ * enricher. The probe accepts ends only from this channel, and each replaces the last. */
+static int launcher_start_enricher(struct launcher *l)
 {
-	char path[PATH_MAX + 32];
-	pid_t pid;
+	struct obi_launch_msg m = {.magic = OBI_LAUNCH_MAGIC, .kind = OBI_LAUNCH_NEW_ENRICHER};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cm;
+	struct iovec iov = {&m, sizeof(m)};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = cm.buf,
+			    .msg_controllen = sizeof(cm.buf)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	int sv[2], rc = -1;
 
-	snprintf(path, sizeof(path), "%s/%s", l->dir, name);
-	pid = fork();
-	if (pid != 0)
-		return pid;
-	sigprocmask(SIG_SETMASK, oldmask, NULL);
-	/* If the launcher dies, so do its children: nothing is left capturing unattended. */
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (unprivileged) {
-		if (setgroups(0, NULL) || setgid(l->cfg.enricher_gid) ||
-		    setuid(l->cfg.enricher_uid)) {
-			log_error(errno, "becoming uid %u for %s", l->cfg.enricher_uid, name);
-			_exit(126);
-		}
-		if (sandbox_drop_all_caps() || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
-			log_errorx("clearing privileges for %s", name);
-			_exit(126);
-		}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
+		log_error(errno, "socketpair");
+		return -1;
 	}
-	argv[0] = path;
-	execv(path, argv);
-	log_error(errno, "starting %s", path);
-	_exit(127);
+	l->enricher = launcher_spawn(l, "obi-enricher", sv[1], OBI_LAUNCH_ENV_PEER, true);
+	if (l->enricher < 0) {
+		log_error(errno, "fork");
+		l->enricher = 0;
+		goto out;
+	}
+	l->enricher_started_ns = monotime_ns();
+	m.enricher_pid = (uint32_t)l->enricher;
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &sv[0], sizeof(int));
+	/* Never blocks the launcher: a probe that does not read its channel is a dead probe. */
+	if (sendmsg(l->ctl_fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)sizeof(m)) {
+		log_error(errno, "handing the enricher's socket to obi-probe");
+		goto out;
+	}
+	rc = 0;
+out:
+	close(sv[0]);
+	close(sv[1]);
+	return rc;
 }
 
-/* At most 5 restarts within a minute. */
-static bool launcher_may_restart(struct launcher *l)
+/* Capped exponential back-off with jitter (half to all of the step); never gives up. */
+static void launcher_schedule_restart(struct launcher *l, uint64_t now)
 {
-	struct timespec ts;
-	uint64_t now;
+	uint64_t step = LAUNCHER_BACKOFF_MIN_NS, r = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (uint64_t)ts.tv_sec;
-	if (now - l->restart_window_start >= 60) {
-		l->restart_window_start = now;
-		l->restarts = 0;
-	}
-	if (l->restarts >= 5)
-		return false;
-	l->restarts++;
-	/* A short pause so that a crash loop does not spin. */
-	usleep(200000);
-	return true;
+	if (now - l->enricher_started_ns >= LAUNCHER_STABLE_NS)
+		l->failures = 0;
+	for (unsigned i = 0; i < l->failures && step < LAUNCHER_BACKOFF_MAX_NS; i++)
+		step *= 2;
+	if (step > LAUNCHER_BACKOFF_MAX_NS)
+		step = LAUNCHER_BACKOFF_MAX_NS;
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
+		r = now;
+	l->failures++;
+	l->restart_at_ns = now + step / 2 + r % (step / 2 + 1);
+	log_info("restarting obi-enricher in %llu ms",
+		 (unsigned long long)((l->restart_at_ns - now) / 1000000ULL));
 }
 
 /* SIGTERM, then SIGKILL if the child has not exited within shutdown_timeout. */
@@ -99,19 +105,124 @@ static void launcher_stop_child(pid_t pid, uint64_t timeout_ns)
 	}
 }
 
-static const char *launcher_who(const struct launcher *l, pid_t pid)
+/* Reaps children; returns true when the probe is gone (which ends obi, status in *status). */
+static bool launcher_reap(struct launcher *l, int *status)
 {
-	return pid == l->probe ? "obi-probe" : "obi-enricher";
+	pid_t pid;
+	int ws;
+
+	while ((pid = waitpid(-1, &ws, WNOHANG)) > 0) {
+		if (pid != l->probe && pid != l->enricher)
+			continue;
+		log_errorx("%s exited (%s %d)", pid == l->probe ? "obi-probe" : "obi-enricher",
+			   WIFEXITED(ws) ? "status" : "signal",
+			   WIFEXITED(ws) ? WEXITSTATUS(ws) : WTERMSIG(ws));
+		if (pid == l->probe) {
+			*status = WIFEXITED(ws) && WEXITSTATUS(ws) ? WEXITSTATUS(ws) : 1;
+			l->probe = 0;
+			return true;
+		}
+		/* The enricher holds nothing the probe cannot resend: it always comes back. */
+		l->enricher = 0;
+		launcher_schedule_restart(l, monotime_ns());
+	}
+	return false;
+}
+
+static int launcher_poll_timeout(const struct launcher *l)
+{
+	uint64_t now = monotime_ns();
+
+	if (!l->restart_at_ns)
+		return -1;
+	return l->restart_at_ns <= now ? 0 : (int)((l->restart_at_ns - now) / 1000000ULL + 1);
+}
+
+/* Until a signal or the probe's exit; returns the exit status. */
+static int launcher_loop(struct launcher *l, int sfd)
+{
+	int status = 1;
+
+	for (;;) {
+		struct pollfd pfd = {.fd = sfd, .events = POLLIN};
+		struct signalfd_siginfo si;
+
+		if (poll(&pfd, 1, launcher_poll_timeout(l)) < 0 && errno != EINTR)
+			return 1;
+		if (l->restart_at_ns && monotime_ns() >= l->restart_at_ns) {
+			l->restart_at_ns = 0;
+			if (launcher_start_enricher(l) == 0)
+				log_info("restarted obi-enricher (pid %d)", l->enricher);
+			else if (!l->enricher)
+				launcher_schedule_restart(l, monotime_ns());
+		}
+		if (!(pfd.revents & POLLIN) || read(sfd, &si, sizeof(si)) != sizeof(si))
+			continue;
+		if (si.ssi_signo != SIGCHLD) {
+			log_info("signal %u: stopping", si.ssi_signo);
+			return 0;
+		}
+		if (launcher_reap(l, &status))
+			return status;
+	}
+}
+
+static int launcher_locate(struct launcher *l)
+{
+	ssize_t n = readlink("/proc/self/exe", l->dir, sizeof(l->dir) - 1);
+	char *slash;
+
+	if (n <= 0) {
+		log_error(errno, "locating obi");
+		return -1;
+	}
+	l->dir[n] = '\0';
+	slash = strrchr(l->dir, '/');
+	if (slash)
+		*slash = '\0';
+	return 0;
+}
+
+static int launcher_run(struct launcher *l)
+{
+	sigset_t mask;
+	int sfd, sv[2], status = 1;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, &l->oldmask);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (sfd < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv)) {
+		log_error(errno, "signalfd / socketpair");
+		return 1;
+	}
+	l->ctl_fd = sv[0];
+	l->probe = launcher_spawn(l, "obi-probe", sv[1], OBI_LAUNCH_ENV_CTL, false);
+	close(sv[1]);
+	if (l->probe < 0 || launcher_start_enricher(l)) {
+		log_error(errno, "starting obi-probe and obi-enricher");
+		if (l->probe < 0)
+			l->probe = 0;
+	} else {
+		status = launcher_loop(l, sfd);
+	}
+	/* The probe first, so that its last records still reach the enricher. */
+	launcher_stop_child(l->probe, l->cfg.shutdown_timeout_ns);
+	if (l->enricher > 0)
+		usleep(200000);
+	launcher_stop_child(l->enricher, l->cfg.shutdown_timeout_ns);
+	close(l->ctl_fd);
+	close(sfd);
+	return status;
 }
 
 int main(int argc, char **argv, char **envp)
 {
-	struct launcher l = {0};
+	struct launcher l = {.argv = argv, .ctl_fd = -1};
 	enum config_action action;
-	sigset_t mask, oldmask;
-	ssize_t n;
-	int rc, sfd, status = 1;
-	char *slash;
+	int rc, status = 0;
 
 	log_init("obi", LOG_LVL_INFO);
 	/* Validate everything once, for both processes, before starting either. */
@@ -122,82 +233,11 @@ int main(int argc, char **argv, char **envp)
 		config_dump(&l.cfg, stdout);
 	if (action == CONFIG_ACTION_DOCS)
 		config_write_docs(stdout);
-	if (action != CONFIG_ACTION_RUN)
-		goto out;
-	log_set_level((enum log_level)l.cfg.log_level);
-	n = readlink("/proc/self/exe", l.dir, sizeof(l.dir) - 1);
-	if (n <= 0) {
-		log_error(errno, "locating obi");
-		goto out;
+	if (action == CONFIG_ACTION_RUN) {
+		log_set_level((enum log_level)l.cfg.log_level);
+		l.self = getpid();
+		status = launcher_locate(&l) ? 1 : launcher_run(&l);
 	}
-	l.dir[n] = '\0';
-	slash = strrchr(l.dir, '/');
-	if (slash)
-		*slash = '\0';
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &mask, &oldmask);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	if (sfd < 0) {
-		log_error(errno, "signalfd");
-		goto out;
-	}
-	l.probe = launcher_spawn(&l, "obi-probe", argv, false, &oldmask);
-	l.enricher = launcher_spawn(&l, "obi-enricher", argv, true, &oldmask);
-	if (l.probe < 0 || l.enricher < 0) {
-		log_error(errno, "fork");
-		goto stop;
-	}
-	for (;;) {
-		struct signalfd_siginfo si;
-		pid_t pid;
-		int ws;
-
-		if (read(sfd, &si, sizeof(si)) != sizeof(si))
-			continue;
-		if (si.ssi_signo != SIGCHLD) {
-			log_info("signal %u: stopping", si.ssi_signo);
-			status = 0;
-			break;
-		}
-		while ((pid = waitpid(-1, &ws, WNOHANG)) > 0) {
-			if (pid != l.probe && pid != l.enricher)
-				continue;
-			log_errorx("%s exited (%s %d)", launcher_who(&l, pid),
-				   WIFEXITED(ws) ? "status" : "signal",
-				   WIFEXITED(ws) ? WEXITSTATUS(ws) : WTERMSIG(ws));
-			if (pid == l.probe) {
-				status = WIFEXITED(ws) && WEXITSTATUS(ws) ? WEXITSTATUS(ws) : 1;
-				l.probe = 0;
-				goto stop;
-			}
-			/*
-			 * The enricher holds no state the probe cannot resend: restart it (it gets
-			 * the process table again on connect). Repeated quick deaths mean a real
-			 * fault.
-			 */
-			l.enricher = 0;
-			if (launcher_may_restart(&l)) {
-				l.enricher =
-				    launcher_spawn(&l, "obi-enricher", argv, true, &oldmask);
-				log_info("restarted obi-enricher (pid %d)", l.enricher);
-			} else {
-				log_errorx("obi-enricher keeps failing: stopping");
-				status = 1;
-				goto stop;
-			}
-		}
-	}
-stop:
-	/* The probe first, so that its last records still reach the enricher. */
-	launcher_stop_child(l.probe, l.cfg.shutdown_timeout_ns);
-	if (l.enricher > 0)
-		usleep(200000);
-	launcher_stop_child(l.enricher, l.cfg.shutdown_timeout_ns);
-	close(sfd);
-out:
 	config_free(&l.cfg);
-	return action != CONFIG_ACTION_RUN ? 0 : status;
+	return status;
 }

@@ -77,7 +77,8 @@ static int probe_setup_loop(struct probe *p)
 	its.it_value = its.it_interval;
 	timerfd_settime(p->timerfd, 0, &its, NULL);
 	if (probe_epoll_add(p, ring_buffer__epoll_fd(p->rb)) || probe_epoll_add(p, p->timerfd) ||
-	    probe_epoll_add(p, p->sigfd) || probe_epoll_add(p, p->listen_fd)) {
+	    probe_epoll_add(p, p->sigfd) ||
+	    probe_epoll_add(p, p->ctl_fd >= 0 ? p->ctl_fd : p->listen_fd)) {
 		log_error(errno, "epoll");
 		return -1;
 	}
@@ -103,6 +104,7 @@ static void probe_on_tick(struct probe *p)
 	}
 	probe_discover_tick(p, now);
 	probe_ipc_flush_due(p, now);
+	probe_admit_tick(p, now);
 	if (now - p->last_stats_ns >= 1000000000ULL) {
 		p->last_stats_ns = now;
 		probe_ipc_send_stats(p);
@@ -137,17 +139,8 @@ static int probe_run(struct probe *p)
 				}
 			} else if (fd == p->disc.evfd) {
 				probe_discover_on_answers(p);
-			} else if (fd == p->listen_fd) {
-				probe_ipc_accept(p);
-			} else if (fd == p->conn_fd) {
-				if (evs[i].events & (EPOLLERR | EPOLLHUP)) {
-					probe_ipc_close(p, "hang-up");
-					continue;
-				}
-				if (evs[i].events & EPOLLOUT)
-					probe_ipc_on_writable(p);
-				if (p->conn_fd >= 0 && (evs[i].events & EPOLLIN))
-					probe_ipc_on_readable(p);
+			} else if (probe_admit_dispatch(p, fd, evs[i].events)) {
+				continue;
 			} else {
 				/* A forced wakeup: the ring passed its fill threshold. */
 				p->now_ns = monotime_ns();
@@ -155,27 +148,13 @@ static int probe_run(struct probe *p)
 			}
 		}
 	}
-	/* Last records out before leaving. */
+	/* Last records out before leaving, then the final counters (they cover those records). */
 	ring_buffer__consume(p->rb);
 	probe_ipc_flush_batch(p);
+	probe_ipc_send_stats(p);
 	if (p->conn_fd >= 0)
 		probe_ipc_on_writable(p);
 	return 0;
-}
-
-/* The run-time filter allows unlinkat only through the socket directory's descriptor. */
-static void probe_unlink_socket(struct probe *p)
-{
-	const char *base = strrchr(p->cfg.socket_path, '/');
-
-	if (p->sock_dirfd >= 0 && base) {
-		if (unlinkat(p->sock_dirfd, base + 1, 0) != 0 && errno != ENOENT)
-			log_warn(errno, "removing %s", p->cfg.socket_path);
-		close(p->sock_dirfd);
-		p->sock_dirfd = -1;
-	} else {
-		unlink(p->cfg.socket_path);
-	}
 }
 
 /*
@@ -189,6 +168,7 @@ int main(int argc, char **argv, char **envp)
 			  .sigfd = -1,
 			  .listen_fd = -1,
 			  .conn_fd = -1,
+			  .ctl_fd = -1,
 			  .sock_dirfd = -1};
 	enum config_action action;
 	int rc, status = 1;
@@ -213,7 +193,7 @@ int main(int argc, char **argv, char **envp)
 	p.q.limit = p.cfg.send_queue_bytes;
 	if (probe_caps_check(&p.cfg) || probe_discover_init(&p))
 		goto out;
-	if (probe_lifecycle_start(&p) || probe_ipc_listen(&p) || probe_setup_loop(&p))
+	if (probe_lifecycle_start(&p) || probe_admit_init(&p) || probe_setup_loop(&p))
 		goto out;
 	if (probe_discover_scan(&p))
 		goto out;
@@ -226,10 +206,7 @@ out:
 	if (p.rb)
 		ring_buffer__free(p.rb);
 	probe_lifecycle_stop(&p);
-	if (p.listen_fd >= 0) {
-		close(p.listen_fd);
-		probe_unlink_socket(&p);
-	}
+	probe_admit_free(&p);
 	probe_discover_free(&p);
 	config_free(&p.cfg);
 	return status;

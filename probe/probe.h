@@ -33,8 +33,37 @@ struct probe_bpf {
 struct probe_outq {
 	struct probe_outq_msg *head, *tail;
 	size_t bytes, limit;
+	uint64_t nrec; /* records in the queued messages */
 	uint64_t dropped_msgs, dropped_records;
 };
+
+/*
+ * Where each HTTP record handed to the socket path ends (docs/architecture.md, "Losses"): the
+ * sum of these and q.dropped_records (queue full) is every record the ring delivered.
+ */
+struct probe_losses {
+	uint64_t sent;	      /* written into an enricher's socket */
+	uint64_t no_enricher; /* arrived while no enricher had said hello */
+	uint64_t disconnect;  /* in the pending batch or the send queue when the enricher went */
+};
+
+/* An enricher connection that has not said hello yet (admit.c). */
+struct probe_peer {
+	int fd;
+	pid_t pid;
+	uid_t uid;
+	bool from_launcher; /* a socketpair end from the launcher's control channel */
+	uint64_t deadline_ns;
+	uint64_t since_ns;
+};
+
+#define PROBE_PENDING_MAX 8
+/* A peer that has not sent a valid hello within this is dropped. */
+#define PROBE_HELLO_TIMEOUT_NS (2ULL * 1000000000ULL)
+/* The launcher's own child gets longer: it may still be starting (sanitizer builds). */
+#define PROBE_LAUNCHED_HELLO_NS (30ULL * 1000000000ULL)
+/* The connected enricher counts as silent once unread data has sat in its socket this long. */
+#define PROBE_SILENT_NS (2ULL * 1000000000ULL)
 
 /* Kernel records being gathered into one RECORDS message. */
 struct probe_batch {
@@ -72,10 +101,21 @@ struct probe {
 	struct ring_buffer *rb; /* both rings */
 	int epfd, timerfd, sigfd;
 	int listen_fd, conn_fd;
-	int sock_dirfd; /* the socket's directory (O_PATH): the run-time unlinkat's only dirfd */
+	int ctl_fd;	/* single host: the launcher's control channel (OBI_LAUNCH_CTL), or -1 */
+	int sock_dirfd; /* the directory holding the listening socket, for unlinkat at exit */
+	char sock_name[80]; /* the socket's name in sock_dirfd */
+	bool sock_shared;   /* sock_dirfd is DIR/obi-probe.d on a shared volume (sockdir.h) */
 	pid_t conn_pid;
+	uid_t conn_uid;
+	bool conn_from_launcher;
 	uint32_t seq;
-	bool conn_ready; /* hello received */
+	bool conn_ready;	   /* hello received */
+	uint64_t conn_progress_ns; /* last time the enricher's socket held no unread data */
+	struct probe_peer pending[PROBE_PENDING_MAX];
+	struct log_ratelimit accept_rl; /* every line the accept path logs */
+	struct log_ratelimit conn_rl;	/* connect/close lines of non-launcher enrichers */
+	pid_t launcher_pid;
+	struct probe_losses lost;
 	struct probe_outq q;
 	struct probe_batch batch;
 	uint64_t *selected; /* bitmap by host pid */
@@ -111,6 +151,13 @@ int probe_caps_check_frontend(const struct probe *p);
 /* confine.c: after start-up: non-dumpable, the run-time uid and capability set, no_new_privs
  * and seccomp. */
 int probe_confine(struct probe *p);
+/*
+ * The uid probe_confine() leaves the probe running as (sockdir.c makes the socket's directory
+ * that uid's so that the run-time probe can unlink its socket at exit). No uid switch in this
+ * branch: the current one. The sandbox's switch to probe.uid must return cfg.probe_uid here
+ * whenever it will switch.
+ */
+uid_t probe_confine_runtime_uid(const struct probe *p);
 
 /* discover.c: finds processes to instrument and keeps the selection. */
 int probe_discover_init(struct probe *p);
@@ -133,9 +180,26 @@ const uint8_t *probe_discover_facts(const struct probe *p, uint32_t pid, size_t 
 /* The reader's work for one job (pw_gather_fn). */
 void probe_procfs_gather(struct pw_job *j);
 
+/* sockdir.c: the listening socket in a checked directory (two-container mode). */
+int probe_sockdir_listen(struct probe *p);
+void probe_sockdir_unlink(struct probe *p);
+
+/* admit.c: who becomes the enricher: accept, credentials, hello deadline, replacement, and the
+ * launcher's control channel. */
+int probe_admit_init(struct probe *p);
+/* Handles an event on a descriptor admit.c or ipc.c owns; false if fd is not one of them. */
+bool probe_admit_dispatch(struct probe *p, int fd, uint32_t events);
+void probe_admit_tick(struct probe *p, uint64_t now_ns);
+/*
+ * Started by the launcher: die with it (PR_SET_PDEATHSIG). Must run after the last credential
+ * change (a uid change clears the death signal) and before seccomp; re-checks the parent.
+ */
+int probe_admit_watch_launcher(struct probe *p);
+void probe_admit_free(struct probe *p);
+
 /* ipc.c: the enricher connection, the bounded send queue. */
-int probe_ipc_listen(struct probe *p);
-void probe_ipc_accept(struct probe *p);
+/* Makes fd (hello received) the enricher connection, replacing any earlier one. */
+void probe_ipc_adopt(struct probe *p, int fd, pid_t pid, uid_t uid, bool from_launcher);
 void probe_ipc_on_readable(struct probe *p);
 void probe_ipc_on_writable(struct probe *p);
 void probe_ipc_close(struct probe *p, const char *why);

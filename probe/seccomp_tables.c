@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <linux/bpf.h>
 #include <linux/perf_event.h>
+#include <linux/sockios.h>
 #include <sys/socket.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -38,6 +39,18 @@ const struct sandbox_rule probe_seccomp_runtime[] = {
      0,
      {SB_EQ(1, SOL_SOCKET), SB_EQ(2, SO_PEERCRED)},
      "the connecting peer's uid and pid (admission)"},
+    {"getsockopt",
+     0,
+     {SB_EQ(1, SOL_SOCKET), SB_EQ(2, SO_TYPE)},
+     "a descriptor from the launcher must be a SEQPACKET socket (admit.c)"},
+    {"getsockopt",
+     0,
+     {SB_EQ(1, SOL_SOCKET), SB_EQ(2, SO_DOMAIN)},
+     "... and an AF_UNIX one"},
+    {"ioctl",
+     0,
+     {SB_EQ(1, SIOCOUTQ)},
+     "bytes the enricher has not read yet: tells a silent enricher a new one may replace"},
     {"geteuid", 0, {{0}}, "admission accepts a peer with the probe's own uid"},
     {"unlink", EACCES, {{0}}, "path-based unlink refused harmlessly (the exit path's fallback)"},
     {"ioctl",
@@ -124,6 +137,9 @@ const struct sandbox_rule probe_seccomp_startup[] = {
     {"chmod", 0, {{0}}, "the socket's mode"},
     {"fchownat", 0, {{0}}, "the same through the directory descriptor, without following links"},
     {"fchmodat", 0, {{0}}, "the same"},
+    {"fchown", 0, {{0}}, "the private socket directory's owner, through its descriptor"},
+    {"fchmod", 0, {{0}}, "the private socket directory's mode, through its descriptor"},
+    {"umask", 0, {{0}}, "binding the socket with its final mode at once"},
     {"epoll_create1", 0, {{0}}, "the event loop"},
     {"timerfd_create", 0, {{0}}, "the drain timer"},
     {"signalfd4", 0, {{0}}, "SIGTERM/SIGINT as a descriptor"},

@@ -53,10 +53,11 @@ static void oci_args(const struct sandbox_rule *r)
 		if (a->cmp == SANDBOX_CMP_NONE)
 			continue;
 		/* OCI: MASKED_EQ is (arg & value) == valueTwo. */
-		if (a->cmp == SANDBOX_CMP_EQ)
+		if (a->cmp == SANDBOX_CMP_EQ || a->cmp == SANDBOX_CMP_NE)
 			printf("%s{\"index\": %u, \"value\": %llu, \"valueTwo\": 0, \"op\": "
-			       "\"SCMP_CMP_EQ\"}",
-			       sep, a->index, (unsigned long long)a->value);
+			       "\"%s\"}",
+			       sep, a->index, (unsigned long long)a->value,
+			       a->cmp == SANDBOX_CMP_EQ ? "SCMP_CMP_EQ" : "SCMP_CMP_NE");
 		else
 			printf("%s{\"index\": %u, \"value\": %llu, \"valueTwo\": %llu, \"op\": "
 			       "\"SCMP_CMP_MASKED_EQ\"}",
@@ -115,8 +116,9 @@ static void md_cond(const struct sandbox_rule *r)
 	for (int k = 0; k < SANDBOX_MAX_ARGS; k++) {
 		const struct sandbox_arg *a = &r->args[k];
 
-		if (a->cmp == SANDBOX_CMP_EQ)
-			printf("%sarg%u == %#llx", sep, a->index, (unsigned long long)a->value);
+		if (a->cmp == SANDBOX_CMP_EQ || a->cmp == SANDBOX_CMP_NE)
+			printf("%sarg%u %s %#llx", sep, a->index,
+			       a->cmp == SANDBOX_CMP_EQ ? "==" : "!=", (unsigned long long)a->value);
 		else if (a->cmp == SANDBOX_CMP_MASKED_EQ)
 			printf("%s(arg%u & %#llo) == %#llx", sep, a->index,
 			       (unsigned long long)a->mask, (unsigned long long)a->value);

@@ -1244,20 +1244,26 @@ def t_privileges(ctx):
     expect_exact(obi, server_spans(port), 1)
 
 
+def probe_unprivileged_argv(groups="65519"):
+    """obi-probe as uid 65534 with exactly the six capabilities (ambient) and no CAP_CHOWN or
+    CAP_SETUID: the hardened pod. `groups`: its supplementary groups (fsGroup in a pod), which
+    is how it gives the socket to the enricher's group without CAP_CHOWN."""
+    return ["capsh", "--caps=%s,cap_setuid,cap_setgid,cap_setpcap+eip" % SIX_CAPS, "--keep=1",
+            "--gid=65534", "--groups=" + (groups or "65534"), "--uid=65534",
+            "--addamb=%s" % SIX_CAPS, "--", "-c", "exec " + os.path.join(BUILD, "obi-probe")]
+
+
 def t_least_privilege(ctx):
     """The hardened-pod shape: probe as uid 65534 with exactly the six capabilities,
     enricher as a separate process under its own uid (65519) without any."""
-    check(shutil.which("capsh"), "capsh missing (libcap2-bin)")
     srv, port, _ = start_python_server(ctx, "py", env_extra={"OTEL_SERVICE_NAME": "hardened"})
     sock_dir = tempfile.mkdtemp(prefix="obi-e2e-hard-", dir="/run")
     os.chmod(sock_dir, 0o777)  # as an emptyDir shared by two containers would be
     ctx.tmpdirs.append(sock_dir)
     env = clean_env({"OTEL_EBPF_OPEN_PORT": str(port), "OTEL_EBPF_TRACE_PRINTER": "json",
-                     "OTEL_EBPF_PROBE_SOCKET_PATH": sock_dir + "/obi.sock", **ctx.fe_env})
-    probe_cmd = "exec %s" % os.path.join(BUILD, "obi-probe")
-    probe = ctx.spawn(["capsh", "--caps=%s,cap_setuid,cap_setgid,cap_setpcap+eip" % SIX_CAPS,
-                       "--keep=1", "--user=nobody", "--addamb=%s" % SIX_CAPS, "--", "-c",
-                       probe_cmd], "probe", env=env)
+                     "OTEL_EBPF_PROBE_SOCKET_PATH": sock_dir + "/obi.sock",
+                     "OTEL_EBPF_PROBE_UID": "65534", **ctx.fe_env})
+    probe = ctx.spawn(probe_unprivileged_argv(), "probe", env=env)
     check(wait_until(lambda: probe.poll() is not None or
                      "running:" in read_text(os.path.join(ctx.dir, "probe.err")), 20),
           "probe did not start")

@@ -34,6 +34,10 @@ fuzz_srcs() {
 	glob) echo "common/glob.c" ;;
 	printer) echo "enricher/printer.c enricher/span_build.c enricher/http_parse.c" \
 		"$(ls common/config*.c) common/glob.c common/log.c -lyaml -lcjson" ;;
+	probe_msg) echo "probe/msgtable.c common/wire.c" ;;
+	enricher_msg) echo "enricher/messages.c common/wire.c enricher/records.c" \
+		"enricher/proc_table.c enricher/span_build.c enricher/http_parse.c" \
+		"enricher/printer.c $(ls common/config*.c) common/glob.c common/log.c -lyaml -lcjson" ;;
 	*) return 1 ;;
 	esac
 }
@@ -42,7 +46,7 @@ fuzz_srcs() {
 make -s build/proto/.stamp >/dev/null || exit 2
 
 pass=0 fail=0
-for src in tests/fuzz/fuzz_*.c; do
+for src in ${FUZZ_ONLY:-tests/fuzz/fuzz_*.c}; do
 	[ -e "$src" ] || continue
 	name=$(basename "$src" .c)
 	name=${name#fuzz_}
