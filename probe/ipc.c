@@ -201,12 +201,19 @@ int probe_ipc_queue(struct probe *p, uint32_t type, const void *payload, size_t 
 
 void probe_ipc_flush_batch(struct probe *p)
 {
-	if (!p->batch.nrec)
+	size_t len = p->batch.len;
+	uint32_t nrec = p->batch.nrec;
+
+	if (!nrec)
 		return;
-	/* Counts its own failures: queue full, or no enricher. */
-	probe_ipc_enqueue(p, OBI_MSG_RECORDS, p->batch.buf, p->batch.len, p->batch.nrec);
+	/*
+	 * Emptied before it is queued: a send that fails inside closes the connection, which
+	 * counts the queue (this batch now in it) as discarded; the batch must not count twice.
+	 * The enqueue counts its own other failures: queue full, or no enricher.
+	 */
 	p->batch.len = 0;
 	p->batch.nrec = 0;
+	probe_ipc_enqueue(p, OBI_MSG_RECORDS, p->batch.buf, len, nrec);
 }
 
 /*

@@ -140,6 +140,12 @@ const struct sandbox_rule probe_seccomp_startup[] = {
     {"fchown", 0, {{0}}, "the private socket directory's owner, through its descriptor"},
     {"fchmod", 0, {{0}}, "the private socket directory's mode, through its descriptor"},
     {"umask", 0, {{0}}, "binding the socket with its final mode at once"},
+    {"rt_sigaction",
+     0,
+     {{0}},
+     "glibc's first pthread_create installs its cancellation handler (a warm-up thread "
+     "started before confinement, procworker.c)"},
+    {"eventfd2", 0, {{0}}, "the /proc readers' answer descriptor, made before confinement"},
     {"epoll_create1", 0, {{0}}, "the event loop"},
     {"timerfd_create", 0, {{0}}, "the drain timer"},
     {"signalfd4", 0, {{0}}, "SIGTERM/SIGINT as a descriptor"},

@@ -8,6 +8,7 @@ traffic are compared with a root run on the host. Usage: run.py BUILD [-k NAME].
 import base64
 import json
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -147,6 +148,8 @@ def _check_probe_ctx(c, seccomp):
     add = sc["capabilities"]["add"]
     check(sorted(add) == sorted(SIX) and len(add) == 6, "%s capabilities.add %r" % (c["name"], add))
     check(sc.get("runAsUser") == 0, "%s runAsUser %r" % (c["name"], sc.get("runAsUser")))
+    check(sc.get("runAsGroup") == PROBE_GID, "%s runAsGroup %r (the enricher's group, which "
+          "lets the probe hand it the socket without CAP_CHOWN)" % (c["name"], sc.get("runAsGroup")))
     check(sc.get("readOnlyRootFilesystem") is True, "%s root not read-only" % c["name"])
     check(sc.get("allowPrivilegeEscalation") is False, "%s allowPrivilegeEscalation" % c["name"])
     check(sc.get("seccompProfile") == seccomp, "%s seccompProfile %r" % (c["name"], sc.get("seccompProfile")))
@@ -267,18 +270,26 @@ def t_manifests_security():
 
 # --- outside containers: capsh -------------------------------------------------------------
 
+# The probe container's group in the manifests (runAsGroup): the enricher's.
+PROBE_GID = 65519
+
+
 def _capsh(uid_user, caps, env, timeout=6, keep=None):
     """obi-probe with exactly `caps` (names as in the manifest) as `uid_user`."""
     cl = ",".join("cap_" + c.lower() for c in caps)
     # The bounding set too: execve then leaves exactly caps (through ambient for a user,
     # through the inheritable and bounding sets for root).
     drop = "--drop=" + ",".join("cap_" + n.lower() for n in CAP_BITS if n not in caps)
+    # The manifest's runAsGroup (the enricher's group): how a probe without CAP_CHOWN hands
+    # the socket to the enricher (docs/security.md, "Two containers: where the socket is").
+    grp = ["--gid=%d" % PROBE_GID, "--groups=%d" % PROBE_GID]
     if uid_user == "root":
-        cmd = ["capsh", drop, "--caps=%s+eip" % cl]
+        cmd = ["capsh"] + grp + [drop, "--caps=%s+eip" % cl]
     else:
         # capsh itself still holds SETUID/SETGID to switch users; they do not survive execve.
-        cmd = ["capsh", "--caps=%s,cap_setuid,cap_setgid,cap_setpcap+eip" % cl, drop, "--keep=1",
-               "--user=" + uid_user]
+        # --uid, not --user: --user would replace the group with the user's own.
+        cmd = ["capsh", "--caps=%s,cap_setuid,cap_setgid,cap_setpcap+eip" % cl, drop,
+               "--keep=1"] + grp + ["--uid=%d" % pwd.getpwnam(uid_user).pw_uid]
         if cl:
             cmd.append("--addamb=" + cl)
     cmd += ["--", "-c", "exec %s" % os.path.join(BUILD, "obi-probe")]

@@ -74,7 +74,7 @@ def drop_totals(obi):
     first waits out one STATS period, so the last STATS counts every exchange so far."""
     time.sleep(STATS_PERIOD + 0.2)
     obi.stop()
-    m = re.search(r"kernel: (\d+) exchanges, (\d+) ring drops.*probe queue drops (\d+)",
+    m = re.search(r"kernel: (\d+) exchanges, (\d+) ring drops.*, (\d+) send queue full",
                   obi.stderr())
     check(m, "the enricher did not report its totals at exit")
     return tuple(int(x) for x in m.groups())

@@ -372,7 +372,7 @@ def t_seccomp_profile_podman(ctx):
         env += ["-e", "%s=%s" % (k, v)]
     argv = PODMAN + ["run", "--rm", "--name", name, "--ulimit", "nofile=1024:1024",
                      "--ulimit", "nproc=4096:4096", "--net=host", "--pid=host", "--read-only",
-                     "--user", "0", "--cap-drop", "ALL", "--cap-add", SIX,
+                     "--user", "0:65519", "--cap-drop", "ALL", "--cap-add", SIX,
                      "--security-opt", "seccomp=" + prof, "-v", sock_dir + ":/var/run/obi"] + \
         tracing + env + ["--rootfs", root, "/bin/obi-probe"]
     pod = ctx.spawn(argv, "podman")
