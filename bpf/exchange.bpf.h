@@ -280,6 +280,94 @@ static __always_inline struct obi_conn *obi_conn_new(const struct obi_conn_key *
 	return c;
 }
 
+/* First byte of a method token we recognise: only such short reads are held back. */
+static __always_inline bool obi_is_method_letter(__u8 ch)
+{
+	return ch == 'G' || ch == 'P' || ch == 'H' || ch == 'D' || ch == 'O' || ch == 'C' ||
+	       ch == 'T';
+}
+
+/* Up to 8 user bytes as a little-endian word (missing bytes zero); false if unreadable. */
+static __always_inline bool obi_read_word(__u64 src, __u32 n, __u64 *w)
+{
+	*w = 0;
+	if (n > 8)
+		n = 8;
+	if (bpf_probe_read_user(w, n, (void *)src)) {
+		obi_stat_inc(OBI_ST_READ_ERR);
+		return false;
+	}
+	return true;
+}
+
+/* What the request-direction bytes held before this I/O contribute to a request start. */
+struct obi_pre {
+	__u64 bytes; /* the held bytes, little-endian */
+	__u64 ns;    /* when the first of them was seen */
+	__u32 len;   /* how many (0: none) */
+};
+
+/*
+ * The slow path of request-start detection, taken only when this I/O is shorter than 8 bytes
+ * or bytes are already held: joins the held bytes with the start of this I/O. Returns 1 when
+ * they decide (*is_req set; *pre says what the held bytes were), 0 when they are still too
+ * few (the bytes are now held: the I/O is done with).
+ */
+static __always_inline int obi_split_start(struct obi_conn *c, __u64 base, __u64 seglen,
+					   __u64 now, bool *is_req, struct obi_pre *pre)
+{
+	__u32 held = c->pend_len & 7, n = 8 - held, total;
+	__u64 nb, joined;
+	__u8 head[8];
+
+	if (n > seglen)
+		n = seglen;
+	if (!obi_read_word(base, n, &nb))
+		return 1;
+	joined = held ? c->pend | nb << (8 * held) : nb;
+	total = held + n;
+	if (!obi_is_method_letter((__u8)joined)) {
+		pre->len = held;
+		pre->bytes = c->pend;
+		pre->ns = c->pend_ns;
+		c->pend_len = 0;
+		return 1;
+	}
+	if (total < 8) {
+		if (!held)
+			c->pend_ns = now;
+		c->pend = joined;
+		c->pend_len = total;
+		return 0;
+	}
+	__builtin_memcpy(head, &joined, 8);
+	*is_req = obi_is_request_start(head, 8);
+	pre->len = held;
+	pre->bytes = c->pend;
+	pre->ns = held ? c->pend_ns : now;
+	c->pend_len = 0;
+	return 1;
+}
+
+/* Starts an exchange whose first bytes were held (pre) before this I/O's `seglen` at base. */
+static __always_inline void obi_begin_request(struct obi_conn *c, const struct obi_conn_key *key,
+					      __u64 pid_tgid, __u64 base, __u64 seglen,
+					      const struct obi_pre *pre, __u64 now)
+{
+	obi_start_exchange(c, (__u32)pid_tgid, now);
+	if (c->role == OBI_ROLE_CLIENT)
+		obi_trace_client_start(&c->rec);
+	if (pre->len) {
+		c->rec.start_ns = pre->ns;
+		*(__u64 *)c->data = pre->bytes;
+		c->req_len = pre->len & 7;
+		c->rec.req_bytes = pre->len & 7;
+	}
+	obi_capture_req(c, base, seglen);
+	if (c->role == OBI_ROLE_SERVER)
+		obi_trace_server_start(c, key);
+}
+
 /*
  * One socket I/O of a selected process: `ret` bytes moved on `sk`, egress if the process sent
  * them. Both front ends end here.
@@ -288,7 +376,8 @@ static __always_inline void obi_on_io(struct sock *sk, __u32 netns, const struct
 				      long ret)
 {
 	struct obi_conn_key key = {.sk = (__u64)sk, .netns = netns};
-	__u64 pid_tgid = bpf_get_current_pid_tgid(), now, base = 0, seglen = 0;
+	__u64 pid_tgid = bpf_get_current_pid_tgid(), now = 0, base = 0, seglen = 0;
+	struct obi_pre pre = {};
 	__u8 head[8] = {};
 	bool req_dir, is_req = false;
 	struct obi_conn *c;
@@ -306,10 +395,31 @@ static __always_inline void obi_on_io(struct sock *sk, __u32 netns, const struct
 	/* The request flows in for a server, out for a client. */
 	req_dir = c ? (c->role == OBI_ROLE_SERVER) != io->egress : true;
 	/* Only a request-direction I/O outside a request can start one: peek only then. Every
-	 * request line is longer than 8 bytes, so shorter I/O cannot start one. */
-	if (req_dir && (!c || c->state != OBI_CS_REQ) && seglen >= 8 &&
-	    bpf_probe_read_user(head, 8, (void *)base) == 0)
-		is_req = obi_is_request_start(head, ret);
+	 * request line is longer than 8 bytes; shorter I/O take the slow path, which holds them. */
+	if (req_dir && (!c || c->state != OBI_CS_REQ) && seglen) {
+		if (seglen >= 8 && (!c || !c->pend_len)) {
+			if (bpf_probe_read_user(head, 8, (void *)base) == 0)
+				is_req = obi_is_request_start(head, 8);
+		} else {
+			__u8 first = 0;
+
+			now = bpf_ktime_get_ns();
+			if (!c) {
+				/* A new connection's first bytes, too few to judge: keep them only
+				 * if they can begin a method. */
+				if (bpf_probe_read_user(&first, 1, (void *)base) ||
+				    !obi_is_method_letter(first))
+					return;
+				c = obi_conn_new(&key, sk,
+						 io->egress ? OBI_ROLE_CLIENT : OBI_ROLE_SERVER,
+						 pid_tgid >> 32);
+				if (!c)
+					return;
+			}
+			if (!obi_split_start(c, base, seglen, now, &is_req, &pre))
+				return;
+		}
+	}
 	if (!c) {
 		if (!is_req)
 			return;
@@ -318,7 +428,8 @@ static __always_inline void obi_on_io(struct sock *sk, __u32 netns, const struct
 		if (!c)
 			return;
 	}
-	now = bpf_ktime_get_ns();
+	if (!now)
+		now = bpf_ktime_get_ns();
 	c->last_ns = now;
 	if (req_dir) {
 		if (is_req) {
@@ -333,12 +444,7 @@ static __always_inline void obi_on_io(struct sock *sk, __u32 netns, const struct
 				obi_stat_inc(OBI_ST_RACES);
 				return;
 			}
-			obi_start_exchange(c, (__u32)pid_tgid, now);
-			if (c->role == OBI_ROLE_CLIENT)
-				obi_trace_client_start(&c->rec);
-			obi_capture_req(c, base, seglen);
-			if (c->role == OBI_ROLE_SERVER)
-				obi_trace_server_start(c, &key);
+			obi_begin_request(c, &key, pid_tgid, base, seglen, &pre, now);
 		} else if (c->state == OBI_CS_REQ) {
 			__u16 before = c->req_len;
 
@@ -350,8 +456,11 @@ static __always_inline void obi_on_io(struct sock *sk, __u32 netns, const struct
 				obi_trace_server_more(c, &key);
 		} else if (c->state != OBI_CS_RESP) {
 			return;
+		} else {
+			/* Held bytes that turned out not to start a request: the body sent after an
+			 * interim "100 Continue" belongs to this exchange. */
+			c->rec.req_bytes += pre.len;
 		}
-		/* In RESP: the body sent after an interim "100 Continue" still belongs here. */
 		c->rec.req_bytes += ret;
 	} else {
 		if (c->state != OBI_CS_REQ && c->state != OBI_CS_RESP)

@@ -37,12 +37,19 @@ struct obi_conn_key {
 struct obi_conn {
 	__u32 state; /* 32 bits: claimed with an atomic compare-and-swap */
 	__u8 role;
-	__u8 pad;
+	__u8 pend_len;	/* request-direction bytes held in pend (0..7) */
 	__u16 req_len;	/* captured request bytes */
 	__u16 resp_len; /* captured response bytes */
 	__u16 pad2;
 	__u32 pad3;
 	__u64 last_ns;
+	/*
+	 * A request-direction read or write shorter than 8 bytes outside a request (Go's server
+	 * reads one byte ahead; some clients write a byte at a time) cannot be judged alone: its
+	 * bytes wait here, in order, until 8 bytes decide whether a request starts.
+	 */
+	__u64 pend;
+	__u64 pend_ns; /* when the first held byte was seen: the request's start */
 	struct obi_rec_http rec;
 	__u8 data[2 * OBI_REQ_CAP_MAX + OBI_RESP_CAP] __attribute__((aligned(8)));
 };
