@@ -1,4 +1,5 @@
-/* exchange.bpf.h: the protocol core both front ends feed: HTTP/1.x exchange delimiting and emission. */
+/* exchange.bpf.h: the protocol core both front ends feed: HTTP/1.x exchange delimiting and
+ * emission. */
 #ifndef OBI_EXCHANGE_BPF_H
 #define OBI_EXCHANGE_BPF_H
 
@@ -105,8 +106,9 @@ static __always_inline void obi_fill_tuple(struct obi_rec_http *r, struct sock *
 
 static __always_inline __u64 obi_rb_flags(void *rb)
 {
-	return bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA) >= obi_cfg.wakeup_bytes ? BPF_RB_FORCE_WAKEUP
-										: BPF_RB_NO_WAKEUP;
+	return bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA) >= obi_cfg.wakeup_bytes
+		   ? BPF_RB_FORCE_WAKEUP
+		   : BPF_RB_NO_WAKEUP;
 }
 
 /*
@@ -133,8 +135,10 @@ static __always_inline bool obi_claim(struct obi_conn *c, __u32 from)
 #endif
 }
 
-/* Writes the claimed exchange (it was in state `from`) to the ring; the connection goes idle. */
-static __always_inline void obi_emit(struct obi_conn *c, __u32 from, __u16 flags, __u64 now)
+/* Writes the claimed exchange (it was in state `from`) to the ring; the connection goes to
+ * `next` (IDLE, or RESP again after a snapshot). */
+static __always_inline void obi_emit_to(struct obi_conn *c, __u32 from, __u16 flags, __u64 now,
+					__u32 next)
 {
 	struct obi_rec_http *r = &c->rec;
 	__u32 req = c->req_len, resp = c->resp_len, size;
@@ -145,6 +149,8 @@ static __always_inline void obi_emit(struct obi_conn *c, __u32 from, __u16 flags
 		resp = OBI_RESP_CAP;
 	if (from == OBI_CS_REQ)
 		flags |= OBI_HTTP_F_NO_RESPONSE;
+	if (c->snap_bytes && !(r->flags & OBI_HTTP_F_SWEPT))
+		flags |= OBI_HTTP_F_SNAPPED;
 	r->hdr.type = OBI_REC_HTTP;
 	r->hdr.abi_version = OBI_ABI_VERSION;
 	r->hdr.ktime_ns = now; /* the caller's clock read: one fewer per request (costly in VMs) */
@@ -157,8 +163,32 @@ static __always_inline void obi_emit(struct obi_conn *c, __u32 from, __u16 flags
 		obi_stat_inc(OBI_ST_RB_DROPS);
 	else
 		obi_stat_inc(OBI_ST_HTTP_EMITTED);
-	c->state = OBI_CS_IDLE;
+	c->state = next;
 }
+
+static __always_inline void obi_emit(struct obi_conn *c, __u32 from, __u16 flags, __u64 now)
+{
+	obi_emit_to(c, from, flags, now, OBI_CS_IDLE);
+}
+
+#ifndef OBI_COMPAT /* only the sweep sends snapshots */
+/*
+ * The claimed response went quiet: send what there is (flag SWEPT) and keep the exchange open,
+ * since a pause does not end a response; the enricher decides from the framing whether it is
+ * complete, and the final record (next request, close, cut) follows anyway.
+ */
+static __always_inline void obi_emit_snapshot(struct obi_conn *c, __u64 now)
+{
+	__u16 keep = c->rec.flags;
+
+	obi_stat_inc(OBI_ST_SWEPT);
+	c->snap_bytes = c->rec.req_bytes + c->rec.resp_bytes;
+	c->rec.flags |= OBI_HTTP_F_SWEPT;
+	obi_emit_to(c, OBI_CS_RESP, 0, now, OBI_CS_EMITTING);
+	c->rec.flags = keep;
+	c->state = OBI_CS_RESP;
+}
+#endif
 
 /*
  * A request unanswered for http_request_timeout. The sweep normally reports it on time; this
@@ -212,15 +242,30 @@ static __always_inline void obi_capture_req(struct obi_conn *c, __u64 src, __u64
 	c->req_len = off + n;
 }
 
+/* Up to 8 user bytes as a little-endian word (missing bytes zero); false if unreadable. */
+static __always_inline bool obi_read_word(__u64 src, __u32 n, __u64 *w)
+{
+	*w = 0;
+	if (n > 8)
+		n = 8;
+	if (bpf_probe_read_user(w, n, (void *)src)) {
+		obi_stat_inc(OBI_ST_READ_ERR);
+		return false;
+	}
+	return true;
+}
+
 /* Appends to the response capture, right after the request bytes (bounds as above). */
 static __always_inline void obi_capture_resp(struct obi_conn *c, __u64 src, __u64 n)
 {
-	__u32 off = c->req_len, have = c->resp_len;
+	__u32 off = c->req_len, have = c->resp_len, cap = obi_cfg.resp_cap;
 
-	if (have >= OBI_RESP_CAP)
+	if (cap > OBI_RESP_CAP)
+		cap = OBI_RESP_CAP;
+	if (have >= cap)
 		return;
-	if (n > OBI_RESP_CAP - have)
-		n = OBI_RESP_CAP - have;
+	if (n > cap - have)
+		n = cap - have;
 	off += have;
 	barrier_var(off);
 	barrier_var(n);
@@ -238,6 +283,56 @@ static __always_inline void obi_capture_resp(struct obi_conn *c, __u64 src, __u6
 	c->resp_len = have + n;
 }
 
+/* The last user segment of a multi-segment I/O (writev, sendmsg): where a response ends. */
+static __always_inline int obi_io_last_seg(const struct obi_io *io, __u64 *base, __u64 *len)
+{
+	struct obi_user_iovec iov;
+	struct obi_user_msghdr mh;
+	__u64 arr, n;
+
+	if (io->kind == OBI_BUF_IOV) {
+		arr = io->ptr;
+		n = io->count;
+	} else if (io->kind == OBI_BUF_MSG) {
+		if (bpf_probe_read_user(&mh, sizeof(mh), (void *)io->ptr))
+			return -1;
+		arr = mh.iov;
+		n = mh.iovlen;
+	} else {
+		return -1;
+	}
+	if (n < 2 || n > 1024)
+		return -1;
+	if (bpf_probe_read_user(&iov, sizeof(iov), (void *)(arr + (n - 1) * sizeof(iov))))
+		return -1;
+	*base = iov.base;
+	*len = iov.len;
+	return 0;
+}
+
+/*
+ * Keeps the last 8 bytes of the response in rec.resp_tail, for responses longer than their
+ * capture: a chunked body ends with "0\r\n\r\n", which only the tail shows. Assumes the
+ * I/O moved all its segments (a partial writev is followed by one that ends the same way).
+ */
+static __always_inline void obi_tail_update(struct obi_conn *c, const struct obi_io *io, __u64 base,
+					    __u64 seglen, long ret)
+{
+	__u64 tb = base, tl = seglen, nb, old, *tail = (__u64 *)c->rec.resp_tail;
+	__u32 n;
+
+	if (seglen < (__u64)ret && obi_io_last_seg(io, &tb, &tl)) {
+		c->rec.flags &= ~OBI_HTTP_F_TAIL;
+		return;
+	}
+	n = tl < 8 ? tl : 8;
+	if (!n || !obi_read_word(tb + tl - n, n, &nb))
+		return;
+	old = (c->rec.flags & OBI_HTTP_F_TAIL) ? *tail : 0;
+	*tail = n == 8 ? nb : (old >> (8 * n)) | (nb << (8 * (8 - n)));
+	c->rec.flags |= OBI_HTTP_F_TAIL;
+}
+
 static __always_inline void obi_start_exchange(struct obi_conn *c, __u32 tid, __u64 now)
 {
 	struct obi_rec_http *r = &c->rec;
@@ -253,6 +348,7 @@ static __always_inline void obi_start_exchange(struct obi_conn *c, __u32 tid, __
 	r->resp_bytes = 0;
 	r->flags = 0;
 	r->exch_seq++;
+	c->snap_bytes = 0;
 }
 
 static __always_inline struct obi_conn *obi_conn_new(const struct obi_conn_key *key,
@@ -287,19 +383,6 @@ static __always_inline bool obi_is_method_letter(__u8 ch)
 	       ch == 'T';
 }
 
-/* Up to 8 user bytes as a little-endian word (missing bytes zero); false if unreadable. */
-static __always_inline bool obi_read_word(__u64 src, __u32 n, __u64 *w)
-{
-	*w = 0;
-	if (n > 8)
-		n = 8;
-	if (bpf_probe_read_user(w, n, (void *)src)) {
-		obi_stat_inc(OBI_ST_READ_ERR);
-		return false;
-	}
-	return true;
-}
-
 /* What the request-direction bytes held before this I/O contribute to a request start. */
 struct obi_pre {
 	__u64 bytes; /* the held bytes, little-endian */
@@ -313,8 +396,8 @@ struct obi_pre {
  * they decide (*is_req set; *pre says what the held bytes were), 0 when they are still too
  * few (the bytes are now held: the I/O is done with).
  */
-static __always_inline int obi_split_start(struct obi_conn *c, __u64 base, __u64 seglen,
-					   __u64 now, bool *is_req, struct obi_pre *pre)
+static __always_inline int obi_split_start(struct obi_conn *c, __u64 base, __u64 seglen, __u64 now,
+					   bool *is_req, struct obi_pre *pre)
 {
 	__u32 held = c->pend_len & 7, n = 8 - held, total;
 	__u64 nb, joined;
@@ -467,7 +550,8 @@ static __always_inline void obi_on_io(struct sock *sk, __u32 netns, const struct
 			return;
 		if (c->state == OBI_CS_REQ) {
 			if (obi_timed_out(c, now)) {
-				/* What the sweep would have reported; the late response is ignored. */
+				/* What the sweep would have reported; the late response is ignored.
+				 */
 				if (obi_claim(c, OBI_CS_REQ))
 					obi_emit_timeout(c, now);
 				return;
@@ -480,6 +564,9 @@ static __always_inline void obi_on_io(struct sock *sk, __u32 netns, const struct
 		else if (c->resp_len < OBI_RESP_CAP && seglen)
 			obi_capture_resp(c, base, seglen);
 		c->rec.resp_bytes += ret;
+		/* Only responses longer than their capture need the tail: small ones are whole. */
+		if (seglen && c->resp_len < c->rec.resp_bytes)
+			obi_tail_update(c, io, base, seglen, ret);
 	}
 	c->rec.end_ns = now;
 }

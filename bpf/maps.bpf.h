@@ -8,10 +8,11 @@
 
 /* Set by obi-probe before load (.rodata): the verifier sees them as constants. */
 const volatile struct obi_bpf_cfg obi_cfg = {
-	.req_cap = 512,
-	.wakeup_bytes = 64 * 1024,
-	.sweep_idle_ns = 200000000ULL,
-	.track_traceparent = 1,
+    .req_cap = 512,
+    .wakeup_bytes = 64 * 1024,
+    .sweep_idle_ns = 200000000ULL,
+    .track_traceparent = 1,
+    .resp_cap = OBI_RESP_CAP,
 };
 
 enum obi_conn_state {
@@ -49,7 +50,8 @@ struct obi_conn {
 	 * bytes wait here, in order, until 8 bytes decide whether a request starts.
 	 */
 	__u64 pend;
-	__u64 pend_ns; /* when the first held byte was seen: the request's start */
+	__u64 pend_ns;	  /* when the first held byte was seen: the request's start */
+	__u64 snap_bytes; /* req + resp bytes when the sweep last sent a snapshot; 0: none */
 	struct obi_rec_http rec;
 	__u8 data[2 * OBI_REQ_CAP_MAX + OBI_RESP_CAP] __attribute__((aligned(8)));
 };

@@ -1,7 +1,9 @@
 /* records.c: validates each kernel record of a RECORDS batch and turns HTTP ones into spans. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "enricher.h"
+#include "exch_hold.h"
 #include "monotime.h"
 #include "obi_abi.h"
 #include "span_build.h"
@@ -13,26 +15,14 @@ static void enricher_bad(struct enricher *e, const char *what, size_t off)
 			"dropping a malformed record at offset %zu: %s", off, what);
 }
 
-static void enricher_on_http(struct enricher *e, const uint8_t *p, size_t len, size_t off)
+/* Builds and prints the span of a validated HTTP record. */
+static void records_print(struct enricher *e, const uint8_t *p, size_t len)
 {
 	struct obi_rec_http rec;
 	struct proc_entry *proc;
 	struct span span;
 
-	if (len < sizeof(rec)) {
-		enricher_bad(e, "HTTP record shorter than its header", off);
-		return;
-	}
 	memcpy(&rec, p, sizeof(rec));
-	if (rec.req_cap > OBI_REQ_CAP_MAX || rec.resp_cap > OBI_RESP_CAP ||
-	    sizeof(rec) + rec.req_cap + rec.resp_cap != len) {
-		enricher_bad(e, "HTTP record capture lengths do not add up", off);
-		return;
-	}
-	if (rec.role != OBI_ROLE_SERVER && rec.role != OBI_ROLE_CLIENT) {
-		enricher_bad(e, "HTTP record with an unknown role", off);
-		return;
-	}
 	proc = proc_table_get(&e->procs, rec.hdr.pid);
 	if (!proc) {
 		/* The process facts are sent before its first record; a miss means it raced. */
@@ -49,8 +39,102 @@ static void enricher_on_http(struct enricher *e, const uint8_t *p, size_t len, s
 				"pid %u: captured bytes are not an HTTP/1.x request", rec.hdr.pid);
 		return;
 	}
+	if (span.resp_cut)
+		e->st.resp_cut++;
 	e->st.spans++;
 	printer_span(&e->printer, &span);
+}
+
+static void records_print_free(struct enricher *e, uint8_t *p, size_t len)
+{
+	if (p)
+		records_print(e, p, len);
+	free(p);
+}
+
+/*
+ * A snapshot (SWEPT) or a final of a snapshotted exchange (SNAPPED, CUT): printed once, when
+ * the response is over by its framing, or by the final record at the latest.
+ */
+static void records_on_snapshot(struct enricher *e, const struct obi_rec_http *rec,
+				const uint8_t *p, size_t len)
+{
+	struct exch_hold_slot *s;
+	uint8_t *old = NULL;
+	size_t old_len = 0;
+
+	if (!e->hold && !(e->hold = exch_hold_new())) {
+		records_print(e, p, len); /* no memory: print as it comes */
+		return;
+	}
+	s = exch_hold_find(e->hold, rec->conn_id);
+	if (!(rec->flags & OBI_HTTP_F_SWEPT)) {
+		/* The final record. */
+		if (s && s->seq == rec->exch_seq) {
+			bool printed = s->state == EXCH_HOLD_PRINTED;
+
+			exch_hold_release(s, NULL, NULL);
+			if (printed) {
+				e->st.snap_dups++;
+				return;
+			}
+		}
+		records_print(e, p, len);
+		return;
+	}
+	if (s && s->seq == rec->exch_seq && s->state == EXCH_HOLD_PRINTED)
+		return; /* more bytes after a complete response: nothing to change */
+	s = exch_hold_take(e->hold, rec->conn_id, rec->exch_seq, &old, &old_len);
+	records_print_free(e, old, old_len);
+	if (span_build_response_complete(rec, p + sizeof(*rec), len - sizeof(*rec))) {
+		records_print(e, p, len);
+		return;
+	}
+	if (!exch_hold_keep(s, p, len))
+		records_print(e, p, len);
+}
+
+static void enricher_on_http(struct enricher *e, const uint8_t *p, size_t len, size_t off)
+{
+	struct obi_rec_http rec;
+
+	if (len < sizeof(rec)) {
+		enricher_bad(e, "HTTP record shorter than its header", off);
+		return;
+	}
+	memcpy(&rec, p, sizeof(rec));
+	if (rec.req_cap > OBI_REQ_CAP_MAX || rec.resp_cap > OBI_RESP_CAP ||
+	    sizeof(rec) + rec.req_cap + rec.resp_cap != len) {
+		enricher_bad(e, "HTTP record capture lengths do not add up", off);
+		return;
+	}
+	if (rec.role != OBI_ROLE_SERVER && rec.role != OBI_ROLE_CLIENT) {
+		enricher_bad(e, "HTTP record with an unknown role", off);
+		return;
+	}
+	if ((rec.flags & OBI_HTTP_F_SWEPT) && (rec.flags & (OBI_HTTP_F_CUT | OBI_HTTP_F_SNAPPED))) {
+		enricher_bad(e, "HTTP record both a snapshot and a final", off);
+		return;
+	}
+	if (rec.flags & (OBI_HTTP_F_SWEPT | OBI_HTTP_F_SNAPPED | OBI_HTTP_F_CUT))
+		records_on_snapshot(e, &rec, p, len);
+	else
+		records_print(e, p, len);
+}
+
+static void records_drain_one(void *ctx, const uint8_t *rec, size_t len)
+{
+	records_print(ctx, rec, len);
+}
+
+void records_shutdown(struct enricher *e)
+{
+	if (!e->hold)
+		return;
+	exch_hold_drain(e->hold, records_drain_one, e);
+	exch_hold_free(e->hold);
+	e->hold = NULL;
+	printer_batch_end(&e->printer);
 }
 
 /*
