@@ -38,6 +38,7 @@ struct enricher_stats {
 	uint64_t msgs, bad_msgs, records, bad_records, not_http, unknown_pid, spans;
 	uint64_t snap_dups; /* finals of exchanges printed from their snapshot: dropped */
 	uint64_t resp_cut;  /* spans printed as cut (obi.http.response.cut) */
+	uint64_t pipelined, pipelined_approx; /* spans split from pipelined batches; inexactly */
 	uint64_t probe[OBI_ST__MAX + OBI_PST__MAX];
 };
 

@@ -280,14 +280,15 @@ int main(int argc, char **argv, char **envp)
 	records_shutdown(e);
 	log_info("stopping: %llu spans, %llu bad records, %llu bad messages, %llu non-HTTP; "
 		 "kernel: %llu exchanges, %llu ring drops, %llu without payload; probe queue drops "
-		 "%llu; %llu finals of snapshots, %llu cut",
+		 "%llu; %llu finals of snapshots, %llu cut, %llu pipelined (%llu approximated)",
 		 (unsigned long long)e->st.spans, (unsigned long long)e->st.bad_records,
 		 (unsigned long long)e->st.bad_msgs, (unsigned long long)e->st.not_http,
 		 (unsigned long long)e->st.probe[OBI_ST_HTTP_EMITTED],
 		 (unsigned long long)e->st.probe[OBI_ST_RB_DROPS],
 		 (unsigned long long)e->st.probe[OBI_ST_NO_PAYLOAD],
 		 (unsigned long long)e->st.probe[OBI_ST__MAX + OBI_PST_QUEUE_DROPPED_RECORDS],
-		 (unsigned long long)e->st.snap_dups, (unsigned long long)e->st.resp_cut);
+		 (unsigned long long)e->st.snap_dups, (unsigned long long)e->st.resp_cut,
+		 (unsigned long long)e->st.pipelined, (unsigned long long)e->st.pipelined_approx);
 	rc = 0;
 out:
 	proc_table_clear(&e->procs);

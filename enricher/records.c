@@ -4,6 +4,8 @@
 
 #include "enricher.h"
 #include "exch_hold.h"
+#include "http_parse.h"
+#include "pipeline.h"
 #include "monotime.h"
 #include "obi_abi.h"
 #include "span_build.h"
@@ -15,8 +17,8 @@ static void enricher_bad(struct enricher *e, const char *what, size_t off)
 			"dropping a malformed record at offset %zu: %s", off, what);
 }
 
-/* Builds and prints the span of a validated HTTP record. */
-static void records_print(struct enricher *e, const uint8_t *p, size_t len)
+/* Builds and prints the span of a validated HTTP record (one exchange). */
+static void records_print_one(struct enricher *e, const uint8_t *p, size_t len)
 {
 	struct obi_rec_http rec;
 	struct proc_entry *proc;
@@ -43,6 +45,84 @@ static void records_print(struct enricher *e, const uint8_t *p, size_t len)
 		e->st.resp_cut++;
 	e->st.spans++;
 	printer_span(&e->printer, &span);
+}
+
+/*
+ * Ids of pipelined request i > 0: its own traceparent if it sent one, else a trace of its own
+ * (derived from the kernel's random ids: unique, and stable for the record).
+ */
+static void records_part_ids(struct obi_rec_http *r, const uint8_t *req, size_t len, size_t i)
+{
+	struct http_request_head h;
+	uint8_t tid[16], sid[8], fl;
+	uint64_t mix = 0x9e3779b97f4a7c15ULL * (i + 1), w;
+
+	for (size_t k = 0; k < 16; k += 8) {
+		memcpy(&w, r->trace_id + k, 8);
+		w ^= mix;
+		memcpy(r->trace_id + k, &w, 8);
+	}
+	memcpy(&w, r->span_id, 8);
+	w ^= mix ^ (mix >> 17);
+	memcpy(r->span_id, &w, 8);
+	memset(r->parent_span_id, 0, 8);
+	r->flags &= (uint16_t) ~(OBI_HTTP_F_TRACEPARENT | OBI_HTTP_F_PARENT_LOCAL);
+	if (http_parse_request(req, len, &h) == 0 &&
+	    http_parse_traceparent(h.traceparent.p, h.traceparent.len, tid, sid, &fl) == 0) {
+		memcpy(r->trace_id, tid, 16);
+		memcpy(r->parent_span_id, sid, 8);
+		r->trace_flags = fl;
+		r->flags |= OBI_HTTP_F_TRACEPARENT;
+	}
+}
+
+/* Bytes after the end of the first request head inside its capture: pipelining or a body. */
+static bool records_maybe_pipelined(const struct obi_rec_http *rec, const uint8_t *data)
+{
+	const uint8_t *end = rec->req_cap >= 4 ? memmem(data, rec->req_cap, "\r\n\r\n", 4) : NULL;
+
+	return end && (size_t)(end - data) + 4 < rec->req_cap;
+}
+
+/* Prints a record, one span per pipelined request in it. */
+static void records_print(struct enricher *e, const uint8_t *p, size_t len)
+{
+	struct pipeline_part parts[PIPELINE_MAX_PARTS];
+	uint8_t buf[sizeof(struct obi_rec_http) + OBI_REQ_CAP_MAX + OBI_RESP_CAP];
+	const uint8_t *data = p + sizeof(struct obi_rec_http);
+	struct obi_rec_http rec;
+	bool approx;
+	size_t n;
+
+	memcpy(&rec, p, sizeof(rec));
+	if (!records_maybe_pipelined(&rec, data) ||
+	    (n = pipeline_split(&rec, data, len - sizeof(rec), parts, &approx)) < 2) {
+		records_print_one(e, p, len);
+		return;
+	}
+	e->st.pipelined += n;
+	if (approx)
+		e->st.pipelined_approx += n;
+	for (size_t i = 0; i < n; i++) {
+		struct obi_rec_http r = rec;
+
+		r.req_cap = (uint16_t)parts[i].req_len;
+		r.resp_cap = (uint16_t)parts[i].resp_len;
+		r.req_bytes = parts[i].req_bytes;
+		r.resp_bytes = parts[i].resp_bytes;
+		if (!r.resp_bytes)
+			r.flags |= OBI_HTTP_F_NO_RESPONSE;
+		/* The tail belongs to the last response only. */
+		if (i + 1 < n)
+			r.flags &= (uint16_t)~OBI_HTTP_F_TAIL;
+		memcpy(buf + sizeof(r), data + parts[i].req_off, parts[i].req_len);
+		memcpy(buf + sizeof(r) + parts[i].req_len, data + parts[i].resp_off,
+		       parts[i].resp_len);
+		if (i)
+			records_part_ids(&r, data + parts[i].req_off, parts[i].req_len, i);
+		memcpy(buf, &r, sizeof(r));
+		records_print_one(e, buf, sizeof(r) + parts[i].req_len + parts[i].resp_len);
+	}
 }
 
 static void records_print_free(struct enricher *e, uint8_t *p, size_t len)

@@ -370,6 +370,78 @@ def t_long_heads(ctx):
     check(len(go.lines()) == len(reqs), "Go logged %d" % len(go.lines()))
 
 
+def _pipelined(port, reqs):
+    """Sends every request in one write, then reads until the server closes (the last one
+    says Connection: close)."""
+    c = socket.create_connection(("127.0.0.1", port), timeout=10)
+    try:
+        c.sendall(b"".join(reqs))
+        data = b""
+        while True:
+            d = c.recv(65536)
+            if not d:
+                return data
+            data += d
+    finally:
+        c.close()
+
+
+def _nginx_log(ng):
+    """(method, path, status, body bytes) per access log line of the e2e format."""
+    out = []
+    for l in read_text(ng.access_log).splitlines():
+        m = re.search(r'"(\S+) (\S+) [^"]*" (\d+) (\d+)', l)
+        out.append((m.group(1), m.group(2), int(m.group(3)), int(m.group(4))))
+    return out
+
+
+def t_pipelined_nginx(ctx):
+    ng = Nginx(ctx)
+    obi = obi_on_nginx(ctx, ng)
+    reqs = [b"GET /k/p1 HTTP/1.1\r\nHost: t\r\n\r\n",
+            b"GET /k/p2 HTTP/1.1\r\nHost: t\r\nUser-Agent: pipe\r\n\r\n",
+            b"HEAD /k/p3 HTTP/1.1\r\nHost: t\r\n\r\n",
+            b"GET /missing.html HTTP/1.1\r\nHost: t\r\n\r\n",
+            b"GET /k/p5 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"]
+    data = _pipelined(ng.port, reqs)
+    check(data.count(b"HTTP/1.1 ") == 5, "nginx answered %d" % data.count(b"HTTP/1.1 "))
+    check(wait_until(lambda: ng.access_lines() == 5, 5), "nginx logged %d" % ng.access_lines())
+    spans = expect_exact(obi, server_spans(ng.port), 5)
+    got = sorted((attrs(s)["http.request.method"], attrs(s)["url.path"],
+                  attrs(s).get("http.response.status_code"),
+                  attrs(s).get("http.response.body.size")) for s in spans)
+    check(got == sorted(_nginx_log(ng)), "spans %s != access log %s" % (got, _nginx_log(ng)))
+    check(len(set(s["spanId"] for s in spans)) == 5, "span ids not unique")
+    check(sum(attrs(s)["http.request.body.size"] for s in spans) == 0, "request body sizes")
+    obi.stop()
+    check("5 pipelined (0 approximated)" in obi.stderr(), "pipelined counter: %s" %
+          re.findall(r"\d+ pipelined \(\d+ approximated\)", obi.stderr()))
+
+
+def t_pipelined_approx(ctx):
+    """Response heads beyond the response capture (256 bytes here, about one nginx head): the
+    batch cannot be split exactly; each request still gets a span and the counter says so."""
+    ng = Nginx(ctx, files={"f.bin": os.urandom(3000)})
+    obi = Obi(ctx, {"OTEL_EBPF_OPEN_PORT": str(ng.port),
+                    "OTEL_EBPF_BPF_RESPONSE_CAPTURE_SIZE": "256"})
+    obi.wait_ready()
+    for pid in [ng.master] + list(ng.workers):
+        obi.wait_instrumented(pid)
+    reqs = [b"GET /f.bin HTTP/1.1\r\nHost: t\r\n\r\n"] * 2 + [
+        b"GET /f.bin HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"]
+    data = _pipelined(ng.port, reqs)
+    check(data.count(b"HTTP/1.1 200") == 3, "nginx answered %d" % data.count(b"HTTP/1.1 200"))
+    spans = expect_exact(obi, server_spans(ng.port), 3)
+    check(all(attrs(s)["url.path"] == "/f.bin" for s in spans), "paths")
+    total = sum(attrs(s).get("http.response.body.size", 0) for s in spans)
+    check(total <= len(data), "body sizes add up to %d > %d on the wire" % (total, len(data)))
+    check(sorted(attrs(s).get("http.response.body.size") for s in spans)[-1] >= 3000,
+          "body sizes %s" % [attrs(s).get("http.response.body.size") for s in spans])
+    obi.stop()
+    check("3 pipelined (3 approximated)" in obi.stderr(), "pipelined counter: %s" %
+          re.findall(r"\d+ pipelined \(\d+ approximated\)", obi.stderr()))
+
+
 TESTS = [
     ("go_keepalive_curl", t_go_keepalive_curl),
     ("go_keepalive_wrk", t_go_keepalive_wrk),
@@ -378,4 +450,6 @@ TESTS = [
     ("stream_cut", t_stream_cut, ("socket", "syscall")),
     ("slow_reader_10mib", t_slow_reader_10mib),
     ("long_heads", t_long_heads),
+    ("pipelined_nginx", t_pipelined_nginx),
+    ("pipelined_approx", t_pipelined_approx),
 ]
