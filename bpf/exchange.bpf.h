@@ -245,10 +245,19 @@ static __always_inline void obi_capture_req(struct obi_conn *c, __u64 src, __u64
 /* Up to 8 user bytes as a little-endian word (missing bytes zero); false if unreadable. */
 static __always_inline bool obi_read_word(__u64 src, __u32 n, __u64 *w)
 {
+	long err;
+
 	*w = 0;
-	if (n > 8)
-		n = 8;
-	if (bpf_probe_read_user(w, n, (void *)src)) {
+	/* A constant size, or one masked where the helper sees it: older verifiers (6.1) lose
+	 * a clamp done on another copy of the register. */
+	if (n >= 8) {
+		err = bpf_probe_read_user(w, 8, (void *)src);
+	} else {
+		barrier_var(n);
+		n &= 7;
+		err = bpf_probe_read_user(w, n, (void *)src);
+	}
+	if (err) {
 		obi_stat_inc(OBI_ST_READ_ERR);
 		return false;
 	}

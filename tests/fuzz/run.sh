@@ -19,8 +19,9 @@ mkdir -p "$out"
 fuzz_srcs() {
 	case "$1" in
 	config) echo "common/config.c common/glob.c common/log.c -lyaml" ;;
-	http) echo "enricher/http_parse.c enricher/span_build.c common/log.c" ;;
+	http) echo "enricher/http_parse.c enricher/span_build.c enricher/pipeline.c common/log.c" ;;
 	wire) echo "common/wire.c enricher/records.c enricher/proc_table.c enricher/span_build.c" \
+		"enricher/exch_hold.c enricher/pipeline.c" \
 		"enricher/http_parse.c enricher/printer.c common/config.c common/glob.c" \
 		"common/log.c -lyaml -lcjson" ;;
 	*) return 1 ;;
