@@ -39,6 +39,7 @@ struct enricher_stats {
 	uint64_t snap_dups; /* finals of exchanges printed from their snapshot: dropped */
 	uint64_t resp_cut;  /* spans printed as cut (obi.http.response.cut) */
 	uint64_t pipelined, pipelined_approx; /* spans split from pipelined batches; inexactly */
+	uint64_t hold_expired; /* held snapshots printed because their final never came */
 	uint64_t probe[OBI_ST__MAX + OBI_PST__MAX];
 };
 
@@ -72,6 +73,8 @@ void proc_table_reap(struct proc_table *t, uint64_t now_ns, uint64_t grace_ns);
 
 /* records.c: validation of one RECORDS payload and span emission. */
 void records_handle_batch(struct enricher *e, const uint8_t *p, size_t len);
+/* Prints held snapshots whose final is overdue; run on the enricher's timer. */
+void records_tick(struct enricher *e, uint64_t now_ns);
 /* Prints what is still held (exchanges whose final never came) and frees it. */
 void records_shutdown(struct enricher *e);
 

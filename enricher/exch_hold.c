@@ -62,7 +62,7 @@ void exch_hold_mark_printed(struct exch_hold_slot *s)
 	s->state = EXCH_HOLD_PRINTED;
 }
 
-bool exch_hold_keep(struct exch_hold_slot *s, const uint8_t *rec, size_t len)
+bool exch_hold_keep(struct exch_hold_slot *s, const uint8_t *rec, size_t len, uint64_t now_ns)
 {
 	uint8_t *copy = malloc(len);
 
@@ -74,6 +74,7 @@ bool exch_hold_keep(struct exch_hold_slot *s, const uint8_t *rec, size_t len)
 	free(s->rec);
 	s->rec = copy;
 	s->rec_len = len;
+	s->since_ns = now_ns;
 	s->state = EXCH_HOLD_HELD;
 	return true;
 }
@@ -87,6 +88,25 @@ void exch_hold_release(struct exch_hold_slot *s, uint8_t **rec, size_t *len)
 		free(s->rec);
 	}
 	memset(s, 0, sizeof(*s));
+}
+
+size_t exch_hold_expire(struct exch_hold *h, uint64_t cutoff_ns,
+			void (*fn)(void *ctx, const uint8_t *rec, size_t len), void *ctx)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < EXCH_HOLD_SLOTS; i++) {
+		struct exch_hold_slot *s = &h->slot[i];
+
+		if (s->state != EXCH_HOLD_HELD || s->since_ns >= cutoff_ns)
+			continue;
+		if (s->rec)
+			fn(ctx, s->rec, s->rec_len);
+		free(s->rec);
+		memset(s, 0, sizeof(*s));
+		n++;
+	}
+	return n;
 }
 
 void exch_hold_drain(struct exch_hold *h, void (*fn)(void *ctx, const uint8_t *rec, size_t len),

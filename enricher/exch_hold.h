@@ -23,6 +23,7 @@ struct exch_hold_slot {
 	uint8_t state; /* enum exch_hold_state */
 	uint8_t *rec;  /* HELD: a copy of the record, rec_len bytes */
 	size_t rec_len;
+	uint64_t since_ns; /* HELD: when the latest snapshot arrived (enricher's clock) */
 };
 
 struct exch_hold {
@@ -46,11 +47,18 @@ struct exch_hold_slot *exch_hold_take(struct exch_hold *h, uint64_t conn_id, uin
 /* Marks a slot printed (frees a held copy) or holds a copy of rec; false when out of memory
  * (the slot is then marked printed and the caller prints rec itself). */
 void exch_hold_mark_printed(struct exch_hold_slot *s);
-bool exch_hold_keep(struct exch_hold_slot *s, const uint8_t *rec, size_t len);
+bool exch_hold_keep(struct exch_hold_slot *s, const uint8_t *rec, size_t len, uint64_t now_ns);
 
 /* Frees the slot; a held record is handed back in *rec / *len (caller frees) or freed if
  * rec is NULL. */
 void exch_hold_release(struct exch_hold_slot *s, uint8_t **rec, size_t *len);
+
+/*
+ * Hands every record held since before cutoff_ns to fn and frees its slot: a final that never
+ * comes (the close raced the sweep's snapshot, or the kernel's table dropped the connection).
+ */
+size_t exch_hold_expire(struct exch_hold *h, uint64_t cutoff_ns,
+			void (*fn)(void *ctx, const uint8_t *rec, size_t len), void *ctx);
 
 /* Every held record, in turn, for printing at shutdown; the table is emptied. */
 void exch_hold_drain(struct exch_hold *h, void (*fn)(void *ctx, const uint8_t *rec, size_t len),

@@ -236,6 +236,7 @@ static void enricher_run(struct enricher *e)
 				if (read(e->timerfd, &x, sizeof(x)) < 0 && errno != EAGAIN)
 					log_warn(errno, "timer");
 				proc_table_reap(&e->procs, monotime_ns(), ENRICHER_DEAD_GRACE_NS);
+				records_tick(e, monotime_ns());
 			} else if (fd == e->fd) {
 				enricher_on_readable(e);
 				if (e->fd >= 0 && (evs[i].events & (EPOLLHUP | EPOLLERR)))

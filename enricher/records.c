@@ -170,7 +170,7 @@ static void records_on_snapshot(struct enricher *e, const struct obi_rec_http *r
 		records_print(e, p, len);
 		return;
 	}
-	if (!exch_hold_keep(s, p, len))
+	if (!exch_hold_keep(s, p, len, monotime_ns()))
 		records_print(e, p, len);
 }
 
@@ -205,6 +205,27 @@ static void enricher_on_http(struct enricher *e, const uint8_t *p, size_t len, s
 static void records_drain_one(void *ctx, const uint8_t *rec, size_t len)
 {
 	records_print(ctx, rec, len);
+}
+
+/*
+ * Held snapshots whose final never came are printed as they are once the kernel would have
+ * cut them (http_response_max_duration) and a few sweeps more have passed.
+ */
+void records_tick(struct enricher *e, uint64_t now_ns)
+{
+	uint64_t wait = e->cfg.http_response_max_duration_ns;
+	size_t n;
+
+	if (!e->hold || !wait)
+		return;
+	wait += 5ULL * 1000000000ULL;
+	if (now_ns <= wait)
+		return;
+	n = exch_hold_expire(e->hold, now_ns - wait, records_drain_one, e);
+	if (n) {
+		e->st.hold_expired += n;
+		printer_batch_end(&e->printer);
+	}
 }
 
 void records_shutdown(struct enricher *e)
