@@ -186,6 +186,13 @@ static __always_inline void obi_emit_snapshot(struct obi_conn *c, __u64 now)
 	c->rec.flags |= OBI_HTTP_F_SWEPT;
 	obi_emit_to(c, OBI_CS_RESP, 0, now, OBI_CS_EMITTING);
 	c->rec.flags = keep;
+	if (c->closing) {
+		/* The close hook found the exchange ours and left its end to us. */
+		c->closing = 0;
+		obi_stat_inc(OBI_ST_CLOSED);
+		obi_emit(c, OBI_CS_RESP, OBI_HTTP_F_CLOSED, now);
+		return;
+	}
 	c->state = OBI_CS_RESP;
 }
 #endif
@@ -358,6 +365,7 @@ static __always_inline void obi_start_exchange(struct obi_conn *c, __u32 tid, __
 	r->flags = 0;
 	r->exch_seq++;
 	c->snap_bytes = 0;
+	c->closing = 0;
 }
 
 static __always_inline struct obi_conn *obi_conn_new(const struct obi_conn_key *key,
@@ -591,6 +599,15 @@ static __always_inline void obi_on_state(struct sock *sk, __u32 netns, int newst
 		return;
 	__u32 st = c->state;
 
+#ifndef OBI_COMPAT
+	if (st == OBI_CS_EMITTING) {
+		/* Perhaps the sweep sending a snapshot: it emits the final when it sees this (if it
+		 * already looked, the enricher prints the snapshot later). The entry stays for it;
+		 * the LRU reclaims it. */
+		c->closing = 1;
+		return;
+	}
+#endif
 	if ((st == OBI_CS_RESP || st == OBI_CS_REQ) && obi_claim(c, st)) {
 		__u64 now = bpf_ktime_get_ns();
 

@@ -41,7 +41,8 @@ struct obi_conn {
 	__u8 pend_len;	/* request-direction bytes held in pend (0..7) */
 	__u16 req_len;	/* captured request bytes */
 	__u16 resp_len; /* captured response bytes */
-	__u16 pad2;
+	__u8 closing;	/* the close came while the sweep held the exchange (EMITTING) */
+	__u8 pad2;
 	__u32 pad3;
 	__u64 last_ns;
 	/*
