@@ -1,4 +1,5 @@
-/* exchange.bpf.h: the protocol core both front ends feed: HTTP/1.x exchange delimiting and emission. */
+/* exchange.bpf.h: the protocol core both front ends feed: HTTP/1.x exchange delimiting and
+ * emission. */
 #ifndef OBI_EXCHANGE_BPF_H
 #define OBI_EXCHANGE_BPF_H
 
@@ -105,8 +106,9 @@ static __always_inline void obi_fill_tuple(struct obi_rec_http *r, struct sock *
 
 static __always_inline __u64 obi_rb_flags(void *rb)
 {
-	return bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA) >= obi_cfg.wakeup_bytes ? BPF_RB_FORCE_WAKEUP
-										: BPF_RB_NO_WAKEUP;
+	return bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA) >= obi_cfg.wakeup_bytes
+		   ? BPF_RB_FORCE_WAKEUP
+		   : BPF_RB_NO_WAKEUP;
 }
 
 /*
@@ -133,8 +135,10 @@ static __always_inline bool obi_claim(struct obi_conn *c, __u32 from)
 #endif
 }
 
-/* Writes the claimed exchange (it was in state `from`) to the ring; the connection goes idle. */
-static __always_inline void obi_emit(struct obi_conn *c, __u32 from, __u16 flags, __u64 now)
+/* Writes the claimed exchange (it was in state `from`) to the ring; the connection goes to
+ * `next` (IDLE, or RESP again after a snapshot). */
+static __always_inline void obi_emit_to(struct obi_conn *c, __u32 from, __u16 flags, __u64 now,
+					__u32 next)
 {
 	struct obi_rec_http *r = &c->rec;
 	__u32 req = c->req_len, resp = c->resp_len, size;
@@ -145,6 +149,8 @@ static __always_inline void obi_emit(struct obi_conn *c, __u32 from, __u16 flags
 		resp = OBI_RESP_CAP;
 	if (from == OBI_CS_REQ)
 		flags |= OBI_HTTP_F_NO_RESPONSE;
+	if (c->snap_bytes && !(r->flags & OBI_HTTP_F_SWEPT))
+		flags |= OBI_HTTP_F_SNAPPED;
 	r->hdr.type = OBI_REC_HTTP;
 	r->hdr.abi_version = OBI_ABI_VERSION;
 	r->hdr.ktime_ns = now; /* the caller's clock read: one fewer per request (costly in VMs) */
@@ -157,8 +163,39 @@ static __always_inline void obi_emit(struct obi_conn *c, __u32 from, __u16 flags
 		obi_stat_inc(OBI_ST_RB_DROPS);
 	else
 		obi_stat_inc(OBI_ST_HTTP_EMITTED);
-	c->state = OBI_CS_IDLE;
+	c->state = next;
 }
+
+static __always_inline void obi_emit(struct obi_conn *c, __u32 from, __u16 flags, __u64 now)
+{
+	obi_emit_to(c, from, flags, now, OBI_CS_IDLE);
+}
+
+#ifndef OBI_COMPAT /* only the sweep sends snapshots */
+/*
+ * The claimed response went quiet: send what there is (flag SWEPT) and keep the exchange open,
+ * since a pause does not end a response; the enricher decides from the framing whether it is
+ * complete, and the final record (next request, close, cut) follows anyway.
+ */
+static __always_inline void obi_emit_snapshot(struct obi_conn *c, __u64 now)
+{
+	__u16 keep = c->rec.flags;
+
+	obi_stat_inc(OBI_ST_SWEPT);
+	c->snap_bytes = c->rec.req_bytes + c->rec.resp_bytes;
+	c->rec.flags |= OBI_HTTP_F_SWEPT;
+	obi_emit_to(c, OBI_CS_RESP, 0, now, OBI_CS_EMITTING);
+	c->rec.flags = keep;
+	if (c->closing) {
+		/* The close hook found the exchange ours and left its end to us. */
+		c->closing = 0;
+		obi_stat_inc(OBI_ST_CLOSED);
+		obi_emit(c, OBI_CS_RESP, OBI_HTTP_F_CLOSED, now);
+		return;
+	}
+	c->state = OBI_CS_RESP;
+}
+#endif
 
 /*
  * A request unanswered for http_request_timeout. The sweep normally reports it on time; this
@@ -212,15 +249,39 @@ static __always_inline void obi_capture_req(struct obi_conn *c, __u64 src, __u64
 	c->req_len = off + n;
 }
 
+/* Up to 8 user bytes as a little-endian word (missing bytes zero); false if unreadable. */
+static __always_inline bool obi_read_word(__u64 src, __u32 n, __u64 *w)
+{
+	long err;
+
+	*w = 0;
+	/* A constant size, or one masked where the helper sees it: older verifiers (6.1) lose
+	 * a clamp done on another copy of the register. */
+	if (n >= 8) {
+		err = bpf_probe_read_user(w, 8, (void *)src);
+	} else {
+		barrier_var(n);
+		n &= 7;
+		err = bpf_probe_read_user(w, n, (void *)src);
+	}
+	if (err) {
+		obi_stat_inc(OBI_ST_READ_ERR);
+		return false;
+	}
+	return true;
+}
+
 /* Appends to the response capture, right after the request bytes (bounds as above). */
 static __always_inline void obi_capture_resp(struct obi_conn *c, __u64 src, __u64 n)
 {
-	__u32 off = c->req_len, have = c->resp_len;
+	__u32 off = c->req_len, have = c->resp_len, cap = obi_cfg.resp_cap;
 
-	if (have >= OBI_RESP_CAP)
+	if (cap > OBI_RESP_CAP)
+		cap = OBI_RESP_CAP;
+	if (have >= cap)
 		return;
-	if (n > OBI_RESP_CAP - have)
-		n = OBI_RESP_CAP - have;
+	if (n > cap - have)
+		n = cap - have;
 	off += have;
 	barrier_var(off);
 	barrier_var(n);
@@ -238,6 +299,56 @@ static __always_inline void obi_capture_resp(struct obi_conn *c, __u64 src, __u6
 	c->resp_len = have + n;
 }
 
+/* The last user segment of a multi-segment I/O (writev, sendmsg): where a response ends. */
+static __always_inline int obi_io_last_seg(const struct obi_io *io, __u64 *base, __u64 *len)
+{
+	struct obi_user_iovec iov;
+	struct obi_user_msghdr mh;
+	__u64 arr, n;
+
+	if (io->kind == OBI_BUF_IOV) {
+		arr = io->ptr;
+		n = io->count;
+	} else if (io->kind == OBI_BUF_MSG) {
+		if (bpf_probe_read_user(&mh, sizeof(mh), (void *)io->ptr))
+			return -1;
+		arr = mh.iov;
+		n = mh.iovlen;
+	} else {
+		return -1;
+	}
+	if (n < 2 || n > 1024)
+		return -1;
+	if (bpf_probe_read_user(&iov, sizeof(iov), (void *)(arr + (n - 1) * sizeof(iov))))
+		return -1;
+	*base = iov.base;
+	*len = iov.len;
+	return 0;
+}
+
+/*
+ * Keeps the last 8 bytes of the response in rec.resp_tail, for responses longer than their
+ * capture: a chunked body ends with "0\r\n\r\n", which only the tail shows. Assumes the
+ * I/O moved all its segments (a partial writev is followed by one that ends the same way).
+ */
+static __always_inline void obi_tail_update(struct obi_conn *c, const struct obi_io *io, __u64 base,
+					    __u64 seglen, long ret)
+{
+	__u64 tb = base, tl = seglen, nb, old, *tail = (__u64 *)c->rec.resp_tail;
+	__u32 n;
+
+	if (seglen < (__u64)ret && obi_io_last_seg(io, &tb, &tl)) {
+		c->rec.flags &= ~OBI_HTTP_F_TAIL;
+		return;
+	}
+	n = tl < 8 ? tl : 8;
+	if (!n || !obi_read_word(tb + tl - n, n, &nb))
+		return;
+	old = (c->rec.flags & OBI_HTTP_F_TAIL) ? *tail : 0;
+	*tail = n == 8 ? nb : (old >> (8 * n)) | (nb << (8 * (8 - n)));
+	c->rec.flags |= OBI_HTTP_F_TAIL;
+}
+
 static __always_inline void obi_start_exchange(struct obi_conn *c, __u32 tid, __u64 now)
 {
 	struct obi_rec_http *r = &c->rec;
@@ -253,6 +364,8 @@ static __always_inline void obi_start_exchange(struct obi_conn *c, __u32 tid, __
 	r->resp_bytes = 0;
 	r->flags = 0;
 	r->exch_seq++;
+	c->snap_bytes = 0;
+	c->closing = 0;
 }
 
 static __always_inline struct obi_conn *obi_conn_new(const struct obi_conn_key *key,
@@ -280,6 +393,81 @@ static __always_inline struct obi_conn *obi_conn_new(const struct obi_conn_key *
 	return c;
 }
 
+/* First byte of a method token we recognise: only such short reads are held back. */
+static __always_inline bool obi_is_method_letter(__u8 ch)
+{
+	return ch == 'G' || ch == 'P' || ch == 'H' || ch == 'D' || ch == 'O' || ch == 'C' ||
+	       ch == 'T';
+}
+
+/* What the request-direction bytes held before this I/O contribute to a request start. */
+struct obi_pre {
+	__u64 bytes; /* the held bytes, little-endian */
+	__u64 ns;    /* when the first of them was seen */
+	__u32 len;   /* how many (0: none) */
+};
+
+/*
+ * The slow path of request-start detection, taken only when this I/O is shorter than 8 bytes
+ * or bytes are already held: joins the held bytes with the start of this I/O. Returns 1 when
+ * they decide (*is_req set; *pre says what the held bytes were), 0 when they are still too
+ * few (the bytes are now held: the I/O is done with).
+ */
+static __always_inline int obi_split_start(struct obi_conn *c, __u64 base, __u64 seglen, __u64 now,
+					   bool *is_req, struct obi_pre *pre)
+{
+	__u32 held = c->pend_len & 7, n = 8 - held, total;
+	__u64 nb, joined;
+	__u8 head[8];
+
+	if (n > seglen)
+		n = seglen;
+	if (!obi_read_word(base, n, &nb))
+		return 1;
+	joined = held ? c->pend | nb << (8 * held) : nb;
+	total = held + n;
+	if (!obi_is_method_letter((__u8)joined)) {
+		pre->len = held;
+		pre->bytes = c->pend;
+		pre->ns = c->pend_ns;
+		c->pend_len = 0;
+		return 1;
+	}
+	if (total < 8) {
+		if (!held)
+			c->pend_ns = now;
+		c->pend = joined;
+		c->pend_len = total;
+		return 0;
+	}
+	__builtin_memcpy(head, &joined, 8);
+	*is_req = obi_is_request_start(head, 8);
+	pre->len = held;
+	pre->bytes = c->pend;
+	pre->ns = held ? c->pend_ns : now;
+	c->pend_len = 0;
+	return 1;
+}
+
+/* Starts an exchange whose first bytes were held (pre) before this I/O's `seglen` at base. */
+static __always_inline void obi_begin_request(struct obi_conn *c, const struct obi_conn_key *key,
+					      __u64 pid_tgid, __u64 base, __u64 seglen,
+					      const struct obi_pre *pre, __u64 now)
+{
+	obi_start_exchange(c, (__u32)pid_tgid, now);
+	if (c->role == OBI_ROLE_CLIENT)
+		obi_trace_client_start(&c->rec);
+	if (pre->len) {
+		c->rec.start_ns = pre->ns;
+		*(__u64 *)c->data = pre->bytes;
+		c->req_len = pre->len & 7;
+		c->rec.req_bytes = pre->len & 7;
+	}
+	obi_capture_req(c, base, seglen);
+	if (c->role == OBI_ROLE_SERVER)
+		obi_trace_server_start(c, key);
+}
+
 /*
  * One socket I/O of a selected process: `ret` bytes moved on `sk`, egress if the process sent
  * them. Both front ends end here.
@@ -288,7 +476,8 @@ static __always_inline void obi_on_io(struct sock *sk, __u32 netns, const struct
 				      long ret)
 {
 	struct obi_conn_key key = {.sk = (__u64)sk, .netns = netns};
-	__u64 pid_tgid = bpf_get_current_pid_tgid(), now, base = 0, seglen = 0;
+	__u64 pid_tgid = bpf_get_current_pid_tgid(), now = 0, base = 0, seglen = 0;
+	struct obi_pre pre = {};
 	__u8 head[8] = {};
 	bool req_dir, is_req = false;
 	struct obi_conn *c;
@@ -306,10 +495,31 @@ static __always_inline void obi_on_io(struct sock *sk, __u32 netns, const struct
 	/* The request flows in for a server, out for a client. */
 	req_dir = c ? (c->role == OBI_ROLE_SERVER) != io->egress : true;
 	/* Only a request-direction I/O outside a request can start one: peek only then. Every
-	 * request line is longer than 8 bytes, so shorter I/O cannot start one. */
-	if (req_dir && (!c || c->state != OBI_CS_REQ) && seglen >= 8 &&
-	    bpf_probe_read_user(head, 8, (void *)base) == 0)
-		is_req = obi_is_request_start(head, ret);
+	 * request line is longer than 8 bytes; shorter I/O take the slow path, which holds them. */
+	if (req_dir && (!c || c->state != OBI_CS_REQ) && seglen) {
+		if (seglen >= 8 && (!c || !c->pend_len)) {
+			if (bpf_probe_read_user(head, 8, (void *)base) == 0)
+				is_req = obi_is_request_start(head, 8);
+		} else {
+			__u8 first = 0;
+
+			now = bpf_ktime_get_ns();
+			if (!c) {
+				/* A new connection's first bytes, too few to judge: keep them only
+				 * if they can begin a method. */
+				if (bpf_probe_read_user(&first, 1, (void *)base) ||
+				    !obi_is_method_letter(first))
+					return;
+				c = obi_conn_new(&key, sk,
+						 io->egress ? OBI_ROLE_CLIENT : OBI_ROLE_SERVER,
+						 pid_tgid >> 32);
+				if (!c)
+					return;
+			}
+			if (!obi_split_start(c, base, seglen, now, &is_req, &pre))
+				return;
+		}
+	}
 	if (!c) {
 		if (!is_req)
 			return;
@@ -318,7 +528,8 @@ static __always_inline void obi_on_io(struct sock *sk, __u32 netns, const struct
 		if (!c)
 			return;
 	}
-	now = bpf_ktime_get_ns();
+	if (!now)
+		now = bpf_ktime_get_ns();
 	c->last_ns = now;
 	if (req_dir) {
 		if (is_req) {
@@ -333,12 +544,7 @@ static __always_inline void obi_on_io(struct sock *sk, __u32 netns, const struct
 				obi_stat_inc(OBI_ST_RACES);
 				return;
 			}
-			obi_start_exchange(c, (__u32)pid_tgid, now);
-			if (c->role == OBI_ROLE_CLIENT)
-				obi_trace_client_start(&c->rec);
-			obi_capture_req(c, base, seglen);
-			if (c->role == OBI_ROLE_SERVER)
-				obi_trace_server_start(c, &key);
+			obi_begin_request(c, &key, pid_tgid, base, seglen, &pre, now);
 		} else if (c->state == OBI_CS_REQ) {
 			__u16 before = c->req_len;
 
@@ -350,15 +556,19 @@ static __always_inline void obi_on_io(struct sock *sk, __u32 netns, const struct
 				obi_trace_server_more(c, &key);
 		} else if (c->state != OBI_CS_RESP) {
 			return;
+		} else {
+			/* Held bytes that turned out not to start a request: the body sent after an
+			 * interim "100 Continue" belongs to this exchange. */
+			c->rec.req_bytes += pre.len;
 		}
-		/* In RESP: the body sent after an interim "100 Continue" still belongs here. */
 		c->rec.req_bytes += ret;
 	} else {
 		if (c->state != OBI_CS_REQ && c->state != OBI_CS_RESP)
 			return;
 		if (c->state == OBI_CS_REQ) {
 			if (obi_timed_out(c, now)) {
-				/* What the sweep would have reported; the late response is ignored. */
+				/* What the sweep would have reported; the late response is ignored.
+				 */
 				if (obi_claim(c, OBI_CS_REQ))
 					obi_emit_timeout(c, now);
 				return;
@@ -371,6 +581,9 @@ static __always_inline void obi_on_io(struct sock *sk, __u32 netns, const struct
 		else if (c->resp_len < OBI_RESP_CAP && seglen)
 			obi_capture_resp(c, base, seglen);
 		c->rec.resp_bytes += ret;
+		/* Only responses longer than their capture need the tail: small ones are whole. */
+		if (seglen && c->resp_len < c->rec.resp_bytes)
+			obi_tail_update(c, io, base, seglen, ret);
 	}
 	c->rec.end_ns = now;
 }
@@ -386,6 +599,15 @@ static __always_inline void obi_on_state(struct sock *sk, __u32 netns, int newst
 		return;
 	__u32 st = c->state;
 
+#ifndef OBI_COMPAT
+	if (st == OBI_CS_EMITTING) {
+		/* Perhaps the sweep sending a snapshot: it emits the final when it sees this (if it
+		 * already looked, the enricher prints the snapshot later). The entry stays for it;
+		 * the LRU reclaims it. */
+		c->closing = 1;
+		return;
+	}
+#endif
 	if ((st == OBI_CS_RESP || st == OBI_CS_REQ) && obi_claim(c, st)) {
 		__u64 now = bpf_ktime_get_ns();
 

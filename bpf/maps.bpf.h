@@ -8,10 +8,11 @@
 
 /* Set by obi-probe before load (.rodata): the verifier sees them as constants. */
 const volatile struct obi_bpf_cfg obi_cfg = {
-	.req_cap = 512,
-	.wakeup_bytes = 64 * 1024,
-	.sweep_idle_ns = 200000000ULL,
-	.track_traceparent = 1,
+    .req_cap = 512,
+    .wakeup_bytes = 64 * 1024,
+    .sweep_idle_ns = 200000000ULL,
+    .track_traceparent = 1,
+    .resp_cap = OBI_RESP_CAP,
 };
 
 enum obi_conn_state {
@@ -37,12 +38,21 @@ struct obi_conn_key {
 struct obi_conn {
 	__u32 state; /* 32 bits: claimed with an atomic compare-and-swap */
 	__u8 role;
-	__u8 pad;
+	__u8 pend_len;	/* request-direction bytes held in pend (0..7) */
 	__u16 req_len;	/* captured request bytes */
 	__u16 resp_len; /* captured response bytes */
-	__u16 pad2;
+	__u8 closing;	/* the close came while the sweep held the exchange (EMITTING) */
+	__u8 pad2;
 	__u32 pad3;
 	__u64 last_ns;
+	/*
+	 * A request-direction read or write shorter than 8 bytes outside a request (Go's server
+	 * reads one byte ahead; some clients write a byte at a time) cannot be judged alone: its
+	 * bytes wait here, in order, until 8 bytes decide whether a request starts.
+	 */
+	__u64 pend;
+	__u64 pend_ns;	  /* when the first held byte was seen: the request's start */
+	__u64 snap_bytes; /* req + resp bytes when the sweep last sent a snapshot; 0: none */
 	struct obi_rec_http rec;
 	__u8 data[2 * OBI_REQ_CAP_MAX + OBI_RESP_CAP] __attribute__((aligned(8)));
 };

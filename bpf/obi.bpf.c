@@ -368,11 +368,18 @@ static long obi_sweep_one(void *map, struct obi_conn_key *key, struct obi_conn *
 	/* Signed: the connection may have been touched after `now` was read. */
 	__s64 idle = (__s64)(sc->now - c->last_ns);
 
-	if (c->state == OBI_CS_RESP && idle >= (__s64)obi_cfg.sweep_idle_ns) {
+	if (c->state == OBI_CS_RESP && obi_cfg.resp_max_ns &&
+	    (__s64)(sc->now - c->rec.start_ns) >= (__s64)obi_cfg.resp_max_ns) {
+		/* Streaming past the bound (or an open keep-alive connection that long after
+		 * its last exchange, which the enricher has printed already and drops). */
 		if (obi_claim(c, OBI_CS_RESP)) {
-			obi_stat_inc(OBI_ST_SWEPT);
-			obi_emit(c, OBI_CS_RESP, OBI_HTTP_F_SWEPT, sc->now);
+			obi_stat_inc(OBI_ST_MAX_DURATION);
+			obi_emit(c, OBI_CS_RESP, OBI_HTTP_F_CUT, sc->now);
 		}
+	} else if (c->state == OBI_CS_RESP && idle >= (__s64)obi_cfg.sweep_idle_ns &&
+		   c->snap_bytes != c->rec.req_bytes + c->rec.resp_bytes) {
+		if (obi_claim(c, OBI_CS_RESP))
+			obi_emit_snapshot(c, sc->now);
 	} else if (c->state == OBI_CS_REQ && obi_timed_out(c, sc->now)) {
 		if (obi_claim(c, OBI_CS_REQ))
 			obi_emit_timeout(c, sc->now);

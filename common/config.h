@@ -62,7 +62,9 @@ struct obi_config {
 	uint64_t drain_interval_ns; /* ebpf.drain_interval, default 10ms */
 	uint64_t sweep_idle_ns;	    /* ebpf.sweep_idle, default 200ms */
 	bool track_request_headers; /* ebpf.track_request_headers, default true (see docs) */
-	uint64_t http_request_timeout_ns; /* ebpf.http_request_timeout, default 0 (off) */
+	uint64_t http_request_timeout_ns;	/* ebpf.http_request_timeout, default 0 (off) */
+	uint32_t response_capture_size;		/* ebpf.response_capture_size, default 1024 */
+	uint64_t http_response_max_duration_ns; /* ebpf.http_response_max_duration, 30s */
 	/* batching (probe forwards, enricher prints) */
 	uint32_t batch_length; /* ebpf.batch_length / OTEL_EBPF_BPF_BATCH_LENGTH, default 100 */
 	uint64_t

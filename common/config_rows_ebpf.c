@@ -107,6 +107,28 @@ static const struct config_row config_rows_ebpf[] = {
      .proc = CONFIG_PROC_PROBE,
      .doc = "If above 0, requests without a response after this long are reported with "
 	    "status 408."},
+    {.yaml = "ebpf.response_capture_size",
+     .env = {"OTEL_EBPF_BPF_RESPONSE_CAPTURE_SIZE"},
+     .type = CONFIG_T_UINT,
+     CONFIG_FIELD(response_capture_size),
+     .min = 64,
+     .max = 1024,
+     .def = "1024",
+     .proc = CONFIG_PROC_PROBE,
+     .doc = "Bytes of each response copied from the kernel: the head is parsed as far as "
+	    "this reaches (status, framing, and the body size as wire bytes minus head "
+	    "bytes); a longer head falls back to Content-Length."},
+    {.yaml = "ebpf.http_response_max_duration",
+     .env = {"OTEL_EBPF_BPF_HTTP_RESPONSE_MAX_DURATION"},
+     .type = CONFIG_T_DURATION,
+     CONFIG_FIELD(http_response_max_duration_ns),
+     .max = 24 * 3600 * NS_PER_S,
+     .def = "30s",
+     .proc = CONFIG_PROC_PROBE | CONFIG_PROC_ENRICHER,
+     .doc = "A response still flowing (a stream, server-sent events, a slow download) this "
+	    "long after its request started is reported as it is, marked cut "
+	    "(`obi.http.response.cut`); 0 waits for its end however long. Pauses never end a "
+	    "response: its framing (Content-Length, chunked, close) does."},
     {.yaml = "ebpf.batch_length",
      .env = {"OTEL_EBPF_BPF_BATCH_LENGTH"},
      .type = CONFIG_T_UINT,

@@ -11,12 +11,12 @@
 #include <linux/types.h>
 #endif
 
-#define OBI_ABI_VERSION 1
+#define OBI_ABI_VERSION 2
 
 /* Upper bound of captured request-head bytes; the run-time size (config) is <= this. */
 #define OBI_REQ_CAP_MAX 1024
-/* Captured response-head bytes: the status line and the first headers. */
-#define OBI_RESP_CAP 256
+/* Upper bound of captured response bytes (the head, as far as the run-time bound allows). */
+#define OBI_RESP_CAP 1024
 
 enum obi_rec_type {
 	OBI_REC_HTTP = 1,   /* one request/response exchange on a TCP connection */
@@ -53,9 +53,16 @@ enum obi_http_flags {
 	OBI_HTTP_F_NO_RESPONSE = 1 << 5, /* no response byte was seen */
 	OBI_HTTP_F_PARENT_LOCAL = 1 << 6, /* parent is a server span of the same thread */
 	OBI_HTTP_F_TIMEOUT = 1 << 7,	  /* no response within ebpf.http_request_timeout */
+	OBI_HTTP_F_CUT = 1 << 8,  /* response still flowing at ebpf.http_response_max_duration */
+	OBI_HTTP_F_TAIL = 1 << 9, /* resp_tail holds the last bytes of the response */
+	OBI_HTTP_F_SNAPPED = 1 << 10, /* final record of an exchange the sweep sent a snapshot of */
 };
 
-/* One request/response exchange. Followed by req_cap request bytes, then resp_cap bytes. */
+/*
+ * One request/response exchange. Followed by req_cap request bytes, then resp_cap bytes.
+ * SWEPT records are snapshots of an exchange that went quiet and may still continue: the same
+ * (conn_id, exch_seq) comes again, final, when it ends (next request, close, cut).
+ */
 struct obi_rec_http {
 	struct obi_rec_hdr hdr;
 	__u64 conn_id;	     /* random per connection, stable over its exchanges */
@@ -77,6 +84,9 @@ struct obi_rec_http {
 	__u16 req_cap;		/* captured request-head bytes that follow */
 	__u16 resp_cap;		/* captured response-head bytes after those */
 	__u32 exch_seq;		/* exchange number on this connection, from 1 */
+	/* The last min(8, resp_bytes) response bytes, oldest first, right-aligned (TAIL flag):
+	 * where a chunked body's last chunk shows. */
+	__u8 resp_tail[8];
 };
 
 /* EXEC, FORK, EXIT. */
@@ -102,17 +112,19 @@ enum obi_bpf_stat {
 	OBI_ST_CONN_FULL,	 /* connection table update failed */
 	OBI_ST_NO_PAYLOAD,	 /* socket I/O whose user buffer was unreachable */
 	OBI_ST_READ_ERR,	 /* bpf_probe_read_user failed */
-	OBI_ST_SWEPT,		 /* exchanges emitted by the idle sweep */
+	OBI_ST_SWEPT,		 /* snapshots of quiet exchanges sent by the idle sweep */
 	OBI_ST_CLOSED,		 /* exchanges emitted on close */
 	OBI_ST_TIMEOUTS,	 /* exchanges emitted without response on timeout */
 	OBI_ST_RACES,		 /* a request started while another path was emitting: lost */
+	OBI_ST_MAX_DURATION,	 /* exchanges ended by http_response_max_duration */
 	OBI_ST__MAX,
 };
 
 #define OBI_STAT_NAMES                                                                             \
 	{                                                                                          \
 		"http_emitted", "ringbuf_drops", "proc_event_drops", "conn_table_full",            \
-		    "no_payload", "read_errors", "swept", "closed", "timeouts", "races"            \
+		    "no_payload", "read_errors", "swept", "closed", "timeouts", "races",           \
+		    "max_duration"                                                                 \
 	}
 
 /* Read-only configuration written into .rodata before load. */
@@ -123,18 +135,21 @@ struct obi_bpf_cfg {
 	__u64 request_timeout_ns; /* 0: off; else emit unanswered requests as timeouts */
 	__u8 track_traceparent;	  /* scan request heads for traceparent */
 	__u8 exec_events;	  /* emit EXEC records (selection by executable) */
-	__u8 pad[6];
+	__u8 pad[2];
+	__u32 resp_cap;	   /* captured response bytes, <= OBI_RESP_CAP */
+	__u64 resp_max_ns; /* 0: off; else cut responses flowing longer than this */
 };
 
 #define OBI_ASSERT_LAYOUT(t, sz) _Static_assert(sizeof(struct t) == (sz), #t " size changed")
 
 OBI_ASSERT_LAYOUT(obi_rec_hdr, 24);
-OBI_ASSERT_LAYOUT(obi_rec_http, 152);
+OBI_ASSERT_LAYOUT(obi_rec_http, 160);
 OBI_ASSERT_LAYOUT(obi_rec_proc, 48);
 OBI_ASSERT_LAYOUT(obi_rec_listen, 32);
-OBI_ASSERT_LAYOUT(obi_bpf_cfg, 32);
+OBI_ASSERT_LAYOUT(obi_bpf_cfg, 40);
 _Static_assert(__builtin_offsetof(struct obi_rec_http, trace_id) == 112, "trace_id moved");
 _Static_assert(__builtin_offsetof(struct obi_rec_http, req_cap) == 144, "req_cap moved");
+_Static_assert(__builtin_offsetof(struct obi_rec_http, resp_tail) == 152, "resp_tail moved");
 _Static_assert((OBI_REQ_CAP_MAX & (OBI_REQ_CAP_MAX - 1)) == 0, "req cap must be a power of 2");
 _Static_assert((OBI_RESP_CAP & (OBI_RESP_CAP - 1)) == 0, "resp cap must be a power of 2");
 

@@ -13,6 +13,8 @@
 #include "span.h"
 #include "wire.h"
 
+struct exch_hold;
+
 /* A process the probe selected, with the service it maps to. */
 struct proc_entry {
 	struct proc_entry *next;
@@ -34,6 +36,10 @@ struct proc_table {
 /* Counters of everything the enricher refused or lost; exported as metrics later. */
 struct enricher_stats {
 	uint64_t msgs, bad_msgs, records, bad_records, not_http, unknown_pid, spans;
+	uint64_t snap_dups; /* finals of exchanges printed from their snapshot: dropped */
+	uint64_t resp_cut;  /* spans printed as cut (obi.http.response.cut) */
+	uint64_t pipelined, pipelined_approx; /* spans split from pipelined batches; inexactly */
+	uint64_t hold_expired; /* held snapshots printed because their final never came */
 	uint64_t probe[OBI_ST__MAX + OBI_PST__MAX];
 };
 
@@ -42,6 +48,7 @@ struct enricher {
 	struct proc_table procs;
 	struct printer printer;
 	struct enricher_stats st;
+	struct exch_hold *hold; /* records.c: snapshots awaiting their final; NULL until needed */
 	struct log_ratelimit bad_rl, drop_rl, conn_rl;
 	char hostname[256];
 	int fd, epfd, sigfd, timerfd;
@@ -82,5 +89,9 @@ void proc_table_reap(struct proc_table *t, uint64_t now_ns, uint64_t grace_ns);
 
 /* records.c: validation of one RECORDS payload and span emission. */
 void records_handle_batch(struct enricher *e, const uint8_t *p, size_t len);
+/* Prints held snapshots whose final is overdue; run on the enricher's timer. */
+void records_tick(struct enricher *e, uint64_t now_ns);
+/* Prints what is still held (exchanges whose final never came) and frees it. */
+void records_shutdown(struct enricher *e);
 
 #endif /* OBI_ENRICHER_H */

@@ -223,28 +223,38 @@ static void http_parse_request_header(void *ctx, const uint8_t *name, size_t nle
 {
 	struct http_request_head *out = ctx;
 
-	/* First occurrence wins: a second Host is an attack or a bug, not information. */
-	if (http_parse_name_is(name, nlen, "host")) {
-		if (!out->host.p)
+	/* Dispatch on the length first: most header lines are none of these four. */
+	switch (nlen) {
+	case 4:
+		/* First occurrence wins: a second Host is an attack or a bug, not information. */
+		if (!out->host.p && http_parse_name_is(name, nlen, "host"))
 			http_parse_host(val, vlen, &out->host, &out->host_port);
-	} else if (http_parse_name_is(name, nlen, "user-agent")) {
-		if (!out->user_agent.p) {
+		break;
+	case 10:
+		if (!out->user_agent.p && http_parse_name_is(name, nlen, "user-agent")) {
 			out->user_agent.p = (const char *)val;
 			out->user_agent.len = vlen;
 		}
-	} else if (http_parse_name_is(name, nlen, "traceparent")) {
-		if (!out->traceparent.p) {
+		break;
+	case 11:
+		if (!out->traceparent.p && http_parse_name_is(name, nlen, "traceparent")) {
 			out->traceparent.p = (const char *)val;
 			out->traceparent.len = vlen;
 		}
-	} else if (http_parse_name_is(name, nlen, "content-length")) {
-		int64_t cl = http_parse_content_length(val, vlen);
+		break;
+	case 14:
+		if (http_parse_name_is(name, nlen, "content-length")) {
+			int64_t cl = http_parse_content_length(val, vlen);
 
-		/* Conflicting lengths (RFC 9112 6.3) make the length unknown. */
-		if (out->content_length == -2)
-			out->content_length = cl;
-		else if (out->content_length != cl)
-			out->content_length = -1;
+			/* Conflicting lengths (RFC 9112 6.3) make the length unknown. */
+			if (out->content_length == -2)
+				out->content_length = cl;
+			else if (out->content_length != cl)
+				out->content_length = -1;
+		}
+		break;
+	default:
+		break;
 	}
 }
 
@@ -253,7 +263,15 @@ static void http_parse_response_header(void *ctx, const uint8_t *name, size_t nl
 {
 	struct http_response_head *out = ctx;
 
-	if (http_parse_name_is(name, nlen, "content-length")) {
+	if (http_parse_name_is(name, nlen, "transfer-encoding")) {
+		/* The last coding decides the framing: "gzip, chunked" is chunked. */
+		size_t e = vlen;
+
+		while (e > 0 && (http_parse_is_ows(val[e - 1]) || val[e - 1] == ','))
+			e--;
+		out->chunked = e >= 7 && http_parse_name_is(val + e - 7, 7, "chunked") &&
+			       (e == 7 || val[e - 8] == ',' || http_parse_is_ows(val[e - 8]));
+	} else if (http_parse_name_is(name, nlen, "content-length")) {
 		int64_t cl = http_parse_content_length(val, vlen);
 
 		if (out->content_length == -2)
@@ -398,6 +416,17 @@ done:
 	if (out->content_length == -2)
 		out->content_length = -1;
 	return ret;
+}
+
+bool http_parse_chunked_end(const uint8_t *tail, size_t n, bool before_unknown)
+{
+	static const uint8_t last[] = "0\r\n\r\n";
+	const size_t ln = sizeof(last) - 1;
+
+	if (n < ln || memcmp(tail + n - ln, last, ln) != 0)
+		return false;
+	/* "...10\r\n\r\n" would be a chunk of 16 bytes, not the last chunk. */
+	return n > ln ? tail[n - ln - 1] == '\n' : before_unknown;
 }
 
 int http_parse_hexval(char c)

@@ -32,12 +32,20 @@ struct http_response_head {
 	int version_minor;
 	int64_t content_length; /* -1 if absent or invalid */
 	size_t header_len;	/* 0 if the header end is not within the input */
+	bool chunked;		/* Transfer-Encoding ends with "chunked" (RFC 9112 6.1) */
 };
 
 /* 0 on success, -1 if the bytes are not an HTTP/1.x request head. */
 int http_parse_request(const uint8_t *buf, size_t len, struct http_request_head *out);
 /* 0 on success, -1 if the bytes are not an HTTP/1.x status line. */
 int http_parse_response(const uint8_t *buf, size_t len, struct http_response_head *out);
+
+/*
+ * Whether a chunked body whose last bytes are tail[0..n) has ended: the last chunk "0" and the
+ * empty line after it (trailers are not looked for). before_unknown: the byte before tail[0]
+ * was not seen, so it is taken as a line end.
+ */
+bool http_parse_chunked_end(const uint8_t *tail, size_t n, bool before_unknown);
 
 /* W3C traceparent "00-<32 hex>-<16 hex>-<2 hex>"; ids must not be all zero. 0 or -1. */
 int http_parse_traceparent(const char *s, size_t len, uint8_t trace_id[16], uint8_t span_id[8],

@@ -99,6 +99,7 @@ static void enricher_run(struct enricher *e)
 				if (read(e->timerfd, &x, sizeof(x)) < 0 && errno != EAGAIN)
 					log_warn(errno, "timer");
 				proc_table_reap(&e->procs, monotime_ns(), ENRICHER_DEAD_GRACE_NS);
+				records_tick(e, monotime_ns());
 			} else if (fd == e->fd) {
 				enricher_on_readable(e);
 				if (e->fd >= 0 && (evs[i].events & (EPOLLHUP | EPOLLERR)))
@@ -142,10 +143,12 @@ int main(int argc, char **argv, char **envp)
 	if (enricher_setup(e) || enricher_conn_init(e) || enricher_confine(e))
 		goto out;
 	enricher_run(e);
+	records_shutdown(e);
 	log_info("stopping: %llu spans, %llu bad records, %llu bad messages, %llu non-HTTP; "
 		 "kernel: %llu exchanges, %llu ring drops, %llu without payload; probe: %llu "
 		 "delivered, %llu send queue full, %llu no enricher connected, %llu discarded on "
-		 "disconnect, %llu malformed",
+		 "disconnect, %llu malformed; %llu finals of snapshots, %llu cut, %llu pipelined "
+		 "(%llu approximated)",
 		 (unsigned long long)e->st.spans, (unsigned long long)e->st.bad_records,
 		 (unsigned long long)e->st.bad_msgs, (unsigned long long)e->st.not_http,
 		 (unsigned long long)e->st.probe[OBI_ST_HTTP_EMITTED],
@@ -155,7 +158,9 @@ int main(int argc, char **argv, char **envp)
 		 (unsigned long long)e->st.probe[OBI_ST__MAX + OBI_PST_QUEUE_DROPPED_RECORDS],
 		 (unsigned long long)e->st.probe[OBI_ST__MAX + OBI_PST_NO_ENRICHER_RECORDS],
 		 (unsigned long long)e->st.probe[OBI_ST__MAX + OBI_PST_DISCONNECT_RECORDS],
-		 (unsigned long long)e->st.probe[OBI_ST__MAX + OBI_PST_BAD_RECORDS]);
+		 (unsigned long long)e->st.probe[OBI_ST__MAX + OBI_PST_BAD_RECORDS],
+		 (unsigned long long)e->st.snap_dups, (unsigned long long)e->st.resp_cut,
+		 (unsigned long long)e->st.pipelined, (unsigned long long)e->st.pipelined_approx);
 	rc = 0;
 out:
 	proc_table_clear(&e->procs);

@@ -241,6 +241,8 @@ static bool printer_json_attrs(cJSON *root, const struct span *s)
 	ok = ok && printer_add_str(a, "network.protocol.version", s->protocol_version);
 	if (s->user_agent[0])
 		ok = ok && printer_add_str(a, "user_agent.original", s->user_agent);
+	if (s->resp_cut)
+		ok = ok && cJSON_AddTrueToObject(a, "obi.http.response.cut") != NULL;
 	return ok;
 }
 

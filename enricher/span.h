@@ -48,6 +48,7 @@ struct span {
 	uint64_t req_bytes;		      /* whole request on the wire, headers included */
 	uint64_t resp_bytes;		      /* whole response on the wire, headers included */
 	char protocol_version[8];	      /* network.protocol.version: "1.0", "1.1" */
+	bool resp_cut; /* obi.http.response.cut: still flowing at the max duration */
 
 	/* Peer is always the client side, host always the server side (as OBI). */
 	char peer_addr[SPAN_ADDR_MAX]; /* client.address (server spans) */

@@ -179,6 +179,15 @@ static enum span_status span_build_status(enum span_kind kind, int code)
 	return code >= 500 ? SPAN_STATUS_ERROR : SPAN_STATUS_UNSET;
 }
 
+/* Responses without a body by definition (RFC 9110 6.4.1), whatever their Content-Length. */
+static bool span_build_no_body(const struct http_request_head *req,
+			       const struct http_response_head *resp)
+{
+	return (req->method.len == 4 && memcmp(req->method.p, "HEAD", 4) == 0) ||
+	       (resp->status >= 100 && resp->status < 200) || resp->status == 204 ||
+	       resp->status == 304;
+}
+
 static void span_build_sizes(const struct obi_rec_http *rec, const struct http_request_head *req,
 			     const struct http_response_head *resp, bool have_resp,
 			     size_t resp_skip, struct span *out)
@@ -196,10 +205,79 @@ static void span_build_sizes(const struct obi_rec_http *rec, const struct http_r
 	/* Response heads are captured only partially: a known end beats Content-Length. */
 	if (have_resp && resp->header_len > 0 && resp_skip + resp->header_len <= rec->resp_bytes)
 		out->resp_body_size = rec->resp_bytes - resp_skip - resp->header_len;
+	else if (have_resp && span_build_no_body(req, resp))
+		out->resp_body_size = 0;
 	else if (have_resp && resp->content_length >= 0)
 		out->resp_body_size = (uint64_t)resp->content_length;
 	else
 		out->resp_body_size = rec->resp_bytes;
+}
+
+/*
+ * Parses the captured response; interim responses (100 Continue, 103 Early Hints) precede the
+ * final one (101 is final) and are skipped: *skip is their length.
+ */
+static bool span_build_parse_resp(const uint8_t *p, size_t len, struct http_response_head *resp,
+				  size_t *skip)
+{
+	bool have = http_parse_response(p, len, resp) == 0;
+
+	*skip = 0;
+	while (have && resp->status >= 100 && resp->status < 200 && resp->status != 101 &&
+	       resp->header_len > 0 && *skip + resp->header_len < len) {
+		struct http_response_head next;
+
+		if (http_parse_response(p + *skip + resp->header_len,
+					len - *skip - resp->header_len, &next) != 0)
+			break;
+		*skip += resp->header_len;
+		*resp = next;
+	}
+	return have;
+}
+
+/* A chunked body's end, from the captured bytes when they are the whole response, else from
+ * the kernel's tail; true (unknown, reported as it is) when neither shows it. */
+static bool span_build_chunked_done(const struct obi_rec_http *rec, const uint8_t *resp_p,
+				    size_t resp_len)
+{
+	if (resp_len == rec->resp_bytes)
+		return http_parse_chunked_end(resp_p, resp_len, false);
+	if (rec->flags & OBI_HTTP_F_TAIL) {
+		size_t n = rec->resp_bytes < sizeof(rec->resp_tail) ? (size_t)rec->resp_bytes
+								    : sizeof(rec->resp_tail);
+
+		return http_parse_chunked_end(rec->resp_tail + sizeof(rec->resp_tail) - n, n,
+					      n < sizeof(rec->resp_tail));
+	}
+	return true;
+}
+
+bool span_build_response_complete(const struct obi_rec_http *rec, const uint8_t *data,
+				  size_t data_len)
+{
+	struct http_request_head req;
+	struct http_response_head resp;
+	size_t req_len, resp_len, skip;
+	uint64_t body;
+
+	if (!data || (rec->flags & OBI_HTTP_F_NO_PAYLOAD))
+		return true;
+	req_len = rec->req_cap < data_len ? rec->req_cap : data_len;
+	resp_len = rec->resp_cap < data_len - req_len ? rec->resp_cap : data_len - req_len;
+	if (http_parse_request(data, req_len, &req) != 0 ||
+	    !span_build_parse_resp(data + req_len, resp_len, &resp, &skip) || !resp.header_len)
+		return true;
+	if (span_build_no_body(&req, &resp))
+		return true;
+	if (skip + resp.header_len > rec->resp_bytes)
+		return true;
+	body = rec->resp_bytes - skip - resp.header_len;
+	if (resp.chunked)
+		return span_build_chunked_done(rec, data + req_len, resp_len);
+	if (resp.content_length >= 0)
+		return body >= (uint64_t)resp.content_length;
+	return false; /* framed by the close */
 }
 
 int span_build_http(const struct obi_rec_http *rec, const uint8_t *data, size_t data_len,
@@ -222,18 +300,7 @@ int span_build_http(const struct obi_rec_http *rec, const uint8_t *data, size_t 
 	resp_len = rec->resp_cap < data_len - req_len ? rec->resp_cap : data_len - req_len;
 	if (http_parse_request(data, req_len, &req) != 0)
 		goto out;
-	have_resp = http_parse_response(data + req_len, resp_len, &resp) == 0;
-	/* Interim responses (100 Continue, 103 Early Hints) precede the final one; 101 is final. */
-	while (have_resp && resp.status >= 100 && resp.status < 200 && resp.status != 101 &&
-	       resp.header_len > 0 && resp_skip + resp.header_len < resp_len) {
-		struct http_response_head next;
-
-		if (http_parse_response(data + req_len + resp_skip + resp.header_len,
-					resp_len - resp_skip - resp.header_len, &next) != 0)
-			break;
-		resp_skip += resp.header_len;
-		resp = next;
-	}
+	have_resp = span_build_parse_resp(data + req_len, resp_len, &resp, &resp_skip);
 
 	/* UNKNOWN becomes SERVER: a span needs a kind; serving is the common case. */
 	out->kind = rec->role == OBI_ROLE_CLIENT ? SPAN_KIND_CLIENT : SPAN_KIND_SERVER;
@@ -260,6 +327,7 @@ int span_build_http(const struct obi_rec_http *rec, const uint8_t *data, size_t 
 	if (rec->flags & OBI_HTTP_F_TIMEOUT)
 		out->status_code = 408;
 	out->status = span_build_status(out->kind, out->status_code);
+	out->resp_cut = (rec->flags & OBI_HTTP_F_CUT) != 0;
 	span_build_sizes(rec, &req, &resp, have_resp, resp_skip, out);
 
 	if (out->kind == SPAN_KIND_SERVER) {

@@ -22,6 +22,16 @@ int span_build_http(const struct obi_rec_http *rec, const uint8_t *data, size_t 
 		    int64_t mono_to_unix_ns, const struct span_service *svc, struct span *out);
 
 /*
+ * Whether the response of a snapshot record (flag SWEPT) has ended by its own framing: no body
+ * by definition (HEAD, 1xx, 204, 304), Content-Length reached, or a chunked body's last chunk
+ * in the tail. A response framed by the close is not over until the close. When the framing
+ * cannot be seen (head longer than its capture, payload unreachable), true: the quiet
+ * response is reported as it is, as before framing was looked at.
+ */
+bool span_build_response_complete(const struct obi_rec_http *rec, const uint8_t *data,
+				  size_t data_len);
+
+/*
  * Copies len bytes of untrusted text into dst (dstsz > 0, always NUL-terminated), replacing
  * control characters, DEL, C1 controls and invalid UTF-8 with '?', never splitting a character.
  * Every string that reaches an output goes through here.

@@ -204,6 +204,8 @@ static int probe_lifecycle_before_load(struct probe *p)
 		cfg->wakeup_bytes = p->cfg.ringbuf_size / 2;
 	cfg->sweep_idle_ns = p->cfg.sweep_idle_ns;
 	cfg->request_timeout_ns = p->cfg.http_request_timeout_ns;
+	cfg->resp_cap = p->cfg.response_capture_size;
+	cfg->resp_max_ns = p->cfg.http_response_max_duration_ns;
 	cfg->track_traceparent = p->cfg.track_request_headers;
 	cfg->exec_events = p->cfg.auto_target_exe != NULL;
 

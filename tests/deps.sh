@@ -3,8 +3,8 @@
 set -eu
 pkgs=(build-essential clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libcap-dev libcap2-bin
       libseccomp-dev libyaml-dev libcjson-dev libcurl4-openssl-dev libnanopb-dev nanopb
-      libcmocka-dev pkg-config nginx wrk curl python3 protobuf-compiler iproute2 procps
-      gdb strace podman runc nodejs)
+      libcmocka-dev pkg-config nginx wrk curl python3 golang-go nodejs protobuf-compiler iproute2
+      procps gdb strace podman runc)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -822,8 +822,9 @@ ROLE_SERVER = 1
 HDR = struct.Struct("<IIII")
 HELLO = struct.Struct("<4sHHIIqII")
 PROC = struct.Struct("<IIIIQHHHHH6x")
-REC_HTTP_HDR = struct.Struct("<BBHIIIQ" "QQQQQQ16s16sHHBBH16s8s8sHHI")
-assert HDR.size == 16 and HELLO.size == 32 and PROC.size == 40 and REC_HTTP_HDR.size == 152
+REC_HTTP_HDR = struct.Struct("<BBHIIIQ" "QQQQQQ16s16sHHBBH16s8s8sHHI8s")
+ABI_VERSION = 2
+assert HDR.size == 16 and HELLO.size == 32 and PROC.size == 40 and REC_HTTP_HDR.size == 160
 
 
 def wire_msg(mtype, seq, payload, flags=0, length=None):
@@ -843,11 +844,11 @@ def http_record(pid, path, trace_id, span_id, parent=b"\0" * 8, req=None, resp=N
     start = start_ns or time.monotonic_ns() - 2000000
     size = REC_HTTP_HDR.size + len(req) + len(resp)
     hdr = REC_HTTP_HDR.pack(
-        REC_HTTP, 1, size, pid, pid, 0, start + 1000000,
+        REC_HTTP, ABI_VERSION, size, pid, pid, 0, start + 1000000,
         random.getrandbits(64), start, start + 500000, start + 1000000,
         len(req), len(resp) + 5, v4mapped("127.0.0.1"), v4mapped("127.0.0.1"),
         18999, 40000, ROLE_SERVER, 1, 0, trace_id, span_id, parent,
-        len(req) if req_cap is None else req_cap, len(resp), 1)
+        len(req) if req_cap is None else req_cap, len(resp), 1, b"\0" * 8)
     return hdr + req + resp
 
 
@@ -889,10 +890,10 @@ def t_bad_input_fake_probe(ctx):
             check(len(m) == 48, "%s: enricher hello is %d bytes" % (tag, len(m)))
             t, n, _, fl = HDR.unpack_from(m)
             magic, wv, av, role, _, _, _, _ = HELLO.unpack_from(m, 16)
-            check((t, n, fl, magic, wv, av, role) == (MSG_HELLO, 48, 0, b"OBI1", 1, 1, 2),
+            check((t, n, fl, magic, wv, av, role) == (MSG_HELLO, 48, 0, b"OBI1", 1, ABI_VERSION, 2),
                   "%s: bad enricher hello %r" % (tag, (t, n, fl, magic, wv, av, role)))
             mono_to_unix = time.time_ns() - time.monotonic_ns()
-            conn.send(wire_msg(MSG_HELLO, 0, HELLO.pack(b"OBI1", 1, 1, 1, os.getpid(),
+            conn.send(wire_msg(MSG_HELLO, 0, HELLO.pack(b"OBI1", 1, ABI_VERSION, 1, os.getpid(),
                                                         mono_to_unix, 65536, 0)))
             return conn, mono_to_unix
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "http_parse.h"
+#include "pipeline.h"
 #include "span_build.h"
 
 /* Views must lie inside the input (or be the parser's constant "/"). */
@@ -60,6 +61,29 @@ static void fuzz_http_parsers(const uint8_t *buf, size_t len)
 	(void)http_parse_traceparent((const char *)buf, len, tid, sid, &fl);
 }
 
+/* Parts lie inside the data and add up to the wire sizes when split. */
+static void fuzz_http_pipeline(const struct obi_rec_http *rec, const uint8_t *data, size_t len)
+{
+	struct pipeline_part parts[PIPELINE_MAX_PARTS];
+	uint64_t req = 0, resp = 0;
+	bool approx;
+	size_t n = pipeline_split(rec, data, len, parts, &approx);
+
+	if (n < 2)
+		return;
+	if (n > PIPELINE_MAX_PARTS)
+		abort();
+	for (size_t i = 0; i < n; i++) {
+		if (parts[i].req_off + parts[i].req_len > len ||
+		    parts[i].resp_off + parts[i].resp_len > len)
+			abort();
+		req += parts[i].req_bytes;
+		resp += parts[i].resp_bytes;
+	}
+	if (req != rec->req_bytes || resp > rec->resp_bytes)
+		abort();
+}
+
 static void fuzz_http_span(const uint8_t *buf, size_t len)
 {
 	struct obi_rec_http rec;
@@ -88,6 +112,8 @@ static void fuzz_http_span(const uint8_t *buf, size_t len)
 	    (uint16_t)(data_len - rec.req_cap > UINT16_MAX ? UINT16_MAX : data_len - rec.req_cap);
 	data_len = (size_t)rec.req_cap + rec.resp_cap;
 
+	fuzz_http_pipeline(&rec, data, data_len);
+	(void)span_build_response_complete(&rec, data, data_len);
 	s = malloc(sizeof(*s));
 	if (!s)
 		return;

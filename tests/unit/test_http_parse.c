@@ -469,6 +469,38 @@ static void test_traceparent(void **state)
 	assert_int_equal(http_parse_traceparent(NULL, 0, tid, sid, &fl), -1);
 }
 
+/* Transfer-Encoding: the last coding decides; the end of a chunked body from its tail. */
+static void test_chunked(void **state)
+{
+	static const struct {
+		const char *te;
+		bool chunked;
+	} cases[] = {
+	    {"chunked", true},	      {"Chunked", true},   {"gzip, chunked", true},
+	    {"chunked, gzip", false}, {"xchunked", false}, {"identity", false},
+	    {"gzip,chunked ", true},  {"chunkedx", false},
+	};
+	struct http_response_head r;
+	char buf[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int n = snprintf(buf, sizeof(buf),
+				 "HTTP/1.1 200 OK\r\nTransfer-Encoding: %s\r\n\r\n", cases[i].te);
+
+		assert_int_equal(http_parse_response((const uint8_t *)buf, (size_t)n, &r), 0);
+		if (r.chunked != cases[i].chunked)
+			fail_msg("Transfer-Encoding: %s -> chunked %d", cases[i].te, r.chunked);
+	}
+	assert_true(http_parse_chunked_end((const uint8_t *)"ab\r\n0\r\n\r\n", 9, false));
+	assert_true(http_parse_chunked_end((const uint8_t *)"0\r\n\r\n", 5, true));
+	assert_false(http_parse_chunked_end((const uint8_t *)"0\r\n\r\n", 5, false));
+	/* A chunk of 0x10 bytes is not the last chunk. */
+	assert_false(http_parse_chunked_end((const uint8_t *)"\n10\r\n\r\n", 8, false));
+	assert_false(http_parse_chunked_end((const uint8_t *)"ab\r\n", 4, true));
+	assert_false(http_parse_chunked_end((const uint8_t *)"x", 0, true));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -486,6 +518,7 @@ int main(void)
 	    cmocka_unit_test(test_status_lines),
 	    cmocka_unit_test(test_response_headers),
 	    cmocka_unit_test(test_traceparent),
+	    cmocka_unit_test(test_chunked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

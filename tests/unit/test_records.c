@@ -95,6 +95,7 @@ static int test_teardown(void **state)
 {
 	struct test_fx *fx = *state;
 
+	records_shutdown(fx->e);
 	proc_table_clear(&fx->e->procs);
 	config_free(&fx->e->cfg);
 	fclose(fx->out);
@@ -820,6 +821,98 @@ static void test_records_service_utf8(void **state)
 		fail_msg("JSON output is not valid UTF-8: %s", test_escape(fx->buf));
 }
 
+/* One record of exchange seq with flags and resp_bytes, alone in a fresh batch; run it. */
+static void test_run_snap(struct test_fx *fx, uint32_t seq, uint16_t flags, uint64_t resp_bytes)
+{
+	struct test_batch *b = fx->batch;
+	size_t off;
+
+	b->len = 0;
+	off = test_add_a(b);
+	TEST_SET_HTTP(b, off, exch_seq, seq);
+	TEST_SET_HTTP(b, off, flags, flags);
+	TEST_SET_HTTP(b, off, resp_bytes, resp_bytes);
+	test_run(fx, b);
+}
+
+static size_t test_nlines(struct test_fx *fx)
+{
+	size_t n = 0;
+
+	for (const char *s = fx->buf ? fx->buf : ""; (s = strchr(s, '\n')); s++)
+		n++;
+	return n;
+}
+
+/* Snapshots of quiet exchanges: printed once, at the framing's end or at the final record. */
+static void test_records_snapshots(void **state)
+{
+	struct test_fx *fx = *state;
+	uint64_t head = strlen(test_resp_a);
+
+	/* Content-Length 612 not reached: held, then printed by the final. */
+	test_run_snap(fx, 1, OBI_HTTP_F_SWEPT, head + 100);
+	assert_int_equal(test_nlines(fx), 0);
+	test_run_snap(fx, 1, OBI_HTTP_F_SWEPT, head + 300); /* more bytes, still open */
+	assert_int_equal(test_nlines(fx), 0);
+	test_run_snap(fx, 1, OBI_HTTP_F_SNAPPED | OBI_HTTP_F_CLOSED, head + 612);
+	assert_int_equal(test_nlines(fx), 1);
+	assert_non_null(strstr(fx->buf, "\"http.response.body.size\":612"));
+	/* Complete at the snapshot: printed then, its final dropped. */
+	test_run_snap(fx, 2, OBI_HTTP_F_SWEPT, head + 612);
+	assert_int_equal(test_nlines(fx), 2);
+	test_run_snap(fx, 2, OBI_HTTP_F_SNAPPED, head + 612);
+	assert_int_equal(test_nlines(fx), 2);
+	assert_int_equal(fx->e->st.snap_dups, 1);
+	/* Still flowing at the bound: printed by the cut record, marked. */
+	test_run_snap(fx, 3, OBI_HTTP_F_SWEPT, head + 10);
+	test_run_snap(fx, 3, OBI_HTTP_F_CUT, head + 20);
+	assert_int_equal(test_nlines(fx), 3);
+	assert_non_null(strstr(fx->buf, "\"obi.http.response.cut\":true"));
+	assert_int_equal(fx->e->st.resp_cut, 1);
+	/* A held exchange whose final was lost comes out when the next one is snapshotted. */
+	test_run_snap(fx, 4, OBI_HTTP_F_SWEPT, head + 10);
+	test_run_snap(fx, 5, OBI_HTTP_F_SWEPT, head + 612);
+	assert_int_equal(test_nlines(fx), 5);
+	/* One whose final is overdue (the close raced the snapshot) comes out on the timer. */
+	test_run_snap(fx, 8, OBI_HTTP_F_SWEPT, head + 10);
+	fx->e->cfg.http_response_max_duration_ns = 1000000000ULL;
+	records_tick(fx->e, monotime_ns() + 5000000000ULL); /* not yet: 1 s + 5 s */
+	fflush(fx->out);
+	assert_int_equal(test_nlines(fx), 5);
+	records_tick(fx->e, monotime_ns() + 7000000000ULL);
+	fflush(fx->out);
+	assert_int_equal(test_nlines(fx), 6);
+	assert_int_equal(fx->e->st.hold_expired, 1);
+	/* And one still held at shutdown is printed then. */
+	test_run_snap(fx, 6, OBI_HTTP_F_SWEPT, head + 10);
+	assert_int_equal(test_nlines(fx), 6);
+	records_shutdown(fx->e);
+	fflush(fx->out);
+	assert_int_equal(test_nlines(fx), 7);
+	/* Snapshot and final at once: impossible, refused. */
+	test_run_snap(fx, 7, OBI_HTTP_F_SWEPT | OBI_HTTP_F_CUT, head + 612);
+	assert_int_equal(test_nlines(fx), 7);
+	assert_int_equal(fx->e->st.bad_records, 1);
+}
+
+/* Two pipelined requests in one record: two spans. */
+static void test_records_pipelined(void **state)
+{
+	static const char req[] = "GET /p1 HTTP/1.1\r\nHost: a\r\n\r\nGET /p2 HTTP/1.1\r\n"
+				  "Host: a\r\n\r\n";
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+				   "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
+	struct test_fx *fx = *state;
+
+	test_add_http(fx->batch, TEST_PID, OBI_ROLE_SERVER, req, strlen(req), resp, strlen(resp));
+	test_run(fx, fx->batch);
+	assert_int_equal(test_nlines(fx), 2);
+	assert_non_null(strstr(fx->buf, "\"url.path\":\"/p2\",\"http.response.status_code\":404"));
+	assert_int_equal(fx->e->st.pipelined, 2);
+	assert_int_equal(fx->e->st.pipelined_approx, 0);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, test_setup, test_teardown)
@@ -840,6 +933,8 @@ int main(void)
 	    T(test_proc_control_percent),
 	    T(test_proc_percent_nul),
 	    T(test_records_service_utf8),
+	    T(test_records_snapshots),
+	    T(test_records_pipelined),
 	};
 #undef T
 

@@ -480,15 +480,145 @@ static void test_ipv4_octets(void **state)
 	}
 }
 
+/* A 750-byte head like real servers send (cookies, CSP, caching). */
+static size_t test_long_head(char *buf, size_t sz, const char *status, const char *framing)
+{
+	size_t n = (size_t)snprintf(buf, sz, "HTTP/1.1 %s\r\n%s", status, framing);
+
+	for (int i = 0; i < 11; i++)
+		n += (size_t)snprintf(buf + n, sz - n, "X-Pad-%d: %056d\r\n", i, 0);
+	n += (size_t)snprintf(buf + n, sz - n, "\r\n");
+	return n;
+}
+
+static const char get_req[] = "GET /x HTTP/1.1\r\nHost: a\r\n\r\n";
+static const char head_req[] = "HEAD /x HTTP/1.1\r\nHost: a\r\n\r\n";
+
+/* Body sizes are wire minus head, whatever the head's length; no-body responses are 0. */
+static void test_long_head_sizes(void **state)
+{
+	static const struct {
+		const char *req, *status, *framing;
+		uint64_t body;
+	} cases[] = {
+	    {get_req, "200 OK", "Transfer-Encoding: chunked\r\n", 38},
+	    {head_req, "200 OK", "Content-Length: 5000\r\n", 0},
+	    {get_req, "304 Not Modified", "", 0},
+	    {get_req, "204 No Content", "", 0},
+	    {get_req, "200 OK", "Content-Length: 5000\r\n", 5000},
+	};
+	struct test_span_build_rec r;
+	struct span *s = calloc(1, sizeof(*s));
+	char head[1024];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t hl = test_long_head(head, sizeof(head), cases[i].status, cases[i].framing);
+
+		assert_true(hl > 700);
+		test_span_build_make(&r, OBI_ROLE_SERVER, cases[i].req, strlen(cases[i].req), head,
+				     hl);
+		r.rec.resp_bytes = hl + cases[i].body;
+		assert_int_equal(test_span_build_run(&r, s), SPAN_BUILD_OK);
+		assert_int_equal(s->resp_body_size, cases[i].body);
+		free(r.data);
+		/* A head cut by the capture: no-body responses still say 0, not Content-Length. */
+		test_span_build_make(&r, OBI_ROLE_SERVER, cases[i].req, strlen(cases[i].req), head,
+				     200);
+		r.rec.resp_bytes = hl + cases[i].body;
+		assert_int_equal(test_span_build_run(&r, s), SPAN_BUILD_OK);
+		if (cases[i].body == 0 || strstr(cases[i].framing, "Length"))
+			assert_int_equal(s->resp_body_size, cases[i].body);
+		free(r.data);
+	}
+	free(s);
+}
+
+/* When a quiet response is over by its framing, and when it is not. */
+static void test_response_complete(void **state)
+{
+	static const char chunked[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+				      "5\r\nhello\r\n0\r\n\r\n";
+	static const char cl[] = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789";
+	static const char close_framed[] = "HTTP/1.0 200 OK\r\n\r\nabc";
+	struct test_span_build_rec r;
+	size_t n;
+
+	(void)state;
+	/* Whole chunked response captured; then cut before the last chunk. */
+	test_span_build_make(&r, OBI_ROLE_SERVER, get_req, strlen(get_req), chunked,
+			     strlen(chunked));
+	assert_true(span_build_response_complete(&r.rec, r.data, r.len));
+	free(r.data);
+	n = strlen(chunked) - 5;
+	test_span_build_make(&r, OBI_ROLE_SERVER, get_req, strlen(get_req), chunked, n);
+	assert_false(span_build_response_complete(&r.rec, r.data, r.len));
+	/* Longer than its capture: the kernel's tail decides. */
+	r.rec.resp_bytes = 5000;
+	r.rec.flags |= OBI_HTTP_F_TAIL;
+	memcpy(r.rec.resp_tail, "a\r\n0\r\n\r\n", 8);
+	assert_true(span_build_response_complete(&r.rec, r.data, r.len));
+	memcpy(r.rec.resp_tail, "tail-xyz", 8);
+	assert_false(span_build_response_complete(&r.rec, r.data, r.len));
+	free(r.data);
+	/* Content-Length: reached or not. */
+	test_span_build_make(&r, OBI_ROLE_SERVER, get_req, strlen(get_req), cl, strlen(cl));
+	assert_true(span_build_response_complete(&r.rec, r.data, r.len));
+	r.rec.resp_bytes -= 1;
+	assert_false(span_build_response_complete(&r.rec, r.data, r.len));
+	free(r.data);
+	/* HEAD: complete at its head whatever Content-Length says. */
+	test_span_build_make(&r, OBI_ROLE_SERVER, head_req, strlen(head_req), cl, strlen(cl) - 10);
+	assert_true(span_build_response_complete(&r.rec, r.data, r.len));
+	free(r.data);
+	/* Framed by the close: never complete before it. */
+	test_span_build_make(&r, OBI_ROLE_SERVER, get_req, strlen(get_req), close_framed,
+			     strlen(close_framed));
+	assert_false(span_build_response_complete(&r.rec, r.data, r.len));
+	free(r.data);
+	/* Head beyond the capture: unknown framing, reported as it is. */
+	test_span_build_make(&r, OBI_ROLE_SERVER, get_req, strlen(get_req), cl, 20);
+	r.rec.resp_bytes = 5000;
+	assert_true(span_build_response_complete(&r.rec, r.data, r.len));
+	free(r.data);
+}
+
+/* The CUT flag becomes the span's resp_cut. */
+static void test_cut_flag(void **state)
+{
+	static const char cl[] = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n";
+	struct test_span_build_rec r;
+	struct span *s = calloc(1, sizeof(*s));
+
+	(void)state;
+	test_span_build_make(&r, OBI_ROLE_SERVER, get_req, strlen(get_req), cl, strlen(cl));
+	assert_int_equal(test_span_build_run(&r, s), SPAN_BUILD_OK);
+	assert_false(s->resp_cut);
+	r.rec.flags |= OBI_HTTP_F_CUT;
+	assert_int_equal(test_span_build_run(&r, s), SPAN_BUILD_OK);
+	assert_true(s->resp_cut);
+	free(r.data);
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_server_nginx_1mib), cmocka_unit_test(test_resp_head_cut),
-	    cmocka_unit_test(test_ipv4_octets),	      cmocka_unit_test(test_interim_100_continue),
-	    cmocka_unit_test(test_post_body_sizes),   cmocka_unit_test(test_status_mapping),
-	    cmocka_unit_test(test_client_url_full),   cmocka_unit_test(test_server_v6),
-	    cmocka_unit_test(test_ids_and_times),     cmocka_unit_test(test_not_http),
-	    cmocka_unit_test(test_sanitize),	      cmocka_unit_test(test_long_target_truncation),
+	    cmocka_unit_test(test_server_nginx_1mib),
+	    cmocka_unit_test(test_resp_head_cut),
+	    cmocka_unit_test(test_ipv4_octets),
+	    cmocka_unit_test(test_interim_100_continue),
+	    cmocka_unit_test(test_post_body_sizes),
+	    cmocka_unit_test(test_status_mapping),
+	    cmocka_unit_test(test_client_url_full),
+	    cmocka_unit_test(test_server_v6),
+	    cmocka_unit_test(test_ids_and_times),
+	    cmocka_unit_test(test_not_http),
+	    cmocka_unit_test(test_long_head_sizes),
+	    cmocka_unit_test(test_response_complete),
+	    cmocka_unit_test(test_cut_flag),
+	    cmocka_unit_test(test_sanitize),
+	    cmocka_unit_test(test_long_target_truncation),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
