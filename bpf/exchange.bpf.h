@@ -3,6 +3,7 @@
 #define OBI_EXCHANGE_BPF_H
 
 #include "maps.bpf.h"
+#include "pidns.bpf.h"
 #include "trace.bpf.h"
 #include <bpf/bpf_core_read.h>
 
@@ -314,7 +315,7 @@ static __always_inline void obi_on_io(struct sock *sk, __u32 netns, const struct
 		if (!is_req)
 			return;
 		c = obi_conn_new(&key, sk, io->egress ? OBI_ROLE_CLIENT : OBI_ROLE_SERVER,
-				 pid_tgid >> 32);
+				 obi_pidns_cur_tgid(pid_tgid));
 		if (!c)
 			return;
 	}
@@ -333,7 +334,7 @@ static __always_inline void obi_on_io(struct sock *sk, __u32 netns, const struct
 				obi_stat_inc(OBI_ST_RACES);
 				return;
 			}
-			obi_start_exchange(c, (__u32)pid_tgid, now);
+			obi_start_exchange(c, obi_pidns_cur_tid(pid_tgid), now);
 			if (c->role == OBI_ROLE_CLIENT)
 				obi_trace_client_start(&c->rec);
 			obi_capture_req(c, base, seglen);

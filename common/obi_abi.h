@@ -32,8 +32,8 @@ struct obi_rec_hdr {
 	__u8 type;	  /* enum obi_rec_type */
 	__u8 abi_version; /* OBI_ABI_VERSION */
 	__u16 size;	  /* whole record, header and trailing bytes included */
-	__u32 pid;	  /* host tgid */
-	__u32 tid;	  /* host tid in whose context the exchange started; 0 if none */
+	__u32 pid;	  /* tgid, as seen in obi-probe's PID namespace (pidns_inum) */
+	__u32 tid;	  /* tid in whose context the exchange started, same view; 0 if none */
 	__u32 netns;	  /* network namespace inode; 0 if unknown */
 	__u64 ktime_ns;	  /* CLOCK_MONOTONIC at emission */
 };
@@ -82,7 +82,7 @@ struct obi_rec_http {
 /* EXEC, FORK, EXIT. */
 struct obi_rec_proc {
 	struct obi_rec_hdr hdr; /* pid: the process (tgid) */
-	__u32 ppid;		/* parent tgid */
+	__u32 ppid;		/* parent tgid, same view as hdr.pid; 0 if not visible there */
 	__u32 pad;
 	char comm[16];
 };
@@ -124,6 +124,10 @@ struct obi_bpf_cfg {
 	__u8 track_traceparent;	  /* scan request heads for traceparent */
 	__u8 exec_events;	  /* emit EXEC records (selection by executable) */
 	__u8 pad[6];
+	/* The PID namespace every pid in records and in obi_pids is seen from (its nsfs inode
+	 * and its level); inum 0: the initial namespace, pids as the kernel keeps them. */
+	__u32 pidns_inum;
+	__u32 pidns_level;
 };
 
 #define OBI_ASSERT_LAYOUT(t, sz) _Static_assert(sizeof(struct t) == (sz), #t " size changed")
@@ -132,7 +136,7 @@ OBI_ASSERT_LAYOUT(obi_rec_hdr, 24);
 OBI_ASSERT_LAYOUT(obi_rec_http, 152);
 OBI_ASSERT_LAYOUT(obi_rec_proc, 48);
 OBI_ASSERT_LAYOUT(obi_rec_listen, 32);
-OBI_ASSERT_LAYOUT(obi_bpf_cfg, 32);
+OBI_ASSERT_LAYOUT(obi_bpf_cfg, 40);
 _Static_assert(__builtin_offsetof(struct obi_rec_http, trace_id) == 112, "trace_id moved");
 _Static_assert(__builtin_offsetof(struct obi_rec_http, req_cap) == 144, "req_cap moved");
 _Static_assert((OBI_REQ_CAP_MAX & (OBI_REQ_CAP_MAX - 1)) == 0, "req cap must be a power of 2");

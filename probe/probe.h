@@ -80,6 +80,9 @@ int probe_lifecycle_sweep(struct probe *p);
 int probe_lifecycle_select_pid(struct probe *p, uint32_t pid, bool on);
 int probe_lifecycle_read_stats(struct probe *p, uint64_t out[OBI_ST__MAX]);
 
+/* pidns.c: whose pids BPF reports (the namespace of /proc); writes p->bpf.cfg before load. */
+int probe_pidns_configure(struct probe *p);
+
 /* caps.c: capability and kernel feature checks, privilege drop. */
 int probe_caps_check(void);
 /* Non-zero if an essential capability is missing; logs nothing. */
