@@ -111,6 +111,20 @@ def check_ns_reported(obi):
           % (m.group(1), m.group(2), own))
 
 
+def start_sibling(ctx, port):
+    """A server in a namespace of its own, beside obi's (another pod): it is the first child
+    of that namespace's init, so its pid there is the one obi's first server has in obi's."""
+    d = ctx.tmpdir("sibling")
+    pidfile = os.path.join(d, "pid")
+    p = ctx.spawn([UNSHARE, "--pid", "--fork", "--mount-proc", "sh", "-c",
+                   'trap \'kill $P; exit 0\' TERM; "%s" -m http.server %d --bind 127.0.0.1 & '
+                   'P=$!; echo $P > %s; wait $P' % (PYTHON, port, pidfile)],
+                  "sibling", cwd=d, env=clean_env({"OTEL_SERVICE_NAME": "sibling"}))
+    check(wait_until(lambda: read_text(pidfile).strip().isdigit(), 10), "sibling did not start")
+    wait_port(port)
+    return p, int(read_text(pidfile))
+
+
 def span_svc(s):
     return s["service"]["name"], s["service"]["pid"]
 
@@ -119,7 +133,8 @@ def t_pidns_shared(ctx):
     """Port selection: a server started before obi, a forking one started after (LISTEN, FORK,
     EXIT records), and two matching servers outside the namespace (one before, one after)."""
     out_a, po_a, _ = start_python_server(ctx, "outside-a", env_extra={"OTEL_SERVICE_NAME": "out"})
-    pa, pb, po_b = free_port(), free_port(), free_port()
+    pa, pb, po_b, ps = free_port(), free_port(), free_port(), free_port()
+    _, sib = start_sibling(ctx, ps)
     d = ctx.tmpdir("forking")
     forking = os.path.join(d, "forking.py")
     with open(forking, "w") as f:
@@ -127,12 +142,14 @@ def t_pidns_shared(ctx):
     ns = Ns(ctx,
             pre=ns_start("a", "-m http.server %d --bind 127.0.0.1" % pa, "OTEL_SERVICE_NAME=in-a"),
             post=ns_start("b", "%s %d" % (forking, pb), "OTEL_SERVICE_NAME=in-b"))
-    obi = Obi(ctx, {"OTEL_EBPF_OPEN_PORT": "%d,%d,%d,%d" % (pa, pb, po_a, po_b),
+    obi = Obi(ctx, {"OTEL_EBPF_OPEN_PORT": "%d,%d,%d,%d,%d" % (pa, pb, po_a, po_b, ps),
                     "OTEL_EBPF_LOG_LEVEL": "debug"}, wrap=ns.wrap)
     a = ns.pid("a")
     obi.wait_ready()
     check_ns_reported(obi)
     obi.wait_instrumented(a)
+    # The same number in another namespace: only the namespace's inode tells them apart.
+    check(sib == a, "sibling namespace's server is pid %d there, obi's first is %d" % (sib, a))
     # Started after obi: the LISTEN records of b (inside) and of out_b (outside).
     out_b = ctx.spawn([PYTHON, "-m", "http.server", str(po_b), "--bind", "127.0.0.1"],
                       "outside-b", cwd=d, env=clean_env({"OTEL_SERVICE_NAME": "out"}))
@@ -150,6 +167,7 @@ def t_pidns_shared(ctx):
         children.append(int(m.group(1)))
         check(get("http://127.0.0.1:%d/o%d" % (po_a, i)) == "404", "outside a")
         check(get("http://127.0.0.1:%d/o%d" % (po_b, i)) == "404", "outside b")
+        check(get("http://127.0.0.1:%d/s%d" % (ps, i)) == "404", "sibling")
     spans = expect_exact(obi, lambda s: True, 4)
     got = sorted((s["attributes"]["server.port"], s["attributes"]["url.path"]) + span_svc(s)
                  for s in spans)
