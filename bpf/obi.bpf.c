@@ -345,6 +345,8 @@ int BPF_PROG(obi_fork, struct task_struct *parent, struct task_struct *child)
 	if (!obi_pid_selected(ptgid))
 		return 0;
 	ctgid = obi_pidns_tgid_of(child, ctgid);
+	if (!ctgid) /* a child is visible where its parent is; key 0 would match the invisible */
+		return 0;
 	bpf_map_update_elem(&obi_pids, &ctgid, &flags, BPF_ANY);
 	obi_ctl_emit_proc(OBI_REC_FORK, child, ptgid);
 	return 0;

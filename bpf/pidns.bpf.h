@@ -23,18 +23,30 @@
 
 #define OBI_PIDNS_MAX_LEVEL 32 /* MAX_PID_NS_LEVEL: levels are 0 .. 32 */
 
-/* A struct pid reached through trusted BTF pointers: plain loads (faults read as 0). */
+/*
+ * numbers[L] of a struct pid at least L deep, if it is the probe's namespace's. Helper reads:
+ * older kernels declare the array numbers[1], and their verifier refuses a direct load past
+ * its first entry ("access beyond struct pid", Linux 5.10).
+ */
+static __always_inline __u32 obi_pidns_nr_at(struct pid *pid, __u32 l)
+{
+	struct upid up;
+
+	/* l in a local: inside bpf_core_read() obi_cfg's field would be relocated as CO-RE. */
+	if (bpf_core_read(&up, sizeof(up), &pid->numbers[l]) ||
+	    BPF_CORE_READ(up.ns, ns.inum) != obi_cfg.pidns_inum)
+		return 0;
+	return up.nr;
+}
+
+/* A struct pid reached through trusted BTF pointers: its level is a plain load. */
 static __always_inline __u32 obi_pidns_nr(struct pid *pid)
 {
 	__u32 l = obi_cfg.pidns_level;
-	struct upid *up;
 
 	if (l > OBI_PIDNS_MAX_LEVEL || !pid || pid->level < l)
 		return 0;
-	up = &pid->numbers[l];
-	if (up->ns->ns.inum != obi_cfg.pidns_inum)
-		return 0;
-	return up->nr;
+	return obi_pidns_nr_at(pid, l);
 }
 
 #ifdef OBI_COMPAT
@@ -42,20 +54,19 @@ static __always_inline __u32 obi_pidns_nr(struct pid *pid)
 static __always_inline __u32 obi_pidns_nr_read(struct pid *pid)
 {
 	__u32 l = obi_cfg.pidns_level;
-	struct upid up;
 
 	if (l > OBI_PIDNS_MAX_LEVEL || !pid || BPF_CORE_READ(pid, level) < l)
 		return 0;
-	if (bpf_core_read(&up, sizeof(up), &pid->numbers[l]))
-		return 0;
-	if (BPF_CORE_READ(up.ns, ns.inum) != obi_cfg.pidns_inum)
-		return 0;
-	return up.nr;
+	return obi_pidns_nr_at(pid, l);
 }
 #endif
 
-/* The current task's tgid (leader) or tid (thread) struct pid, translated. */
-static __always_inline __u32 obi_pidns_current(bool leader)
+/*
+ * The current task's tgid (leader) or tid (thread) struct pid, translated. Not inlined: then
+ * the data path's host-side register allocation is what it was before the translation existed
+ * (inlined, its registers spilled the callers' on the host path too).
+ */
+static __noinline __u32 obi_pidns_current(bool leader)
 {
 #ifndef OBI_COMPAT
 	struct task_struct *t = bpf_get_current_task_btf();

@@ -58,7 +58,7 @@ struct probe {
 	bool conn_ready; /* hello received */
 	struct probe_outq q;
 	struct probe_batch batch;
-	uint64_t *selected; /* bitmap by host pid */
+	uint64_t *selected; /* bitmap by pid, as /proc numbers it (probe/pidns.c) */
 	unsigned nselected;
 	pid_t self_pid;
 	uint64_t last_sweep_ns, last_stats_ns;
