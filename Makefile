@@ -57,6 +57,8 @@ PROBE_SRC := $(filter-out probe/launcher%.c,$(wildcard probe/*.c))
 ENRICHER_SRC := $(wildcard enricher/*.c)
 LAUNCHER_SRC := probe/launcher.c probe/launcher_child.c
 BPF_SRC := $(wildcard bpf/*.bpf.c)
+# The start-up query (pidns_query) runs on every kernel as it is: no compat build of it.
+BPF_COMPAT_SRC := $(filter-out bpf/pidns_query.bpf.c,$(BPF_SRC))
 
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 # OTLP messages (proto/, ours) compiled by nanopb into $(BUILD)/proto/ at build time.
@@ -69,7 +71,7 @@ ENRICHER_OBJ := $(ENRICHER_SRC:%.c=$(BUILD)/%.o)
 LAUNCHER_OBJ := $(LAUNCHER_SRC:%.c=$(BUILD)/%.o)
 # Each BPF source is also built as a compat object (-DOBI_COMPAT) for kernels 5.8-5.11: no task
 # storage, BPF atomics, bpf_loop or map iteration (docs/architecture.md, "The compat object").
-SKELS := $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/%.skel.h) $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/%_compat.skel.h)
+SKELS := $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/%.skel.h) $(BPF_COMPAT_SRC:bpf/%.bpf.c=$(BUILD)/%_compat.skel.h)
 
 # Library parts of the enricher (everything but main) are linked into unit tests.
 ENRICHER_LIB_OBJ := $(filter-out $(BUILD)/enricher/main.o,$(ENRICHER_OBJ))
@@ -102,7 +104,7 @@ $(BPF_OBJ): $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c
 	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
 	$(Q)$(LLVM_STRIP) -g $@
 
-BPF_COMPAT_OBJ := $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/bpf/%_compat.bpf.o)
+BPF_COMPAT_OBJ := $(BPF_COMPAT_SRC:bpf/%.bpf.c=$(BUILD)/bpf/%_compat.bpf.o)
 
 $(BPF_COMPAT_OBJ): $(BUILD)/bpf/%_compat.bpf.o: bpf/%.bpf.c
 	@echo "  BPF     $@"

@@ -4,6 +4,7 @@
 #define OBI_EXCHANGE_BPF_H
 
 #include "maps.bpf.h"
+#include "pidns.bpf.h"
 #include "trace.bpf.h"
 #include <bpf/bpf_core_read.h>
 
@@ -454,7 +455,7 @@ static __always_inline void obi_begin_request(struct obi_conn *c, const struct o
 					      __u64 pid_tgid, __u64 base, __u64 seglen,
 					      const struct obi_pre *pre, __u64 now)
 {
-	obi_start_exchange(c, (__u32)pid_tgid, now);
+	obi_start_exchange(c, obi_pidns_cur_tid(pid_tgid), now);
 	if (c->role == OBI_ROLE_CLIENT)
 		obi_trace_client_start(&c->rec);
 	if (pre->len) {
@@ -512,7 +513,7 @@ static __always_inline void obi_on_io(struct sock *sk, __u32 netns, const struct
 					return;
 				c = obi_conn_new(&key, sk,
 						 io->egress ? OBI_ROLE_CLIENT : OBI_ROLE_SERVER,
-						 pid_tgid >> 32);
+						 obi_pidns_cur_tgid(pid_tgid));
 				if (!c)
 					return;
 			}
@@ -524,7 +525,7 @@ static __always_inline void obi_on_io(struct sock *sk, __u32 netns, const struct
 		if (!is_req)
 			return;
 		c = obi_conn_new(&key, sk, io->egress ? OBI_ROLE_CLIENT : OBI_ROLE_SERVER,
-				 pid_tgid >> 32);
+				 obi_pidns_cur_tgid(pid_tgid));
 		if (!c)
 			return;
 	}

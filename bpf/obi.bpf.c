@@ -7,6 +7,7 @@
 #include <bpf/bpf_endian.h>
 
 #include "maps.bpf.h"
+#include "pidns.bpf.h"
 #include "exchange.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -121,7 +122,7 @@ static __always_inline void obi_sock_io(struct sock *sk, int ret, bool egress)
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(obi_sock_send, struct sock *sk, int ret, int flags)
 {
-	if (!obi_pid_selected(bpf_get_current_pid_tgid() >> 32))
+	if (!obi_pid_selected(obi_pidns_cur_tgid(bpf_get_current_pid_tgid())))
 		return 0;
 	if (ret <= 0 || !obi_sk_is_tcp_direct(sk))
 		return 0;
@@ -132,7 +133,7 @@ int BPF_PROG(obi_sock_send, struct sock *sk, int ret, int flags)
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(obi_sock_recv, struct sock *sk, int ret, int flags)
 {
-	if (!obi_pid_selected(bpf_get_current_pid_tgid() >> 32))
+	if (!obi_pid_selected(obi_pidns_cur_tgid(bpf_get_current_pid_tgid())))
 		return 0;
 	if (ret <= 0 || (flags & OBI_MSG_PEEK) || !obi_sk_is_tcp_direct(sk))
 		return 0;
@@ -149,7 +150,7 @@ static __always_inline int obi_sys_enter(struct obi_sys_enter_ctx *ctx, __u8 kin
 	__u64 id = bpf_get_current_pid_tgid();
 	struct obi_sys_args a = {};
 
-	if (!obi_pid_selected(id >> 32))
+	if (!obi_pid_selected(obi_pidns_cur_tgid(id)))
 		return 0;
 	if (peek_arg4 && (ctx->args[3] & OBI_MSG_PEEK))
 		return 0;
@@ -249,7 +250,7 @@ int obi_enter_close(struct obi_sys_enter_ctx *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid(), key;
 
-	if (!obi_pid_selected(id >> 32))
+	if (!obi_pid_selected(obi_pidns_cur_tgid(id)))
 		return 0;
 	key = (id >> 32) << 32 | (__u32)ctx->args[0];
 	bpf_map_delete_elem(&obi_fd_cache, &key);
@@ -262,7 +263,10 @@ static __always_inline void obi_ctl_emit_listen(struct sock *sk)
 {
 	struct obi_rec_listen *r;
 	__u64 id = bpf_get_current_pid_tgid();
+	__u32 pid = obi_pidns_cur_tgid(id);
 
+	if (!pid) /* a listener obi-probe cannot see */
+		return;
 	r = bpf_ringbuf_reserve(&obi_ctl_events, sizeof(*r), 0);
 	if (!r) {
 		obi_stat_inc(OBI_ST_PROC_DROPS);
@@ -272,8 +276,8 @@ static __always_inline void obi_ctl_emit_listen(struct sock *sk)
 	r->hdr.type = OBI_REC_LISTEN;
 	r->hdr.abi_version = OBI_ABI_VERSION;
 	r->hdr.size = sizeof(*r);
-	r->hdr.pid = id >> 32;
-	r->hdr.tid = (__u32)id;
+	r->hdr.pid = pid;
+	r->hdr.tid = obi_pidns_cur_tid(id);
 	r->hdr.netns = obi_sk_netns(sk);
 	r->hdr.ktime_ns = bpf_ktime_get_ns();
 	r->port = BPF_CORE_READ(sk, __sk_common.skc_num);
@@ -298,8 +302,12 @@ int BPF_PROG(obi_sock_state, struct sock *sk, int oldstate, int newstate)
 
 static __always_inline void obi_ctl_emit_proc(__u8 type, struct task_struct *p, __u32 ppid)
 {
-	struct obi_rec_proc *r = bpf_ringbuf_reserve(&obi_ctl_events, sizeof(*r), 0);
+	__u32 pid = obi_pidns_task_tgid(p);
+	struct obi_rec_proc *r;
 
+	if (!pid) /* a process obi-probe cannot see */
+		return;
+	r = bpf_ringbuf_reserve(&obi_ctl_events, sizeof(*r), 0);
 	if (!r) {
 		obi_stat_inc(OBI_ST_PROC_DROPS);
 		return;
@@ -308,8 +316,8 @@ static __always_inline void obi_ctl_emit_proc(__u8 type, struct task_struct *p, 
 	r->hdr.type = type;
 	r->hdr.abi_version = OBI_ABI_VERSION;
 	r->hdr.size = sizeof(*r);
-	r->hdr.pid = BPF_CORE_READ(p, tgid);
-	r->hdr.tid = BPF_CORE_READ(p, pid);
+	r->hdr.pid = pid;
+	r->hdr.tid = obi_pidns_task_tid(p);
 	r->hdr.ktime_ns = bpf_ktime_get_ns();
 	r->ppid = ppid;
 	BPF_CORE_READ_STR_INTO(&r->comm, p, comm);
@@ -321,7 +329,7 @@ int BPF_PROG(obi_exec, struct task_struct *p, int old_pid, struct linux_binprm *
 {
 	if (!obi_cfg.exec_events)
 		return 0;
-	obi_ctl_emit_proc(OBI_REC_EXEC, p, BPF_CORE_READ(p, real_parent, tgid));
+	obi_ctl_emit_proc(OBI_REC_EXEC, p, obi_pidns_task_tgid(p->real_parent));
 	return 0;
 }
 
@@ -331,7 +339,13 @@ int BPF_PROG(obi_fork, struct task_struct *parent, struct task_struct *child)
 {
 	__u32 ptgid = BPF_CORE_READ(parent, tgid), ctgid = BPF_CORE_READ(child, tgid), flags = 2;
 
-	if (ptgid == ctgid || !obi_pid_selected(ptgid))
+	if (ptgid == ctgid) /* a thread */
+		return 0;
+	ptgid = obi_pidns_tgid_of(parent, ptgid);
+	if (!obi_pid_selected(ptgid))
+		return 0;
+	ctgid = obi_pidns_tgid_of(child, ctgid);
+	if (!ctgid) /* a child is visible where its parent is; key 0 would match the invisible */
 		return 0;
 	bpf_map_update_elem(&obi_pids, &ctgid, &flags, BPF_ANY);
 	obi_ctl_emit_proc(OBI_REC_FORK, child, ptgid);
@@ -350,7 +364,10 @@ int BPF_PROG(obi_exit, struct task_struct *p)
 	 */
 	bpf_map_delete_elem(&obi_srv_spans, &tid);
 #endif
-	if (tid != tgid || !obi_pid_selected(tgid))
+	if (tid != tgid)
+		return 0;
+	tgid = obi_pidns_tgid_of(p, tgid);
+	if (!obi_pid_selected(tgid))
 		return 0;
 	bpf_map_delete_elem(&obi_pids, &tgid);
 	obi_ctl_emit_proc(OBI_REC_EXIT, p, 0);

@@ -97,6 +97,22 @@ struct files_struct {
 	struct fdtable *fdt;
 };
 
+/* PID namespaces (bpf/pidns.bpf.h): a struct pid holds one number per level it is seen at. */
+struct pid_namespace {
+	unsigned int level; /* 0: the initial namespace */
+	struct ns_common ns;
+};
+
+struct upid {
+	int nr;
+	struct pid_namespace *ns;
+};
+
+struct pid {
+	unsigned int level;
+	struct upid numbers[]; /* [0 .. level]; declared [1] before Linux 6.5: same layout */
+};
+
 struct task_struct {
 	int pid;
 	int tgid;
@@ -104,6 +120,7 @@ struct task_struct {
 	struct task_struct *real_parent;
 	struct task_struct *group_leader;
 	struct files_struct *files;
+	struct pid *thread_pid;
 };
 
 struct linux_binprm;

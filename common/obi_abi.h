@@ -32,8 +32,8 @@ struct obi_rec_hdr {
 	__u8 type;	  /* enum obi_rec_type */
 	__u8 abi_version; /* OBI_ABI_VERSION */
 	__u16 size;	  /* whole record, header and trailing bytes included */
-	__u32 pid;	  /* host tgid */
-	__u32 tid;	  /* host tid in whose context the exchange started; 0 if none */
+	__u32 pid;	  /* tgid, as seen in obi-probe's PID namespace (pidns_inum) */
+	__u32 tid;	  /* tid in whose context the exchange started, same view; 0 if none */
 	__u32 netns;	  /* network namespace inode; 0 if unknown */
 	__u64 ktime_ns;	  /* CLOCK_MONOTONIC at emission */
 };
@@ -92,7 +92,7 @@ struct obi_rec_http {
 /* EXEC, FORK, EXIT. */
 struct obi_rec_proc {
 	struct obi_rec_hdr hdr; /* pid: the process (tgid) */
-	__u32 ppid;		/* parent tgid */
+	__u32 ppid;		/* parent tgid, same view as hdr.pid; 0 if not visible there */
 	__u32 pad;
 	char comm[16];
 };
@@ -138,6 +138,10 @@ struct obi_bpf_cfg {
 	__u8 pad[2];
 	__u32 resp_cap;	   /* captured response bytes, <= OBI_RESP_CAP */
 	__u64 resp_max_ns; /* 0: off; else cut responses flowing longer than this */
+	/* The PID namespace every pid in records and in obi_pids is seen from (its nsfs inode
+	 * and its level); inum 0: the initial namespace, pids as the kernel keeps them. */
+	__u32 pidns_inum;
+	__u32 pidns_level;
 };
 
 #define OBI_ASSERT_LAYOUT(t, sz) _Static_assert(sizeof(struct t) == (sz), #t " size changed")
@@ -146,7 +150,7 @@ OBI_ASSERT_LAYOUT(obi_rec_hdr, 24);
 OBI_ASSERT_LAYOUT(obi_rec_http, 160);
 OBI_ASSERT_LAYOUT(obi_rec_proc, 48);
 OBI_ASSERT_LAYOUT(obi_rec_listen, 32);
-OBI_ASSERT_LAYOUT(obi_bpf_cfg, 40);
+OBI_ASSERT_LAYOUT(obi_bpf_cfg, 48);
 _Static_assert(__builtin_offsetof(struct obi_rec_http, trace_id) == 112, "trace_id moved");
 _Static_assert(__builtin_offsetof(struct obi_rec_http, req_cap) == 144, "req_cap moved");
 _Static_assert(__builtin_offsetof(struct obi_rec_http, resp_tail) == 152, "resp_tail moved");

@@ -264,6 +264,8 @@ int probe_lifecycle_start(struct probe *p)
 		log_error(-err, "opening the BPF object");
 		return -1;
 	}
+	if (probe_pidns_configure(p))
+		goto fail;
 	err = probe_lifecycle_before_load(p);
 	if (err) {
 		log_error(-err, "configuring BPF maps");

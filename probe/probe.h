@@ -118,7 +118,7 @@ struct probe {
 	struct probe_losses lost;
 	struct probe_outq q;
 	struct probe_batch batch;
-	uint64_t *selected; /* bitmap by host pid */
+	uint64_t *selected; /* bitmap by pid, as /proc numbers it (probe/pidns.c) */
 	unsigned nselected;
 	pid_t self_pid;
 	uint64_t last_sweep_ns, last_stats_ns;
@@ -140,6 +140,9 @@ void probe_lifecycle_stop(struct probe *p);
 int probe_lifecycle_sweep(struct probe *p);
 int probe_lifecycle_select_pid(struct probe *p, uint32_t pid, bool on);
 int probe_lifecycle_read_stats(struct probe *p, uint64_t out[OBI_ST__MAX]);
+
+/* pidns.c: whose pids BPF reports (the namespace of /proc); writes p->bpf.cfg before load. */
+int probe_pidns_configure(struct probe *p);
 
 /* caps.c: capability and kernel feature checks. */
 int probe_caps_check(const struct obi_config *cfg);

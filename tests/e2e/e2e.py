@@ -211,7 +211,8 @@ def children_of(pid):
 class Obi:
     """One build/obi instance with its stdout (spans) and stderr (logs) in files."""
 
-    def __init__(self, ctx, env, label="obi"):
+    def __init__(self, ctx, env, label="obi", wrap=()):
+        """wrap: argv that runs obi's argv (appended to it), e.g. inside a namespace."""
         self.ctx = ctx
         self.label = label
         self.out = os.path.join(ctx.dir, label + ".out")
@@ -226,7 +227,7 @@ class Obi:
         })
         e.update(ctx.fe_env)
         e.update(env)
-        self.p = ctx.spawn([os.path.join(BUILD, "obi")], label, env=e)
+        self.p = ctx.spawn(list(wrap) + [os.path.join(BUILD, "obi")], label, env=e)
         self.stopped = False
         self._off = 0
         self._spans = []

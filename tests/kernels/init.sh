@@ -181,4 +181,76 @@ fi
 obi_pid=
 # The agent's log goes to the console every time (warnings on an old kernel are worth reading).
 dump /tmp/log LOG
+
+# 4. The sidecar shape: obi in a PID namespace it shares with a server (busybox unshare). Only
+# here is the pid translation of every program loaded, so only here does this kernel's
+# verifier judge it. The namespace's httpd (8081) must give spans with the namespace's pids;
+# the httpd outside (8080, selected by the same port list) is invisible there: no span.
+mkdir -p /tmp/ns
+cat >/tmp/ns/init.sh <<'NSEOF'
+busybox httpd -f -p 127.0.0.1:8081 -h /www &
+h=$!
+echo "$h" >/tmp/ns/httpd.pid
+OTEL_EBPF_OPEN_PORT=8080,8081 OTEL_EBPF_TRACE_PRINTER=json \
+	OTEL_EBPF_PROBE_SOCKET_PATH=/run/obi-ns/obi.sock /obi/obi >/tmp/ns/spans 2>/tmp/ns/log &
+o=$!
+while [ ! -e /tmp/ns/stop ]; do sleep 0.1; done
+kill "$o"
+wait "$o"
+echo "$?" >/tmp/ns/status
+kill "$h"
+NSEOF
+unshare -p -f --mount-proc sh /tmp/ns/init.sh &
+ns_pid=$!
+ready=1
+wait_for 10 /tmp/ns/httpd.pid '[0-9]' || ready=0
+ns_httpd=$(cat /tmp/ns/httpd.pid 2>/dev/null)
+for pat in 'obi-probe: running:' 'enricher connected' "instrumenting pid $ns_httpd "; do
+	if [ "$ready" = 1 ] && ! wait_for 60 /tmp/ns/log "$pat"; then
+		ready=0
+		fail "pidns: not ready: no '$pat' in the log"
+	fi
+done
+if grep -q 'PID namespace pid:\[[0-9]*\] (level 1)' /tmp/ns/log; then
+	pass "pidns: $(grep -m1 -o 'PID namespace pid:[^:]*' /tmp/ns/log), httpd is pid $ns_httpd there"
+else
+	fail "pidns: the probe did not report translating to its PID namespace (level 1)"
+fi
+if [ "$ready" = 1 ]; then
+	for i in 1 2 3; do
+		wget -q -O /dev/null "http://127.0.0.1:8081/index.html?ns=$i" || fail "wget :8081 failed"
+		wget -q -O /dev/null "http://127.0.0.1:8080/index.html?host=$i" || fail "wget :8080 failed"
+	done
+	i=0
+	while [ "$i" -lt $((${OBI_KTEST_SPAN_WAIT:-10} * 10)) ]; do
+		[ "$(grep -c '"type":"HTTP"' /tmp/ns/spans)" -ge 3 ] && break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	sleep 0.3
+	n=$(grep -c '"type":"HTTP"' /tmp/ns/spans)
+	n_ns=$(grep '"url.query":"ns=[123]"' /tmp/ns/spans | grep -c '"server.port":8081')
+	pids=$(grep -o '"pid":[0-9]*' /tmp/ns/spans | cut -d: -f2 | tr '\n' ' ')
+	# busybox httpd forks per connection: each span's pid is a child a FORK record named.
+	bad_pid=0
+	for pid in $pids; do
+		grep -q "instrumenting pid $pid (.*forked by selected pid $ns_httpd" /tmp/ns/log ||
+			bad_pid=$pid
+	done
+	if [ "$n" -eq 3 ] && [ "$n_ns" -eq 3 ] && [ "$bad_pid" = 0 ]; then
+		pass "pidns: spans=3, all from children of the namespace's httpd (pids $pids)"
+	else
+		fail "pidns: want 3 spans of :8081 from children of pid $ns_httpd, got $n ($n_ns of :8081; pids $pids; not forked by it: $bad_pid)"
+		dump /tmp/ns/spans ns-span
+	fi
+fi
+touch /tmp/ns/stop
+wait "$ns_pid"
+st=$(cat /tmp/ns/status 2>/dev/null)
+if [ "$st" = 0 ] || [ "$st" = 143 ]; then
+	pass "pidns: obi stopped on SIGTERM (status $st)"
+else
+	fail "pidns: obi stopped with status '${st:-none}'"
+fi
+dump /tmp/ns/log NSLOG
 finish
