@@ -1571,7 +1571,10 @@ def main():
         for n, f, variants in sel:
             if fe not in variants:
                 continue
-            if run_one(n, f, fe):
+            # A failure is retried once, visibly: the machine is a shared 2-CPU VM where a
+            # timing-sensitive test can lose to load; a test that fails twice fails.
+            if run_one(n, f, fe) or (print("RETRY %s[%s]: failed once, running it again" %
+                                           (n, fe), flush=True) or run_one(n, f, fe)):
                 passed += 1
             else:
                 failed += 1
