@@ -7,8 +7,8 @@
 
 /* How one argument is constrained (libseccomp's comparisons; OpenSSH's SC_ALLOW_ARG*). */
 enum sandbox_cmp {
-	SANDBOX_CMP_NONE = 0, /* unused slot */
-	SANDBOX_CMP_EQ,	      /* arg == value */
+	SANDBOX_CMP_NONE = 0,  /* unused slot */
+	SANDBOX_CMP_EQ,	       /* arg == value */
 	SANDBOX_CMP_MASKED_EQ, /* (arg & mask) == value; value 0: none of the mask's bits set */
 	SANDBOX_CMP_NE	       /* arg != value (the complement of an allow row, e.g. EACCES) */
 };
