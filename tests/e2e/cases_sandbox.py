@@ -2,6 +2,7 @@
 /proc status, dumpability against a peer of the same uid, and a debugger (gdb, as root) making
 the running obi-probe and obi-enricher call what their seccomp tables forbid."""
 import pty
+import resource
 
 import e2e
 from e2e import *  # noqa: F401,F403
@@ -175,7 +176,10 @@ def _gdb_call(ctx, pid, prep, expr, tag):
     argv = [GDB, "-nx", "-batch", "-p", str(pid)]
     for c in cmds:
         argv += ["-ex", c]
-    r = subprocess.run(argv, capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
+    # gdb itself may dump core when its target is killed mid-call: not into the work tree.
+    r = subprocess.run(argv, capture_output=True, timeout=60, stdin=subprocess.DEVNULL,
+                       cwd=ctx.dir, preexec_fn=lambda: resource.setrlimit(
+                           resource.RLIMIT_CORE, (0, 0)))
     out = r.stdout.decode(errors="replace") + r.stderr.decode(errors="replace")
     with open(os.path.join(ctx.dir, "gdb.log"), "a") as f:
         f.write("=== %s pid %d: %s\n%s\n" % (tag, pid, expr, out))
