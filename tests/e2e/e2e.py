@@ -824,7 +824,14 @@ HDR = struct.Struct("<IIII")
 HELLO = struct.Struct("<4sHHIIqII")
 PROC = struct.Struct("<IIIIQHHHHH6x")
 REC_HTTP_HDR = struct.Struct("<BBHIIIQ" "QQQQQQ16s16sHHBBH16s8s8sHHI8s")
-ABI_VERSION = 2
+def _abi_version():
+    """OBI_ABI_VERSION of the sources the binaries were built from."""
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common",
+                           "obi_abi.h")) as f:
+        return int(re.search(r"#define OBI_ABI_VERSION (\d+)", f.read()).group(1))
+
+
+ABI_VERSION = _abi_version()
 assert HDR.size == 16 and HELLO.size == 32 and PROC.size == 40 and REC_HTTP_HDR.size == 160
 
 

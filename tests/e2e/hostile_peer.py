@@ -16,8 +16,23 @@ import sys
 import time
 
 
+def _version(header, name):
+    """The version the binaries were built with, from the C header (a valid hello must match)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "..", "..", "common", header)) as f:
+        for line in f:
+            if line.startswith("#define %s " % name):
+                return int(line.split()[2])
+    raise SystemExit("no %s in common/%s" % (name, header))
+
+
+WIRE_VERSION = _version("wire.h", "OBI_WIRE_VERSION")
+ABI_VERSION = _version("obi_abi.h", "OBI_ABI_VERSION")
+
+
 def hello(role):
-    body = b"OBI1" + struct.pack("<HHIIqII", 1, 1, role, os.getpid(), 0, 65536, 0)
+    body = b"OBI1" + struct.pack("<HHIIqII", WIRE_VERSION, ABI_VERSION, role, os.getpid(), 0,
+                                 65536, 0)
     return struct.pack("<IIII", 1, 16 + len(body), 0, 0) + body
 
 
