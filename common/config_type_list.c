@@ -1,4 +1,5 @@
 /* config_type_list.c: handlers of the collection types: port lists, string lists, k=v maps. */
+#include "hex.h"
 #include "config_schema.h"
 
 #include <stdlib.h>
@@ -272,17 +273,6 @@ oom:
 	return -1;
 }
 
-static int config_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Trims blanks and percent-decodes [s, e) into a new string; NULL on a bad escape or a NUL. */
 static char *config_map_decode(const char *s, const char *e)
 {
@@ -298,8 +288,8 @@ static char *config_map_decode(const char *s, const char *e)
 		return NULL;
 	for (; s < e; s++) {
 		if (*s == '%') {
-			int hi = s + 2 < e ? config_hex(s[1]) : -1;
-			int lo = hi >= 0 ? config_hex(s[2]) : -1;
+			int hi = s + 2 < e ? hex_digit(s[1]) : -1;
+			int lo = hi >= 0 ? hex_digit(s[2]) : -1;
 
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
 				free(out);

@@ -1,4 +1,5 @@
 /* http_parse.c: parsing of captured, possibly truncated, untrusted HTTP/1.x heads. */
+#include "hex.h"
 #include "http_parse.h"
 
 #include <string.h>
@@ -429,24 +430,13 @@ bool http_parse_chunked_end(const uint8_t *tail, size_t n, bool before_unknown)
 	return n > ln ? tail[n - ln - 1] == '\n' : before_unknown;
 }
 
-int http_parse_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes n bytes of hex; false on a non-hex digit. */
 static bool http_parse_hex(const char *s, uint8_t *dst, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		int hi = http_parse_hexval(s[2 * i]), lo = http_parse_hexval(s[2 * i + 1]);
+		int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return false;

@@ -51,7 +51,4 @@ bool http_parse_chunked_end(const uint8_t *tail, size_t n, bool before_unknown);
 int http_parse_traceparent(const char *s, size_t len, uint8_t trace_id[16], uint8_t span_id[8],
 			   uint8_t *flags);
 
-/* Value of one hex digit, -1 if c is not one. */
-int http_parse_hexval(char c);
-
 #endif /* OBI_HTTP_PARSE_H */

@@ -1,4 +1,5 @@
 /* otlp_grpc.c: gRPC framing, grpc-status/-message/-status-details-bin parsing, retry rule. */
+#include "hex.h"
 #include "otlp_grpc.h"
 
 #include <errno.h>
@@ -19,14 +20,6 @@ void otlp_grpc_status_reset(struct otlp_grpc_status *s)
 	s->retry_delay_ns = -1;
 }
 
-static int otlp_grpc_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)(c | 0x20);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* grpc-message is percent-encoded; the result only ever goes to a log, so non-printables go. */
 static void otlp_grpc_message(struct otlp_grpc_status *s, const char *v, size_t n)
 {
@@ -35,9 +28,8 @@ static void otlp_grpc_message(struct otlp_grpc_status *s, const char *v, size_t 
 	for (size_t i = 0; i < n && k + 1 < sizeof(s->message); i++) {
 		int c = (unsigned char)v[i];
 
-		if (c == '%' && i + 2 < n && otlp_grpc_hex(v[i + 1]) >= 0 &&
-		    otlp_grpc_hex(v[i + 2]) >= 0) {
-			c = otlp_grpc_hex(v[i + 1]) << 4 | otlp_grpc_hex(v[i + 2]);
+		if (c == '%' && i + 2 < n && hex_digit(v[i + 1]) >= 0 && hex_digit(v[i + 2]) >= 0) {
+			c = hex_digit(v[i + 1]) << 4 | hex_digit(v[i + 2]);
 			i += 2;
 		}
 		s->message[k++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';

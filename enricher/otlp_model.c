@@ -1,4 +1,5 @@
 /* otlp_model.c: the span adapter and resource builder behind the OTLP encoders' neutral views. */
+#include "hex.h"
 #include "otlp_model.h"
 
 #include <errno.h>
@@ -101,17 +102,6 @@ static int otlp_res_add(struct otlp_resource *r, struct otlp_attr a)
 	return 0;
 }
 
-static int otlp_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* In-place trimming (raw spaces around the text) and percent-decoding; false on a bad escape. */
 static bool otlp_pct_decode(char *s)
 {
@@ -128,8 +118,8 @@ static bool otlp_pct_decode(char *s)
 			*w++ = *r;
 			continue;
 		}
-		hi = otlp_hexval(r[1]);
-		lo = hi < 0 ? -1 : otlp_hexval(r[2]);
+		hi = hex_digit(r[1]);
+		lo = hi < 0 ? -1 : hex_digit(r[2]);
 		if (lo < 0 || (hi == 0 && lo == 0)) /* %00 would cut the value short */
 			return false;
 		*w++ = (char)(hi << 4 | lo);

@@ -1,4 +1,5 @@
 /* pipeline.c: one part per pipelined request of a record, matched to responses in order. */
+#include "hex.h"
 #include "pipeline.h"
 
 #include <string.h>
@@ -21,7 +22,7 @@ static uint64_t pipeline_chunked_len(const uint8_t *p, size_t len)
 		const uint8_t *lf;
 		int v;
 
-		while (pos + digits < len && (v = http_parse_hexval((char)p[pos + digits])) >= 0 &&
+		while (pos + digits < len && (v = hex_digit((char)p[pos + digits])) >= 0 &&
 		       digits < 15) {
 			size = size << 4 | (uint64_t)v;
 			digits++;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "enricher.h"
 #include "http_parse.h"
 #include "span_build.h"
@@ -90,8 +91,8 @@ static bool proc_res_attr(const char *attrs, const char *key, char *out, size_t 
 			size_t o = 0;
 
 			for (const char *v = eq + 1; v < end && o + 1 < sizeof(raw); v++) {
-				int hi = end - v >= 3 && *v == '%' ? http_parse_hexval(v[1]) : -1;
-				int lo = hi >= 0 ? http_parse_hexval(v[2]) : -1;
+				int hi = end - v >= 3 && *v == '%' ? hex_digit(v[1]) : -1;
+				int lo = hi >= 0 ? hex_digit(v[2]) : -1;
 
 				if (lo >= 0) {
 					raw[o++] = (char)(hi << 4 | lo);

@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "hex.h"
 #include "route.h"
 #include "route_seg.h"
 #include "route_vocab.h"
@@ -43,14 +44,6 @@ static char h_lower(char c)
 	return (c >= 'A' && c <= 'Z') ? (char)(c | 0x20) : c;
 }
 
-static int h_hex(char c)
-{
-	if (h_digit(c))
-		return c - '0';
-	c = h_lower(c);
-	return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-}
-
 /* Percent-decodes s[0..n) into out (n bytes suffice); malformed escapes stay as they are. */
 static size_t h_decode(const char *s, size_t n, char *out)
 {
@@ -58,8 +51,8 @@ static size_t h_decode(const char *s, size_t n, char *out)
 
 	for (size_t i = 0; i < n; i++) {
 		int hi, lo;
-		if (s[i] == '%' && i + 2 < n && (hi = h_hex(s[i + 1])) >= 0 &&
-		    (lo = h_hex(s[i + 2])) >= 0) {
+		if (s[i] == '%' && i + 2 < n && (hi = hex_digit(s[i + 1])) >= 0 &&
+		    (lo = hex_digit(s[i + 2])) >= 0) {
 			out[o++] = (char)(hi * 16 + lo);
 			i += 2;
 		} else {
