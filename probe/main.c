@@ -111,6 +111,26 @@ static void probe_on_tick(struct probe *p)
 	}
 }
 
+/* How long the exit path waits for a slow enricher to take what is queued (final STATS too). */
+#define PROBE_FINAL_DRAIN_NS (2ULL * 1000000000ULL)
+
+/*
+ * A slow enricher may still have the socket full when the probe stops: what is queued (the last
+ * records and the counters that cover them) is sent as room appears, for a bounded time, so the
+ * enricher's totals add up; what is still queued at the deadline is counted as discarded.
+ */
+static void probe_drain_queue(struct probe *p)
+{
+	uint64_t deadline = monotime_ns() + PROBE_FINAL_DRAIN_NS;
+
+	while (p->conn_fd >= 0) {
+		probe_ipc_on_writable(p);
+		if (!p->q.head || monotime_ns() >= deadline)
+			break;
+		nanosleep(&(struct timespec){.tv_nsec = 5000000L}, NULL);
+	}
+}
+
 static int probe_run(struct probe *p)
 {
 	struct epoll_event evs[16];
@@ -152,8 +172,7 @@ static int probe_run(struct probe *p)
 	ring_buffer__consume(p->rb);
 	probe_ipc_flush_batch(p);
 	probe_ipc_send_stats(p);
-	if (p->conn_fd >= 0)
-		probe_ipc_on_writable(p);
+	probe_drain_queue(p);
 	return 0;
 }
 
