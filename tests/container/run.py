@@ -293,6 +293,10 @@ def _capsh(uid_user, caps, env, timeout=6, keep=None):
         if cl:
             cmd.append("--addamb=" + cl)
     cmd += ["--", "-c", "exec %s" % os.path.join(BUILD, "obi-probe")]
+    # Each run is a new pod: an earlier run of another uid left DIR/obi-probe.d owned by that
+    # uid, which a probe rightly refuses (a directory someone else controls).
+    shutil.rmtree(os.path.join(os.path.dirname(env["OTEL_EBPF_PROBE_SOCKET_PATH"]),
+                               "obi-probe.d"), ignore_errors=True)
     errf = tempfile.TemporaryFile(mode="w+")
     p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=errf, text=True,
                          start_new_session=True)
@@ -343,9 +347,6 @@ def t_capsh_caps():
             finally:
                 os.killpg(e.pid, signal.SIGTERM)
                 e.wait(timeout=10)
-        # The nobody run left DIR/obi-probe.d owned by nobody, which a probe of another uid
-        # rightly refuses (a directory someone else controls): a fresh one, as a new pod has.
-        shutil.rmtree(os.path.join(sockdir, "obi-probe.d"), ignore_errors=True)
         rc, err = _capsh("root", caps, env, keep=with_enricher)
         check(rc is None and "running:" in err, "root with the six: rc %r: %s" % (rc, err[-600:]))
         for missing in ("BPF", "PERFMON"):
