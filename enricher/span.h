@@ -49,6 +49,10 @@ struct span {
 	uint64_t resp_bytes;		      /* whole response on the wire, headers included */
 	char protocol_version[8];	      /* network.protocol.version: "1.0", "1.1" */
 	bool resp_cut; /* obi.http.response.cut: still flowing at the max duration */
+	/* Set by the stages before the sinks (routes.ignored_patterns, filters): the span still
+	 * reaches the sinks it is not dropped from, e.g. metrics of an ignored trace. */
+	bool drop_traces;
+	bool drop_metrics;
 
 	/* Peer is always the client side, host always the server side (as OBI). */
 	char peer_addr[SPAN_ADDR_MAX]; /* client.address (server spans) */
