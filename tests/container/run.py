@@ -232,6 +232,17 @@ def t_manifests_security():
                     else {"type": "Localhost", "localhostProfile": "obi-probe.json"})
             _check_probe_ctx(container(spec, "obi-probe"), want)
             _check_enricher_ctx(container(spec, "obi-enricher"))
+            # Every hostPath the probe mounts is read-only; the cgroup tree recursively so.
+            vols = {v["name"]: v for v in spec["volumes"]}
+            hp = {m["mountPath"]: m for m in container(spec, "obi-probe")["volumeMounts"]
+                  if "hostPath" in vols[m["name"]]}
+            check(all(m.get("readOnly") is True for m in hp.values()), "%s: writable hostPath %r" % (shape, hp))
+            cg = hp.get("/sys/fs/cgroup")
+            check(cg and vols[cg["name"]]["hostPath"]["path"] == "/sys/fs/cgroup" and
+                  cg.get("recursiveReadOnly") in ("Enabled", "IfPossible"),
+                  "%s: /sys/fs/cgroup not mounted recursively read-only: %r" % (shape, cg))
+            check(not any("hostPath" in vols[m["name"]] for m in container(spec, "obi-enricher")["volumeMounts"]),
+                  "%s: the enricher mounts a hostPath" % shape)
         elif shape == "sidecar":
             check(spec.get("shareProcessNamespace") is True and not spec.get("hostPID"), "sidecar namespaces")
             _check_probe_ctx(container(spec, "obi-probe"),
@@ -508,10 +519,35 @@ def make_podman_secrets(docs):
         check(r.returncode == 0, "podman secret create: " + r.stderr)
 
 
+RRO_BINDS = []
+
+
+def rro_source(path, tmp):
+    """What a kubelet gives a recursiveReadOnly hostPath, for kube play 4.3 that ignores the field:
+    a read-only view of path with no writable mount below it. A non-recursive read-only bind is
+    made on the host (stricter: sub-mounts are not visible at all) and the pod mounts that."""
+    d = os.path.join(tmp, "rro-%d" % len(RRO_BINDS))
+    os.makedirs(d)
+    run(["mount", "--bind", path, d])
+    RRO_BINDS.append(d)
+    run(["mount", "-o", "remount,bind,ro", d])
+    return d
+
+
+def rro_cleanup():
+    while RRO_BINDS:
+        subprocess.run(["umount", "-l", RRO_BINDS.pop()], check=False)
+
+
 def play(docs, name, extra_env, helpers, app_override=None):
     """kube play of the workload's pod template as a Pod, security context untouched."""
     wl, spec = pod_spec(docs)
     spec = json.loads(json.dumps(spec))
+    rro = {m["name"] for c in spec["containers"] for m in c.get("volumeMounts", [])
+           if m.get("recursiveReadOnly") in ("Enabled", "IfPossible")}
+    for v in spec["volumes"]:
+        if v["name"] in rro and "hostPath" in v:
+            v["hostPath"]["path"] = rro_source(v["hostPath"]["path"], os.path.dirname(helpers))
     ann = {}
     for c in spec["containers"]:
         if c["name"].startswith("obi"):
@@ -538,6 +574,7 @@ def play(docs, name, extra_env, helpers, app_override=None):
 
 def pod_down(name, docs=()):
     podman("pod", "rm", "-f", "-t", "3", name, check_rc=False)
+    rro_cleanup()
     # kube play keeps a volume per ConfigMap it mounted.
     for d in docs:
         if d["kind"] == "ConfigMap":
@@ -633,7 +670,12 @@ def run_flags(spec, c, vols, extra_env, secrets):
         f += ["--cpus", str(int(cpu[:-1]) / 1000 if cpu.endswith("m") else float(cpu))]
     for m in c.get("volumeMounts", []):
         src = vols[m["name"]]
-        f += ["-v", "%s:%s:%s" % (src, m["mountPath"], "ro" if m.get("readOnly") else "rw")]
+        opt = "ro" if m.get("readOnly") else "rw"
+        if m.get("recursiveReadOnly") in ("Enabled", "IfPossible"):
+            # podman 4.3 has no recursive read-only bind ("rro"); a non-recursive read-only
+            # bind is the closest, and stricter: no sub-mount is visible at all.
+            opt = "ro,bind"
+        f += ["-v", "%s:%s:%s" % (src, m["mountPath"], opt)]
     env = {}
     for e in c.get("env", []):
         if "value" in e:
