@@ -384,8 +384,31 @@ def t_capsh_caps():
         rc, err = _capsh("nobody", less, dict(env, OTEL_EBPF_CONFIG_PATH=cfg))
         check(rc == 1 and "missing capability CAP_SYS_PTRACE" in err,
               "enforce_sys_caps: true without SYS_PTRACE: rc %r %s" % (rc, err[-600:]))
+        _paranoid_check(caps, env)
     finally:
         shutil.rmtree(sockdir, ignore_errors=True)
+
+
+def _paranoid_check(caps, env):
+    """kernel.perf_event_paranoid above 2 (Debian's level 3): the syscall front end, whose
+    tracepoints need perf_event_open, fails with the actionable message; the socket front end
+    (tp_btf, no perf events) still runs. The sysctl is machine-wide: these tests run one at a
+    time, and it is restored whatever happens."""
+    path = "/proc/sys/kernel/perf_event_paranoid"
+    with open(path) as f:
+        old = f.read().strip()
+    try:
+        with open(path, "w") as f:
+            f.write("3")
+        rc, err = _capsh("nobody", caps, dict(env, OTEL_EBPF_BPF_CAPTURE_FRONTEND="syscall"))
+        check(rc == 1 and "kernel.perf_event_paranoid is 3" in err and "kernel.perf_event_paranoid=2" in err
+              and "SYS_ADMIN" in err and "securityContext.capabilities.add" in err,
+              "paranoid 3, syscall front end: rc %r %s" % (rc, err[-600:]))
+        rc, err = _capsh("nobody", caps, dict(env, OTEL_EBPF_BPF_CAPTURE_FRONTEND="socket"))
+        check(rc is None and "running:" in err, "paranoid 3, socket front end: rc %r %s" % (rc, err[-600:]))
+    finally:
+        with open(path, "w") as f:
+            f.write(old)
 
 
 # --- containers -----------------------------------------------------------------------------
