@@ -115,8 +115,13 @@ const struct config_type_ops config_ops_bool = {
     .format = config_bool_format,
 };
 
-static int config_uint_parse(void *field, const struct config_row *row, const char *s, char *why,
-			     size_t whylen)
+/* The unsigned kinds differ only in their text parser and in how they say what was wrong. */
+typedef int (*config_utext_fn)(const char *t, uint64_t *v);
+typedef void (*config_uwhy_fn)(const char *t, char *why, size_t whylen);
+
+static int config_unsigned_parse(void *field, const struct config_row *row, const char *s,
+				 char *why, size_t whylen, config_utext_fn parse,
+				 config_uwhy_fn complain)
 {
 	char buf[128];
 	const char *t = config_trim(s, buf, sizeof(buf), why, whylen);
@@ -124,11 +129,23 @@ static int config_uint_parse(void *field, const struct config_row *row, const ch
 
 	if (!t)
 		return -1;
-	if (config_parse_uint_text(t, &v) < 0) {
-		config_fmt(why, whylen, "invalid number \"%s\": expected a decimal integer", t);
+	if (parse(t, &v) < 0) {
+		complain(t, why, whylen);
 		return -1;
 	}
 	return config_store_checked(field, row, v, why, whylen);
+}
+
+static void config_uint_why(const char *t, char *why, size_t whylen)
+{
+	config_fmt(why, whylen, "invalid number \"%s\": expected a decimal integer", t);
+}
+
+static int config_uint_parse(void *field, const struct config_row *row, const char *s, char *why,
+			     size_t whylen)
+{
+	return config_unsigned_parse(field, row, s, why, whylen, config_parse_uint_text,
+				     config_uint_why);
 }
 
 const struct config_type_ops config_ops_uint = {
@@ -172,29 +189,24 @@ const struct config_type_ops config_ops_int = {
     .format = config_int_format,
 };
 
+static void config_duration_why(const char *t, char *why, size_t whylen)
+{
+	size_t len = strlen(t);
+
+	if (len && strspn(t, "0123456789.") == len)
+		config_fmt(why, whylen,
+			   "invalid duration \"%s\": a unit is required (e.g. \"%ss\" or \"%sms\")",
+			   t, t, t);
+	else
+		config_fmt(why, whylen, "invalid duration \"%s\": expected e.g. 300ms, 1.5s, 1m30s",
+			   t);
+}
+
 static int config_duration_parse(void *field, const struct config_row *row, const char *s,
 				 char *why, size_t whylen)
 {
-	char buf[128];
-	const char *t = config_trim(s, buf, sizeof(buf), why, whylen);
-	uint64_t v;
-
-	if (!t)
-		return -1;
-	if (config_parse_duration(t, &v) < 0) {
-		size_t len = strlen(t);
-
-		if (len && strspn(t, "0123456789.") == len)
-			config_fmt(why, whylen,
-				   "invalid duration \"%s\": a unit is required (e.g. \"%ss\" or "
-				   "\"%sms\")",
-				   t, t, t);
-		else
-			config_fmt(why, whylen,
-				   "invalid duration \"%s\": expected e.g. 300ms, 1.5s, 1m30s", t);
-		return -1;
-	}
-	return config_store_checked(field, row, v, why, whylen);
+	return config_unsigned_parse(field, row, s, why, whylen, config_parse_duration,
+				     config_duration_why);
 }
 
 const struct config_type_ops config_ops_duration = {
@@ -204,23 +216,19 @@ const struct config_type_ops config_ops_duration = {
     .check = config_number_check,
 };
 
+static void config_size_why(const char *t, char *why, size_t whylen)
+{
+	config_fmt(why, whylen,
+		   "invalid size \"%s\": expected bytes, optionally with B, KiB, MiB, GiB, KB, MB "
+		   "or GB",
+		   t);
+}
+
 static int config_size_parse(void *field, const struct config_row *row, const char *s, char *why,
 			     size_t whylen)
 {
-	char buf[128];
-	const char *t = config_trim(s, buf, sizeof(buf), why, whylen);
-	uint64_t v;
-
-	if (!t)
-		return -1;
-	if (config_parse_size(t, &v) < 0) {
-		config_fmt(why, whylen,
-			   "invalid size \"%s\": expected bytes, optionally with B, KiB, MiB, GiB, "
-			   "KB, MB or GB",
-			   t);
-		return -1;
-	}
-	return config_store_checked(field, row, v, why, whylen);
+	return config_unsigned_parse(field, row, s, why, whylen, config_parse_size,
+				     config_size_why);
 }
 
 const struct config_type_ops config_ops_size = {
