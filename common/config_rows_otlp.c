@@ -14,6 +14,7 @@ static const char *const config_sampler_names[] = {
     "parentbased_traceidratio", NULL};
 static const char *const config_histogram_aggregations[] = {
     "explicit_bucket_histogram", "base2_exponential_bucket_histogram", NULL};
+static const char *const config_temporalities[] = {"cumulative", "delta", "lowmemory", NULL};
 static const char *const config_metric_features[] = {"application",
 						     "application_span",
 						     "application_span_otel",
@@ -409,6 +410,16 @@ static const struct config_row config_rows_otlp[] = {
      .proc = CONFIG_PROC_ENRICHER,
      .status = CONFIG_PLANNED,
      .doc = "Extra resource attributes of span metrics."},
+    {.yaml = NULL,
+     .env = {"OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE"},
+     .type = CONFIG_T_ENUM,
+     CONFIG_FIELD(otlp.metrics.temporality),
+     .enums = config_temporalities,
+     .def = "cumulative",
+     .proc = CONFIG_PROC_ENRICHER,
+     .status = CONFIG_PLANNED,
+     .doc = "Histogram temporality: cumulative, delta, or lowmemory (delta histograms, "
+	    "cumulative obi counters)."},
     {.yaml = "otel_metrics_export.otel_sdk_log_level",
      .type = CONFIG_T_STRING,
      CONFIG_FIELD(otlp.metrics.s.sdk_log_level),
