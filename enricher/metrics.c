@@ -1,6 +1,8 @@
 /* metrics.c: the metrics module's life: set-up from config, span intake, the export timer. */
 #include "metrics_int.h"
 
+#include "log.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +66,9 @@ int metrics_new(struct metrics **m, struct evloop *l, const struct obi_config *c
 		rc = metrics_agg_config_from(cfg, &mc.agg, err, errlen);
 	mc.interval_ns = metrics_interval_ns(cfg);
 	mc.internal = cfg->metrics.internal_exporter == 2; /* "otel" in the row's enum */
+	if (cfg->metrics.internal_exporter == 1)
+		log_msg(LOG_LVL_WARN, "internal_metrics.exporter: prometheus is not implemented; "
+				      "obi's own counters are not exported");
 	mc.internal_delta = cfg->otlp.metrics.temporality == CONFIG_TEMPORALITY_DELTA;
 	if (!rc)
 		rc = metrics_new_cfg(m, l, &mc, err, errlen);

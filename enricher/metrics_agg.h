@@ -46,7 +46,7 @@ struct metrics_series {
 	uint16_t port;
 	int status_code;
 	const char *method, *route, *addr; /* in text[]; "" absent */
-	char error_type[8];		   /* "" when not an error */
+	char error_type[12];		   /* "" when not an error */
 	uint64_t start_ns;		   /* Unix ns: creation, or the last delta export */
 	uint64_t last_ns;		   /* Unix ns of the last span (TTL) */
 	struct metrics_hstate h[METRICS_HISTS];

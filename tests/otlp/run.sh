@@ -13,7 +13,8 @@ run() {
 run node tests/otlp/check_fields.js
 run timeout 120 node tests/otlp/prove_receiver.js http
 run timeout 120 node tests/otlp/prove_receiver.js grpc
-for t in test_otlp_encode test_otlp_http test_otlp_grpc test_otlp_result test_sampler test_evloop; do
+for t in test_otlp_encode test_otlp_http test_otlp_grpc test_otlp_result test_sampler test_evloop \
+	test_metrics test_metrics_export test_metrics_config; do
 	run env ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 "$dir/$t"
 done
 echo "otlp: $pass passed, $fail failed"
