@@ -26,8 +26,8 @@ static void metrics_tick(struct evloop *l, struct ev_timer *t)
 	ev_timer_start(l, &m->timer, m->cfg.interval_ns);
 }
 
-int metrics_new_cfg(struct metrics **out, struct evloop *l, const struct metrics_cfg *cfg, char *err,
-		    size_t errlen)
+int metrics_new_cfg(struct metrics **out, struct evloop *l, const struct metrics_cfg *cfg,
+		    char *err, size_t errlen)
 {
 	struct metrics *m = calloc(1, sizeof(*m));
 	int rc = m ? 0 : -ENOMEM;

@@ -61,14 +61,14 @@ bool metrics_idle(const struct metrics *m);
 void metrics_free(struct metrics *m);
 
 struct metrics_stats {
-	uint64_t spans;		/* recorded */
-	uint64_t skipped;	/* drop_metrics, or a kind that has no RED metric */
-	uint64_t overflow;	/* recorded into an overflow series (cardinality limit) */
-	uint64_t expired;	/* series removed after the TTL */
-	uint64_t bad_duration;	/* end before start: recorded as 0 s */
-	uint64_t no_memory;	/* spans lost because a series could not be allocated */
-	uint64_t exports;	/* export rounds */
-	uint64_t points;	/* data points handed to the sender */
+	uint64_t spans;	       /* recorded */
+	uint64_t skipped;      /* drop_metrics, or a kind that has no RED metric */
+	uint64_t overflow;     /* recorded into an overflow series (cardinality limit) */
+	uint64_t expired;      /* series removed after the TTL */
+	uint64_t bad_duration; /* end before start: recorded as 0 s */
+	uint64_t no_memory;    /* spans lost because a series could not be allocated */
+	uint64_t exports;      /* export rounds */
+	uint64_t points;       /* data points handed to the sender */
 };
 const struct metrics_stats *metrics_stats(const struct metrics *m);
 /* The sender's counters (points exported, failed, rejected, retries...). */

@@ -7,9 +7,12 @@
 #include <string.h>
 
 /* A span without a service still counts: it goes under this resource (as the trace encoder). */
-static const struct span_service metrics_unknown_svc = {
-    .name = "unknown_service", .namespace_ = "", .instance_id = "", .sdk_language = "generic",
-    .exe_path = "", .resource_attrs = ""};
+static const struct span_service metrics_unknown_svc = {.name = "unknown_service",
+							.namespace_ = "",
+							.instance_id = "",
+							.sdk_language = "generic",
+							.exe_path = "",
+							.resource_attrs = ""};
 
 static size_t metrics_pow2(size_t n)
 {
@@ -29,8 +32,8 @@ int metrics_agg_init(struct metrics_agg *a, const struct metrics_agg_config *cfg
 	/* Chains of about half a series at the limit: lookups stay one or two compares. */
 	a->mask = metrics_pow2(2 * cfg->limit * METRICS_FAMILIES) - 1;
 	a->svc_mask = 255;
-	a->table = calloc(a->mask + 1, sizeof(*a->table));
-	a->svcs = calloc(a->svc_mask + 1, sizeof(*a->svcs));
+	a->table = calloc(a->mask + 1, sizeof(struct metrics_series *));
+	a->svcs = calloc(a->svc_mask + 1, sizeof(struct metrics_svc *));
 	if (!a->table || !a->svcs) {
 		metrics_agg_free(a);
 		return -ENOMEM;

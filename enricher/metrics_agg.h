@@ -10,7 +10,12 @@
 #include "span.h"
 
 enum metrics_family { METRICS_SERVER = 0, METRICS_CLIENT, METRICS_FAMILIES };
-enum metrics_hist { METRICS_H_DURATION = 0, METRICS_H_REQ_SIZE, METRICS_H_RESP_SIZE, METRICS_HISTS };
+enum metrics_hist {
+	METRICS_H_DURATION = 0,
+	METRICS_H_REQ_SIZE,
+	METRICS_H_RESP_SIZE,
+	METRICS_HISTS
+};
 
 /* A histogram's bounds can be configured; more than this is not a useful histogram. */
 #define METRICS_BOUNDS_MAX 64
@@ -24,7 +29,7 @@ struct metrics_bounds {
 struct metrics_svc {
 	struct metrics_svc *next; /* hash chain */
 	uint64_t hash;
-	unsigned refs; /* series pointing here; freed at 0 */
+	unsigned refs;	       /* series pointing here; freed at 0 */
 	struct span_service s; /* strings point into text[] */
 	char text[];
 };

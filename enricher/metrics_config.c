@@ -59,7 +59,8 @@ static unsigned metrics_protocol(const struct obi_config *cfg, const char *endpo
 static int metrics_url(const struct obi_config *cfg, bool grpc, struct metrics_export_store *st,
 		       char *err, size_t errlen)
 {
-	const char *sig = cfg->otlp.metrics.s.endpoint, *ep = sig && sig[0] ? sig : cfg->otlp.endpoint;
+	const char *sig = cfg->otlp.metrics.s.endpoint,
+		   *ep = sig && sig[0] ? sig : cfg->otlp.endpoint;
 	size_t n = strlen(ep);
 	int w;
 
@@ -89,11 +90,13 @@ static int metrics_headers(const struct obi_config *cfg, struct otlp_http_config
 			const struct config_kv *kv = &maps[m]->kv[i];
 			size_t j = 0;
 
-			while (j < n && strcasecmp(st->headers[j].key, kv->k))
+			while (j < n && strcasecmp(st->headers[j].key, kv->k) != 0)
 				j++;
 			if (j == n && n == sizeof(st->headers) / sizeof(st->headers[0])) {
-				snprintf(err, errlen, "OTEL_EXPORTER_OTLP_METRICS_HEADERS: more than "
-						      "%zu headers", n);
+				snprintf(err, errlen,
+					 "OTEL_EXPORTER_OTLP_METRICS_HEADERS: more than "
+					 "%zu headers",
+					 n);
 				return -EINVAL;
 			}
 			st->headers[j] = (struct otlp_header){.key = kv->k, .value = kv->v};
@@ -108,7 +111,8 @@ static bool metrics_enabled(const struct obi_config *cfg)
 {
 	const char *sig = cfg->otlp.metrics.s.endpoint;
 	/* The deprecated per-exporter features win when set (OBI). */
-	uint64_t f = cfg->otlp.metrics.features ? cfg->otlp.metrics.features : cfg->metrics.features;
+	uint64_t f =
+	    cfg->otlp.metrics.features ? cfg->otlp.metrics.features : cfg->metrics.features;
 
 	if ((!sig || !sig[0]) && (!cfg->otlp.endpoint || !cfg->otlp.endpoint[0]))
 		return false;
@@ -150,8 +154,8 @@ int metrics_export_config(const struct obi_config *cfg, const struct otlp_host *
 	out->backoff = (struct otlp_backoff){.initial_ns = 5000000000ULL,
 					     .max_ns = 30000000000ULL,
 					     .max_elapsed_ns = 60000000000ULL};
-	out->ca_file = cfg->otlp.certificate && cfg->otlp.certificate[0] ? cfg->otlp.certificate
-									  : NULL;
+	out->ca_file =
+	    cfg->otlp.certificate && cfg->otlp.certificate[0] ? cfg->otlp.certificate : NULL;
 	if (cfg->otlp.client_certificate && cfg->otlp.client_certificate[0]) {
 		out->client_cert = cfg->otlp.client_certificate;
 		out->client_key = cfg->otlp.client_key;
@@ -169,9 +173,8 @@ int metrics_agg_config_from(const struct obi_config *cfg, struct metrics_agg_con
 	const struct config_histograms *b = &cfg->otlp.metrics.buckets;
 	const struct config_strlist *l[METRICS_HISTS] = {&b->duration, &b->request_size,
 							 &b->response_size};
-	static const char *const names[METRICS_HISTS] = {"duration_histogram",
-							 "request_size_histogram",
-							 "response_size_histogram"};
+	static const char *const names[METRICS_HISTS] = {
+	    "duration_histogram", "request_size_histogram", "response_size_histogram"};
 
 	memset(ac, 0, sizeof(*ac));
 	for (int i = 0; i < METRICS_HISTS; i++) {
@@ -197,7 +200,8 @@ uint64_t metrics_interval_ns(const struct obi_config *cfg)
 {
 	if (cfg->otlp.metrics.interval_ns)
 		return cfg->otlp.metrics.interval_ns;
-	return (uint64_t)(cfg->otlp.metrics.export_interval_ms ? cfg->otlp.metrics.export_interval_ms
-							       : 60000) *
+	return (uint64_t)(cfg->otlp.metrics.export_interval_ms
+			      ? cfg->otlp.metrics.export_interval_ms
+			      : 60000) *
 	       1000000ULL;
 }

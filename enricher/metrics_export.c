@@ -57,12 +57,14 @@ static size_t metrics_attrs(const struct metrics_series *s, struct otlp_attr *a)
 					    .type = OTLP_ATTR_INT,
 					    .v.i = s->status_code};
 	if (s->route[0])
-		a[n++] = (struct otlp_attr){.key = "http.route", .type = OTLP_ATTR_STR, .v.s = s->route};
+		a[n++] =
+		    (struct otlp_attr){.key = "http.route", .type = OTLP_ATTR_STR, .v.s = s->route};
 	if (s->addr[0])
 		a[n++] = (struct otlp_attr){
 		    .key = "server.address", .type = OTLP_ATTR_STR, .v.s = s->addr};
 	if (s->port)
-		a[n++] = (struct otlp_attr){.key = "server.port", .type = OTLP_ATTR_INT, .v.i = s->port};
+		a[n++] =
+		    (struct otlp_attr){.key = "server.port", .type = OTLP_ATTR_INT, .v.i = s->port};
 	if (s->error_type[0])
 		a[n++] = (struct otlp_attr){
 		    .key = "error.type", .type = OTLP_ATTR_STR, .v.s = s->error_type};
@@ -195,13 +197,13 @@ static void metrics_send_all(struct metrics *m, uint64_t now_ns)
 {
 	struct metrics_collect c = {.delta = m->cfg.agg.delta};
 
-	c.v = m->agg.n_total ? malloc(m->agg.n_total * sizeof(*c.v)) : NULL;
+	c.v = m->agg.n_total ? malloc(m->agg.n_total * sizeof(struct metrics_series *)) : NULL;
 	if (!c.v) {
 		m->x.st.encode_errors += m->agg.n_total * METRICS_HISTS;
 		return;
 	}
 	metrics_agg_each(&m->agg, metrics_collect_one, &c);
-	qsort(c.v, c.n, sizeof(*c.v), metrics_series_cmp);
+	qsort(c.v, c.n, sizeof(struct metrics_series *), metrics_series_cmp);
 	for (size_t lo = 0, hi; lo < c.n; lo = hi) {
 		struct otlp_resource res;
 

@@ -1,5 +1,6 @@
 /* otlp_encode_metrics.c: metric views -> ExportMetricsServiceRequest protobuf (nanopb primitives,
- * each nested message built in its level's scratch buffer, then length-prefixed into its parent). */
+ * each nested message built in its level's scratch buffer, then length-prefixed into its parent).
+ */
 #include "otlp_encode_metrics.h"
 
 #include <errno.h>
@@ -12,8 +13,17 @@
 #define MPB(x) opentelemetry_proto_metrics_v1_##x
 #define CPB(x) opentelemetry_proto_common_v1_##x
 
-enum { OTLP_MW_REQ, OTLP_MW_RM, OTLP_MW_SM, OTLP_MW_METRIC, OTLP_MW_DATA, OTLP_MW_POINT,
-       OTLP_MW_KV, OTLP_MW_ANY, OTLP_MW_LEVELS };
+enum {
+	OTLP_MW_REQ,
+	OTLP_MW_RM,
+	OTLP_MW_SM,
+	OTLP_MW_METRIC,
+	OTLP_MW_DATA,
+	OTLP_MW_POINT,
+	OTLP_MW_KV,
+	OTLP_MW_ANY,
+	OTLP_MW_LEVELS
+};
 
 /* One scratch buffer per nesting level, reused across siblings (no allocation per point). */
 struct otlp_mw {
@@ -127,9 +137,8 @@ static bool otlp_mw_hist_point(struct otlp_mw *w, const struct otlp_metric *m,
 				m->n_bounds + 1) &&
 	       otlp_mw_packed64(b, MPB(HistogramDataPoint_explicit_bounds_tag), m->bounds,
 				m->n_bounds) &&
-	       (!p->count ||
-		(otlp_mw_fixed64(b, MPB(HistogramDataPoint_min_tag), &p->min) &&
-		 otlp_mw_fixed64(b, MPB(HistogramDataPoint_max_tag), &p->max))) &&
+	       (!p->count || (otlp_mw_fixed64(b, MPB(HistogramDataPoint_min_tag), &p->min) &&
+			      otlp_mw_fixed64(b, MPB(HistogramDataPoint_max_tag), &p->max))) &&
 	       otlp_mw_close(w, OTLP_MW_POINT, MPB(Histogram_data_points_tag));
 }
 
@@ -171,24 +180,25 @@ static bool otlp_mw_rm(struct otlp_mw *w, const struct otlp_rmetrics *rm,
 		       const struct otlp_scope *scope)
 {
 	/* Resource and InstrumentationScope are built at levels below their parents too. */
-	bool ok = otlp_mw_attrs(w, OTLP_MW_SM, opentelemetry_proto_resource_v1_Resource_attributes_tag,
-				rm->res_attrs, rm->n_res_attrs) &&
-		  otlp_mw_close(w, OTLP_MW_SM, MPB(ResourceMetrics_resource_tag)) &&
-		  otlp_mw_str(&w->b[OTLP_MW_METRIC], CPB(InstrumentationScope_name_tag),
-			      scope->name) &&
-		  otlp_mw_str(&w->b[OTLP_MW_METRIC], CPB(InstrumentationScope_version_tag),
-			      scope->version) &&
-		  otlp_mw_close(w, OTLP_MW_METRIC, MPB(ScopeMetrics_scope_tag));
+	bool ok =
+	    otlp_mw_attrs(w, OTLP_MW_SM, opentelemetry_proto_resource_v1_Resource_attributes_tag,
+			  rm->res_attrs, rm->n_res_attrs) &&
+	    otlp_mw_close(w, OTLP_MW_SM, MPB(ResourceMetrics_resource_tag)) &&
+	    otlp_mw_str(&w->b[OTLP_MW_METRIC], CPB(InstrumentationScope_name_tag), scope->name) &&
+	    otlp_mw_str(&w->b[OTLP_MW_METRIC], CPB(InstrumentationScope_version_tag),
+			scope->version) &&
+	    otlp_mw_close(w, OTLP_MW_METRIC, MPB(ScopeMetrics_scope_tag));
 
 	for (size_t i = 0; ok && i < rm->n_metrics; i++)
 		ok = otlp_mw_metric(w, &rm->metrics[i]);
 	return ok && otlp_mw_close(w, OTLP_MW_SM, MPB(ResourceMetrics_scope_metrics_tag)) &&
-	       otlp_mw_close(w, OTLP_MW_RM,
-			     opentelemetry_proto_collector_metrics_v1_ExportMetricsServiceRequest_resource_metrics_tag);
+	       otlp_mw_close(
+		   w, OTLP_MW_RM,
+		   opentelemetry_proto_collector_metrics_v1_ExportMetricsServiceRequest_resource_metrics_tag);
 }
 
-int otlp_encode_metrics_pb(const struct otlp_rmetrics *rm, size_t n,
-			   const struct otlp_scope *scope, struct otlp_buf *out)
+int otlp_encode_metrics_pb(const struct otlp_rmetrics *rm, size_t n, const struct otlp_scope *scope,
+			   struct otlp_buf *out)
 {
 	struct otlp_mw w = {0};
 	bool ok = true;

@@ -33,7 +33,7 @@ struct otlp_metric {
 	const char *name, *desc, *unit;
 	enum otlp_metric_kind kind;
 	enum otlp_temporality temporality;
-	bool monotonic; /* sums */
+	bool monotonic;	      /* sums */
 	const double *bounds; /* histograms */
 	size_t n_bounds;
 	const struct otlp_hist_point *hist; /* kind HISTOGRAM */
@@ -50,8 +50,8 @@ struct otlp_rmetrics {
 };
 
 /* Appends one request holding rm[0..n). 0, -ENOMEM, or -EIO (out then partial: discard). */
-int otlp_encode_metrics_pb(const struct otlp_rmetrics *rm, size_t n,
-			   const struct otlp_scope *scope, struct otlp_buf *out);
+int otlp_encode_metrics_pb(const struct otlp_rmetrics *rm, size_t n, const struct otlp_scope *scope,
+			   struct otlp_buf *out);
 /* The same request in the OTLP/JSON mapping (64-bit integers as strings), no NUL. */
 int otlp_encode_metrics_json(const struct otlp_rmetrics *rm, size_t n,
 			     const struct otlp_scope *scope, struct otlp_buf *out);

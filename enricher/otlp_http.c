@@ -106,9 +106,9 @@ int otlp_http_init(struct otlp_http *x, struct evloop *loop, const struct otlp_h
 		while (cfg->grpc && n && cfg->url[n - 1] == '/')
 			n--;
 		if (asprintf(&x->url, "%.*s%s", (int)n, cfg->url,
-			     !cfg->grpc			      ? ""
+			     !cfg->grpc				  ? ""
 			     : cfg->signal == OTLP_SIGNAL_METRICS ? OTLP_GRPC_METRICS_PATH
-								   : OTLP_GRPC_TRACES_PATH) < 0) {
+								  : OTLP_GRPC_TRACES_PATH) < 0) {
 			x->url = NULL;
 			rc = -ENOMEM;
 		}

@@ -27,10 +27,10 @@ enum otlp_signal { OTLP_SIGNAL_TRACES = 0, OTLP_SIGNAL_METRICS };
 /* Every string is borrowed: it must outlive the exporter. */
 struct otlp_http_config {
 	enum otlp_signal signal; /* 0 (traces) unless set */
-	const char *url; /* the signal URL, endpoint rules already applied: .../v1/traces */
-	bool json;	 /* http/json instead of http/protobuf */
-	bool gzip;	 /* Content-Encoding: gzip (gRPC: grpc-encoding: gzip) */
-	bool grpc;	 /* OTLP/gRPC: url is the endpoint, the method path is appended */
+	const char *url;	 /* the signal URL, endpoint rules already applied: .../v1/traces */
+	bool json;		 /* http/json instead of http/protobuf */
+	bool gzip;		 /* Content-Encoding: gzip (gRPC: grpc-encoding: gzip) */
+	bool grpc;		 /* OTLP/gRPC: url is the endpoint, the method path is appended */
 	const struct otlp_header *headers;
 	size_t n_headers;
 	uint64_t timeout_ns;	   /* one attempt, connect included (OTel default 10 s) */

@@ -177,10 +177,9 @@ static void otlp_http_ok(struct otlp_http *x, struct otlp_req *r)
 	uint64_t rejected = 0;
 
 	if (rc)
-		log_ratelimited(
-		    &x->rl, monotime_ns(), LOG_LVL_WARN,
-		    "otlp: unreadable 2xx response body (%zu bytes), %s counted sent",
-		    x->resp.len, otlp_http_noun(x));
+		log_ratelimited(&x->rl, monotime_ns(), LOG_LVL_WARN,
+				"otlp: unreadable 2xx response body (%zu bytes), %s counted sent",
+				x->resp.len, otlp_http_noun(x));
 	if (!rc && p.present && (p.rejected > 0 || p.message[0])) {
 		rejected = p.rejected > 0 ? (uint64_t)p.rejected : 0;
 		if (rejected > r->n_spans)
@@ -239,13 +238,15 @@ void otlp_http_done(struct otlp_curl *c, CURL *easy, CURLcode cc, void *data)
 			log_ratelimited(&x->rl, monotime_ns(), LOG_LVL_WARN,
 					"otlp: export of %zu %s failed after %u attempt(s): %s, "
 					"grpc-status %d %s",
-					r->n_spans, otlp_http_noun(x), r->attempts, curl_easy_strerror(cc),
-					x->gs.has_status ? x->gs.code : -1, x->gs.message);
+					r->n_spans, otlp_http_noun(x), r->attempts,
+					curl_easy_strerror(cc), x->gs.has_status ? x->gs.code : -1,
+					x->gs.message);
 		else
 			log_ratelimited(&x->rl, monotime_ns(), LOG_LVL_WARN,
 					"otlp: export of %zu %s failed after %u attempt(s): %s, "
 					"HTTP %ld",
-					r->n_spans, otlp_http_noun(x), r->attempts, curl_easy_strerror(cc), status);
+					r->n_spans, otlp_http_noun(x), r->attempts,
+					curl_easy_strerror(cc), status);
 	}
 	otlp_req_free(r);
 	x->inflight = NULL;

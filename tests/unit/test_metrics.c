@@ -247,9 +247,8 @@ static void test_delta_reset(void **state)
 	f = all(&a);
 	assert_int_equal(f.n, 1);
 	assert_int_equal(f.v[0]->h[METRICS_H_DURATION].count, 0);
-	assert_int_equal(f.v[0]->h[METRICS_H_DURATION].buckets[0] +
-			     f.v[0]->h[METRICS_H_DURATION].buckets[1],
-			 0);
+	assert_int_equal(
+	    f.v[0]->h[METRICS_H_DURATION].buckets[0] + f.v[0]->h[METRICS_H_DURATION].buckets[1], 0);
 	assert_int_equal(f.v[0]->start_ns, T0 + 5);
 	metrics_agg_record(&a, s, T0 + 6);
 	assert_int_equal(f.v[0]->h[METRICS_H_DURATION].count, 1);
@@ -312,7 +311,7 @@ static void test_record_cost(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_bucket_edges), cmocka_unit_test(test_bounds_parse),
+	    cmocka_unit_test(test_bucket_edges),   cmocka_unit_test(test_bounds_parse),
 	    cmocka_unit_test(test_record_buckets), cmocka_unit_test(test_series_keys),
 	    cmocka_unit_test(test_overflow),	   cmocka_unit_test(test_ttl),
 	    cmocka_unit_test(test_delta_reset),	   cmocka_unit_test(test_service_copy),

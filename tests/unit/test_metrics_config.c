@@ -178,8 +178,7 @@ static void test_buckets_yaml(void **state)
 	assert_true(ac.bounds[METRICS_H_DURATION].v[1] == 1.0);
 	config_free(&c);
 	config_init_defaults(&c);
-	assert_int_equal(config_apply_yaml(&c, bad, strlen(bad), "t.yaml", err, sizeof(err)),
-			 0);
+	assert_int_equal(config_apply_yaml(&c, bad, strlen(bad), "t.yaml", err, sizeof(err)), 0);
 	assert_int_equal(metrics_agg_config_from(&c, &ac, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "request_size_histogram"));
 	config_free(&c);

@@ -200,9 +200,10 @@ static void check_server_duration(const cJSON *req, long long ok, long long err,
 
 		assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(dp, "explicitBounds")), 15);
 		assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(dp, "bucketCounts")), 16);
-		assert_int_equal(atoll(cJSON_GetArrayItem(cJSON_GetObjectItem(dp, "bucketCounts"), 1)
-					   ->valuestring),
-				 count_of(dp)); /* every span took 3 ms */
+		assert_int_equal(
+		    atoll(cJSON_GetArrayItem(cJSON_GetObjectItem(dp, "bucketCounts"), 1)
+			      ->valuestring),
+		    count_of(dp)); /* every span took 3 ms */
 		assert_string_equal(attr(at, "http.request.method", b, sizeof(b)), "GET");
 		assert_string_equal(attr(at, "server.address", b, sizeof(b)), "127.0.0.1");
 		assert_string_equal(attr(at, "server.port", b, sizeof(b)), "8080");
@@ -245,11 +246,11 @@ static void test_http_protobuf(void **state)
 	assert_non_null(metric(req, 0, "http.server.response.body.size"));
 	assert_string_equal(jstr(metric(req, 0, "http.client.request.duration"), "unit"), "s");
 	assert_string_equal(jstr(metric(req, 0, "http.client.response.body.size"), "unit"), "By");
-	assert_int_equal(count_of(jpath(cJSON_GetObjectItem(
-					    metric(req, 0, "http.client.request.body.size"),
-					    "histogram"),
-					"dataPoints", 0)),
-			 N_CLIENT);
+	assert_int_equal(
+	    count_of(jpath(
+		cJSON_GetObjectItem(metric(req, 0, "http.client.request.body.size"), "histogram"),
+		"dataPoints", 0)),
+	    N_CLIENT);
 	assert_int_equal(f->m->x.st.spans_exported, 9);
 }
 
@@ -409,8 +410,8 @@ static void test_internal_counters(void **state)
 			sum = cJSON_GetObjectItem(m, "sum");
 			assert_non_null(sum);
 			assert_true(cJSON_IsTrue(cJSON_GetObjectItem(sum, "isMonotonic")));
-			assert_int_equal(cJSON_GetObjectItem(sum, "aggregationTemporality")->valueint,
-					 2);
+			assert_int_equal(
+			    cJSON_GetObjectItem(sum, "aggregationTemporality")->valueint, 2);
 			if (!strcmp(jstr(m, "name"), "obi.probe.ring_drops")) {
 				assert_string_equal(jstr(jpath(sum, "dataPoints", 0), "asInt"),
 						    "12");
@@ -431,11 +432,11 @@ static void test_pb_json_same(void **state)
 	uint64_t buckets[16] = {1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4};
 	struct otlp_hist_point hp = {a, 2, 10, 20, 7, 1.5, 0.001, 12.25, buckets};
 	struct otlp_sum_point sp = {a, 1, 10, 20, 42};
-	struct otlp_metric m[2] = {
-	    {"h", "d", "s", OTLP_METRIC_HISTOGRAM, OTLP_TEMPORALITY_DELTA, false,
-	     f->cfg.agg.bounds[0].v, f->cfg.agg.bounds[0].n, &hp, NULL, 1},
-	    {"c", NULL, "1", OTLP_METRIC_SUM, OTLP_TEMPORALITY_CUMULATIVE, true, NULL, 0, NULL, &sp,
-	     1}};
+	struct otlp_metric m[2] = {{"h", "d", "s", OTLP_METRIC_HISTOGRAM, OTLP_TEMPORALITY_DELTA,
+				    false, f->cfg.agg.bounds[0].v, f->cfg.agg.bounds[0].n, &hp,
+				    NULL, 1},
+				   {"c", NULL, "1", OTLP_METRIC_SUM, OTLP_TEMPORALITY_CUMULATIVE,
+				    true, NULL, 0, NULL, &sp, 1}};
 	struct otlp_rmetrics rm = {a, 1, m, 2};
 	struct otlp_buf pb = {0}, js = {0};
 	cJSON *dp, *dj;
