@@ -78,6 +78,8 @@ struct metrics_agg {
 	size_t n_total;			   /* every series, overflow ones included */
 	struct metrics_svc **svcs;	   /* chains */
 	size_t svc_mask;
+	const struct span_service *last_svc_key; /* the last lookup (compared, never read) */
+	struct metrics_svc *last_svc;
 	struct metrics_agg_stats st;
 };
 

@@ -5,13 +5,23 @@
 
 #include "metrics_agg.h"
 
-/* FNV-1a: keys are short and chosen by the host's applications, not by a remote peer alone;
- * a chain that grows long costs time, never memory beyond the cardinality limit. */
+/* Eight bytes a step (a multiply-xorshift mix): keys are short and chosen by the host's
+ * applications; a chain that grows long costs time, never memory beyond the limit. */
 uint64_t metrics_hash_str(uint64_t h, const char *s)
 {
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 0x100000001b3ULL;
-	return (h ^ 0xff) * 0x100000001b3ULL; /* terminator: "ab","c" differs from "a","bc" */
+	size_t n = strlen(s), i = 0;
+	uint64_t w;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 29;
+	}
+	w = 0;
+	for (size_t k = 0; i + k < n; k++) /* the tail: a call to memcpy costs more */
+		w |= (uint64_t)(uint8_t)s[i + k] << (8 * k);
+	h = (h ^ w ^ (uint64_t)n << 56) * 0x9e3779b97f4a7c15ULL; /* length: "ab","c" != "a","bc" */
+	return h ^ (h >> 32);
 }
 
 uint64_t metrics_hash_u64(uint64_t h, uint64_t v)
@@ -80,17 +90,29 @@ static struct metrics_svc *metrics_svc_new(const struct span_service *s, uint64_
 
 struct metrics_svc *metrics_svc_get(struct metrics_agg *a, const struct span_service *s)
 {
-	uint64_t h = metrics_svc_hash(s);
-	struct metrics_svc **slot = &a->svcs[h & a->svc_mask], *e;
+	uint64_t h;
+	struct metrics_svc **slot, *e;
 
+	/* Most spans come from the service of the span before: its entry is checked by identity
+	 * (pid, name, instance id: the process table may have reused the pointer), unhashed. */
+	if (a->last_svc_key == s && a->last_svc && a->last_svc->s.pid == s->pid &&
+	    !strcmp(a->last_svc->s.name, metrics_s(s->name)) &&
+	    !strcmp(a->last_svc->s.instance_id, metrics_s(s->instance_id)))
+		return a->last_svc;
+	h = metrics_svc_hash(s);
+	slot = &a->svcs[h & a->svc_mask];
 	for (e = *slot; e; e = e->next)
 		if (e->hash == h && metrics_svc_eq(&e->s, s))
-			return e;
-	e = metrics_svc_new(s, h);
-	if (!e)
-		return NULL;
-	e->next = *slot;
-	*slot = e;
+			break;
+	if (!e) {
+		e = metrics_svc_new(s, h);
+		if (!e)
+			return NULL;
+		e->next = *slot;
+		*slot = e;
+	}
+	a->last_svc_key = s;
+	a->last_svc = e;
 	return e;
 }
 
@@ -100,6 +122,8 @@ void metrics_svc_put(struct metrics_agg *a, struct metrics_svc *e)
 
 	if (e->refs && --e->refs)
 		return;
+	if (a->last_svc == e)
+		a->last_svc = NULL;
 	while (*pp && *pp != e)
 		pp = &(*pp)->next;
 	if (*pp)
@@ -109,6 +133,7 @@ void metrics_svc_put(struct metrics_agg *a, struct metrics_svc *e)
 
 void metrics_svc_free_all(struct metrics_agg *a)
 {
+	a->last_svc = NULL;
 	for (size_t i = 0; a->svcs && i <= a->svc_mask; i++)
 		while (a->svcs[i]) {
 			struct metrics_svc *e = a->svcs[i];
