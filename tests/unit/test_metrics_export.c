@@ -422,6 +422,53 @@ static void test_internal_counters(void **state)
 	assert_int_equal(found, 1);
 }
 
+/* Past the series limit: one overflow point; a round over the size limit is split, each
+ * request under it, and no span is lost or counted twice. */
+static void test_split_and_overflow(void **state)
+{
+	struct fixture *f = *state;
+	long long total = 0, over = 0;
+	char b[8];
+
+	f->cfg.agg.limit = 5;
+	f->cfg.http.max_request_bytes = 3000;
+	fx_start(f, "tests/otlp/receiver.js", "");
+	for (int i = 0; i < 30; i++) {
+		struct span *s = otlp_t_span(&svc, (uint8_t)i, SPAN_KIND_SERVER);
+
+		snprintf(s->route, sizeof(s->route), "/route/%d", i);
+		metrics_on_span(f->m, s);
+		free(s);
+	}
+	flush_wait(f);
+	rx_stop(f);
+	assert_true(f->n_lines >= 3);
+	for (size_t i = 0; i < f->n_lines; i++) {
+		const cJSON *h = cJSON_GetObjectItem(
+				metric(cJSON_GetObjectItem(f->lines[i], "request"), 0,
+				       "http.server.request.duration"),
+				"histogram"),
+			    *dp;
+
+		assert_true(cJSON_GetObjectItem(f->lines[i], "bytes")->valueint <= 3000);
+		cJSON_ArrayForEach(dp, cJSON_GetObjectItem(h, "dataPoints"))
+		{
+			const cJSON *at = cJSON_GetObjectItem(dp, "attributes");
+
+			total += count_of(dp);
+			if (attr(at, "otel.metric.overflow", b, sizeof(b))) {
+				assert_string_equal(attr(at, "otel.metric.overflow", b, sizeof(b)),
+						    "true");
+				assert_int_equal(cJSON_GetArraySize(at), 1);
+				over += count_of(dp);
+			}
+		}
+	}
+	assert_int_equal(total, 30);
+	assert_int_equal(over, 25);
+	assert_int_equal(f->m->x.st.spans_exported, 18); /* 6 series x 3 histograms */
+}
+
 /* The same aggregation encoded as protobuf and as JSON decodes to the same request. */
 static void test_pb_json_same(void **state)
 {
@@ -472,6 +519,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_partial_success, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_internal_counters, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_pb_json_same, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_split_and_overflow, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
