@@ -116,6 +116,7 @@ void metrics_free(struct metrics *m)
 	otlp_http_free(&m->x);
 	metrics_agg_free(&m->agg);
 	free(m->counters);
+	free(m->names);
 	free(m->last);
 	free(m);
 }

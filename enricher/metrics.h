@@ -22,6 +22,23 @@ struct metrics_counter {
 	const uint64_t *value; /* monotonic */
 };
 
+/* A table of counters being built (metrics_table_*); metrics_set_internal copies it. */
+#define METRICS_TABLE_MAX 64
+struct metrics_table {
+	struct metrics_counter c[METRICS_TABLE_MAX];
+	char names[METRICS_TABLE_MAX][64];
+	size_t n;
+};
+
+struct enricher_stats;
+/* The enricher's counters (obi.enricher.*), the kernel's (obi.kernel.*) and the probe's
+ * (obi.probe.*; the gauge of selected processes is left out: it is not a monotonic sum). */
+void metrics_table_enricher(struct metrics_table *t, const struct enricher_stats *st);
+/* One exporter's counters: obi.otlp.<signal>.exported, .dropped_queue, .failed, .rejected,
+ * .too_large, .encode_errors, .requests, .retries, .bytes_sent. */
+void metrics_table_exporter(struct metrics_table *t, const char *signal,
+			    const struct otlp_http_stats *st);
+
 /* Where metrics_export_config() keeps what out's borrowed strings point to. */
 struct metrics_export_store {
 	char url[1100];
@@ -51,7 +68,9 @@ int metrics_new(struct metrics **m, struct evloop *l, const struct obi_config *c
 void metrics_on_span(struct metrics *m, const struct span *sp);
 /*
  * obi's own counters, exported as monotonic sums under obi's resource (service.name "obi")
- * when internal_metrics.exporter is otel. c[] is copied; the values are read at export.
+ * when internal_metrics.exporter is otel. c[] and the names are copied; the values are read
+ * at every export (they must outlive the module). Replaces an earlier table. 0, -EINVAL
+ * (a nameless or valueless row), -ENOMEM.
  */
 int metrics_set_internal(struct metrics *m, const struct metrics_counter *c, size_t n);
 /* Exports everything now (shutdown); the send itself completes in the loop. */

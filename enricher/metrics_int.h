@@ -30,6 +30,7 @@ struct metrics {
 	struct otlp_http x;
 	struct ev_timer timer;
 	struct metrics_counter *counters;
+	char *names;	/* the counters' names, copied */
 	uint64_t *last; /* counter values at the last delta export */
 	size_t n_counters;
 	uint64_t start_ns; /* Unix ns: the module's start (cumulative sums' start) */

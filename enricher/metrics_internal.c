@@ -6,35 +6,137 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "enricher.h"
 #include "metrics_int.h"
+
+/* Copies c[0..n) with its names and descriptions into one block. */
+static char *metrics_copy_table(struct metrics_counter *v, const struct metrics_counter *c,
+				size_t n)
+{
+	size_t len = 0;
+	char *names, *p;
+
+	for (size_t i = 0; i < n; i++)
+		len += strlen(c[i].name) + 1 + (c[i].desc ? strlen(c[i].desc) + 1 : 0);
+	names = malloc(len ? len : 1);
+	for (size_t i = 0, off = 0; names && i < n; i++) {
+		v[i] = c[i];
+		p = names + off;
+		off += (size_t)(stpcpy(p, c[i].name) - p) + 1;
+		v[i].name = p;
+		if (c[i].desc) {
+			p = names + off;
+			off += (size_t)(stpcpy(p, c[i].desc) - p) + 1;
+			v[i].desc = p;
+		}
+	}
+	return names;
+}
 
 int metrics_set_internal(struct metrics *m, const struct metrics_counter *c, size_t n)
 {
 	struct metrics_counter *v;
 	uint64_t *last;
+	char *names;
 
 	if (!m)
 		return 0;
 	for (size_t i = 0; i < n; i++)
 		if (!c[i].name || !c[i].name[0] || !c[i].value)
 			return -EINVAL;
-	v = n ? calloc(n, sizeof(*v)) : NULL;
-	last = n ? calloc(n, sizeof(*last)) : NULL;
-	if (n && (!v || !last)) {
+	v = calloc(n ? n : 1, sizeof(*v));
+	last = calloc(n ? n : 1, sizeof(*last));
+	names = v ? metrics_copy_table(v, c, n) : NULL;
+	if (!v || !last || !names) {
 		free(v);
 		free(last);
+		free(names);
 		return -ENOMEM;
 	}
-	if (n)
-		memcpy(v, c, n * sizeof(*v));
 	for (size_t i = 0; i < n; i++)
 		last[i] = *c[i].value; /* a delta starts from what was counted before it */
 	free(m->counters);
+	free(m->names);
 	free(m->last);
 	m->counters = v;
+	m->names = names;
 	m->last = last;
 	m->n_counters = n;
 	return 0;
+}
+
+static void metrics_table_add(struct metrics_table *t, const char *prefix, const char *name,
+			      const char *desc, const uint64_t *v)
+{
+	if (t->n >= METRICS_TABLE_MAX)
+		return;
+	snprintf(t->names[t->n], sizeof(t->names[t->n]), "%s%s", prefix, name);
+	t->c[t->n] = (struct metrics_counter){.name = t->names[t->n], .desc = desc, .value = v};
+	t->n++;
+}
+
+void metrics_table_enricher(struct metrics_table *t, const struct enricher_stats *st)
+{
+	static const char *const kernel[] = OBI_STAT_NAMES;
+	static const char *const probe[OBI_PST__MAX] = {
+	    [OBI_PST_QUEUE_DROPPED_RECORDS] = "queue_dropped_records",
+	    [OBI_PST_BAD_RECORDS] = "bad_records",
+	    [OBI_PST_DELIVERED_RECORDS] = "delivered_records",
+	    [OBI_PST_NO_ENRICHER_RECORDS] = "no_enricher_records",
+	    [OBI_PST_DISCONNECT_RECORDS] = "disconnect_records"};
+	const struct {
+		const char *name, *desc;
+		const uint64_t *v;
+	} e[] = {
+	    {"msgs", "Messages read from the probe.", &st->msgs},
+	    {"bad_msgs", "Malformed messages from the probe.", &st->bad_msgs},
+	    {"records", "Kernel records received.", &st->records},
+	    {"bad_records", "Malformed kernel records.", &st->bad_records},
+	    {"not_http", "Exchanges that were not HTTP.", &st->not_http},
+	    {"unknown_pid", "Records of processes not in the table.", &st->unknown_pid},
+	    {"spans", "Spans built.", &st->spans},
+	    {"snap_dups", "Finals of exchanges already printed from their snapshot.",
+	     &st->snap_dups},
+	    {"resp_cut", "Spans cut at the maximum duration.", &st->resp_cut},
+	    {"pipelined", "Spans split from pipelined batches.", &st->pipelined},
+	    {"pipelined_approx", "Pipelined spans split inexactly.", &st->pipelined_approx},
+	    {"hold_expired", "Held snapshots whose final never came.", &st->hold_expired},
+	};
+
+	for (size_t i = 0; i < sizeof(e) / sizeof(e[0]); i++)
+		metrics_table_add(t, "obi.enricher.", e[i].name, e[i].desc, e[i].v);
+	for (size_t i = 0; i < OBI_ST__MAX && i < sizeof(kernel) / sizeof(kernel[0]); i++)
+		metrics_table_add(t, "obi.kernel.", kernel[i], NULL, &st->probe[i]);
+	for (size_t i = 0; i < OBI_PST__MAX; i++)
+		if (probe[i]) /* OBI_PST_SELECTED is a gauge */
+			metrics_table_add(t, "obi.probe.", probe[i], NULL,
+					  &st->probe[OBI_ST__MAX + i]);
+}
+
+void metrics_table_exporter(struct metrics_table *t, const char *signal,
+			    const struct otlp_http_stats *st)
+{
+	char prefix[40];
+	const struct {
+		const char *name, *desc;
+		const uint64_t *v;
+	} e[] = {
+	    {"exported", "Items accepted by the collector.", &st->spans_exported},
+	    {"dropped_queue", "Items refused: the export queue was full.",
+	     &st->spans_dropped_queue},
+	    {"failed", "Items given up after a non-retryable answer or retries.",
+	     &st->spans_failed},
+	    {"rejected", "Items the collector rejected (partial success).", &st->spans_rejected},
+	    {"too_large", "Items over the request size limit.", &st->spans_too_large},
+	    {"encode_errors", "Items lost to encoding failures.", &st->encode_errors},
+	    {"requests", "Export attempts.", &st->requests},
+	    {"retries", "Retried attempts.", &st->retries},
+	    {"bytes_sent", "Request bytes sent.", &st->bytes_sent},
+	};
+
+	snprintf(prefix, sizeof(prefix), "obi.otlp.%.20s.", signal);
+	for (size_t i = 0; i < sizeof(e) / sizeof(e[0]); i++)
+		metrics_table_add(t, prefix, e[i].name, e[i].desc, e[i].v);
 }
 
 int metrics_internal_export(struct metrics *m, uint64_t now_ns)

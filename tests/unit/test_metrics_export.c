@@ -9,6 +9,7 @@
 
 #include <errno.h>
 
+#include "enricher.h"
 #include "metrics_int.h"
 #include "monotime.h"
 #include "otlp_testutil.h"
@@ -422,6 +423,50 @@ static void test_internal_counters(void **state)
 	assert_int_equal(found, 1);
 }
 
+/* The enricher's, kernel's, probe's and an exporter's counters under their OTLP names. */
+static void test_internal_tables(void **state)
+{
+	struct fixture *f = *state;
+	struct enricher_stats st = {.bad_records = 4};
+	struct metrics_table *t = calloc(1, sizeof(*t));
+	const cJSON *rm, *m;
+	int kernel = 0, enr = 0, otlp = 0, selected = 0;
+
+	f->cfg.internal = true;
+	fx_start(f, "tests/otlp/receiver.js", "");
+	st.probe[OBI_ST_RB_DROPS] = 17;
+	metrics_table_enricher(t, &st);
+	metrics_table_exporter(t, "metrics", &f->m->x.st);
+	assert_int_equal(metrics_set_internal(f->m, t->c, t->n), 0);
+	memset(t, 0, sizeof(*t)); /* copied: the table may go */
+	free(t);
+	flush_wait(f);
+	rx_stop(f);
+	cJSON_ArrayForEach(
+	    rm, cJSON_GetObjectItem(cJSON_GetObjectItem(f->lines[0], "request"), "resourceMetrics"))
+	{
+		cJSON_ArrayForEach(m, jpath(jpath(rm, "scopeMetrics", 0), "metrics", -1))
+		{
+			const char *n = jstr(m, "name"), *v;
+
+			if (!cJSON_GetObjectItem(m, "sum"))
+				continue;
+			v = jstr(jpath(cJSON_GetObjectItem(m, "sum"), "dataPoints", 0), "asInt");
+			if (!strcmp(n, "obi.kernel.ringbuf_drops"))
+				kernel += !strcmp(v, "17");
+			if (!strcmp(n, "obi.enricher.bad_records"))
+				enr += !strcmp(v, "4");
+			if (!strcmp(n, "obi.otlp.metrics.requests"))
+				otlp++;
+			selected += !strcmp(n, "obi.probe.selected");
+		}
+	}
+	assert_int_equal(kernel, 1);
+	assert_int_equal(enr, 1);
+	assert_int_equal(otlp, 1);
+	assert_int_equal(selected, 0);
+}
+
 /* Past the series limit: one overflow point; a round over the size limit is split, each
  * request under it, and no span is lost or counted twice. */
 static void test_split_and_overflow(void **state)
@@ -520,6 +565,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_internal_counters, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_pb_json_same, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_split_and_overflow, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_internal_tables, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
