@@ -105,7 +105,8 @@ void metrics_table_enricher(struct metrics_table *t, const struct enricher_stats
 
 	for (size_t i = 0; i < sizeof(e) / sizeof(e[0]); i++)
 		metrics_table_add(t, "obi.enricher.", e[i].name, e[i].desc, e[i].v);
-	for (size_t i = 0; i < OBI_ST__MAX && i < sizeof(kernel) / sizeof(kernel[0]); i++)
+	_Static_assert(sizeof(kernel) / sizeof(kernel[0]) == OBI_ST__MAX, "a name per counter");
+	for (size_t i = 0; i < OBI_ST__MAX; i++)
 		metrics_table_add(t, "obi.kernel.", kernel[i], NULL, &st->probe[i]);
 	for (size_t i = 0; i < OBI_PST__MAX; i++)
 		if (probe[i]) /* OBI_PST_SELECTED is a gauge */
