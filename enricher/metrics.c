@@ -42,8 +42,12 @@ int metrics_new_cfg(struct metrics **out, struct evloop *l, const struct metrics
 	}
 	if (!rc)
 		rc = otlp_http_init(&m->x, l, &m->cfg.http, err, errlen);
-	if (!rc && (!cfg->interval_ns || ev_timer_start(l, &m->timer, cfg->interval_ns)))
-		rc = cfg->interval_ns ? -ENOMEM : -EINVAL;
+	if (!rc && !cfg->interval_ns) {
+		snprintf(err, errlen, "otel_metrics_export.interval: must be > 0");
+		rc = -EINVAL;
+	}
+	if (!rc && ev_timer_start(l, &m->timer, cfg->interval_ns))
+		rc = -ENOMEM;
 	if (rc) {
 		if (rc == -ENOMEM)
 			snprintf(err, errlen, "out of memory");

@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+
+#include "monotime.h"
 
 /* A span without a service still counts: it goes under this resource (as the trace encoder). */
 static const struct span_service metrics_unknown_svc = {.name = "unknown_service",
@@ -29,6 +32,10 @@ int metrics_agg_init(struct metrics_agg *a, const struct metrics_agg_config *cfg
 	if (!cfg->limit)
 		return -EINVAL;
 	a->cfg = *cfg;
+	/* Route and method text comes from applications' requests: a key's hash is seeded. */
+	if (getrandom(&a->seed, sizeof(a->seed), 0) != sizeof(a->seed))
+		a->seed = monotime_ns();
+	a->seed |= 1;
 	/* Chains of about half a series at the limit: lookups stay one or two compares. */
 	a->mask = metrics_pow2(2 * cfg->limit * METRICS_FAMILIES) - 1;
 	a->svc_mask = 255;
@@ -73,9 +80,9 @@ struct metrics_key {
 	struct metrics_svc *svc;
 };
 
-static uint64_t metrics_key_hash(const struct metrics_key *k)
+static uint64_t metrics_key_hash(const struct metrics_agg *a, const struct metrics_key *k)
 {
-	uint64_t h = metrics_hash_u64(0xcbf29ce484222325ULL, (uintptr_t)k->svc);
+	uint64_t h = metrics_hash_u64(a->seed, (uintptr_t)k->svc);
 
 	h = metrics_hash_u64(h, (uint64_t)k->family << 40 | (uint64_t)k->overflow << 33 |
 				    (uint64_t)k->error << 32 | (uint64_t)k->port << 16);
@@ -160,14 +167,14 @@ static struct metrics_series *metrics_find(struct metrics_agg *a, const struct m
 static struct metrics_series *metrics_lookup(struct metrics_agg *a, struct metrics_key *k,
 					     uint64_t now_ns)
 {
-	uint64_t h = metrics_key_hash(k);
+	uint64_t h = metrics_key_hash(a, k);
 	struct metrics_series *s = metrics_find(a, k, h);
 
 	if (s)
 		return s;
 	if (a->n_series[k->family] >= a->cfg.limit) {
 		k->overflow = true;
-		h = metrics_key_hash(k);
+		h = metrics_key_hash(a, k);
 		s = metrics_find(a, k, h);
 		if (s)
 			return s;

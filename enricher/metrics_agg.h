@@ -80,6 +80,7 @@ struct metrics_agg {
 	size_t svc_mask;
 	const struct span_service *last_svc_key; /* the last lookup (compared, never read) */
 	struct metrics_svc *last_svc;
+	uint64_t seed; /* random: chains an application cannot lengthen with chosen collisions */
 	struct metrics_agg_stats st;
 };
 
