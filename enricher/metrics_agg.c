@@ -84,10 +84,11 @@ static uint64_t metrics_key_hash(const struct metrics_agg *a, const struct metri
 {
 	uint64_t h = metrics_hash_u64(a->seed, (uintptr_t)k->svc);
 
-	h = metrics_hash_u64(h, (uint64_t)k->family << 40 | (uint64_t)k->overflow << 33 |
-				    (uint64_t)k->error << 32 | (uint64_t)k->port << 16);
+	/* An overflow series is one per family and service: nothing else may pick its chain. */
+	h = metrics_hash_u64(h, (uint64_t)k->family << 40 | (uint64_t)k->overflow << 33);
 	if (k->overflow)
 		return h;
+	h = metrics_hash_u64(h, (uint64_t)k->error << 32 | (uint64_t)k->port << 16);
 	h = metrics_hash_u64(h, (uint32_t)k->status_code);
 	h = metrics_hash_str(h, k->method);
 	h = metrics_hash_str(h, k->route);

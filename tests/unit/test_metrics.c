@@ -184,8 +184,15 @@ static void test_overflow(void **state)
 	agg_init(&a, 3, 0, false);
 	for (int i = 0; i < 10; i++) {
 		snprintf(s->route, sizeof(s->route), "/r%d", i);
+		/* past the limit, status, error and port no longer split anything */
+		s->status_code = i < 7 ? 200 : 500 + i;
+		s->status = i < 7 ? SPAN_STATUS_UNSET : SPAN_STATUS_ERROR;
+		s->host_port = (uint16_t)(8000 + i);
 		metrics_agg_record(&a, s, T0);
 	}
+	s->status_code = 200;
+	s->status = SPAN_STATUS_UNSET;
+	s->host_port = 8000;
 	snprintf(s->route, sizeof(s->route), "/r0"); /* an existing series still takes spans */
 	metrics_agg_record(&a, s, T0);
 	f = all(&a);
