@@ -380,6 +380,25 @@ static void test_partial_success(void **state)
 	assert_int_equal(f->m->x.st.retries, 0);
 }
 
+/* The export timer sends without a flush; gRPC partial success counts rejected_data_points. */
+static void test_timer_grpc_partial(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t end = monotime_ns() + 8000000000ULL;
+
+	f->cfg.http.grpc = true;
+	f->cfg.interval_ns = 200000000ULL;
+	fx_start(f, "tests/otlp/grpc_receiver.js", "partial:2");
+	record(f, N_OK, SPAN_KIND_SERVER, 200);
+	while (f->m->x.st.spans_exported + f->m->x.st.spans_rejected < 3 && monotime_ns() < end)
+		assert_int_equal(evloop_run_once(&f->loop, 50), 0);
+	rx_stop(f);
+	assert_true(f->n_lines >= 1);
+	assert_int_equal(f->m->x.st.spans_rejected, 2);
+	assert_int_equal(f->m->x.st.spans_exported, 1);
+	assert_true(f->m->st.exports >= 1);
+}
+
 /* obi's counters: monotonic sums under service.name=obi, values read at export. */
 static void test_internal_counters(void **state)
 {
@@ -566,6 +585,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_pb_json_same, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_split_and_overflow, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_internal_tables, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_timer_grpc_partial, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
