@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 uint64_t metrics_unix_ns(void)
 {
@@ -37,6 +38,7 @@ int metrics_new_cfg(struct metrics **out, struct evloop *l, const struct metrics
 		m->loop = l;
 		m->cfg = *cfg;
 		m->start_ns = m->last_export_ns = metrics_unix_ns();
+		m->pid = (uint32_t)getpid();
 		ev_timer_init(&m->timer, metrics_tick, m);
 		rc = metrics_agg_init(&m->agg, &cfg->agg);
 	}

@@ -34,6 +34,7 @@ struct metrics {
 	uint64_t *last; /* counter values at the last delta export */
 	size_t n_counters;
 	uint64_t start_ns; /* Unix ns: the module's start (cumulative sums' start) */
+	uint32_t pid;	   /* obi's own, read once: the sandbox need not allow getpid */
 	uint64_t last_export_ns;
 	struct metrics_stats st;
 };

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "enricher.h"
 #include "metrics_int.h"
@@ -150,7 +149,7 @@ int metrics_internal_export(struct metrics *m, uint64_t now_ns)
 				    .sdk_language = "c",
 				    .exe_path = "",
 				    .resource_attrs = "",
-				    .pid = (uint32_t)getpid()};
+				    .pid = m->pid};
 	struct otlp_resource res;
 	struct otlp_sum_point *pts;
 	struct otlp_metric *ms;
