@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -315,6 +316,32 @@ static void test_record_cost(void **state)
 	metrics_agg_free(&a);
 }
 
+/* Memory at the limit (both families full, plus their overflow series), printed per series. */
+static void test_memory_at_limit(void **state)
+{
+	struct metrics_agg a;
+	struct span *s = span_dur(1000, 200);
+	struct mallinfo2 before = mallinfo2(), after;
+
+	(void)state;
+	agg_init(&a, 2000, 0, false);
+	for (int k = 0; k < 2; k++) {
+		s->kind = k ? SPAN_KIND_CLIENT : SPAN_KIND_SERVER;
+		for (int i = 0; i < 2100; i++) {
+			snprintf(s->route, sizeof(s->route), "/api/v1/items/%d", i);
+			metrics_agg_record(&a, s, T0);
+		}
+	}
+	after = mallinfo2();
+	assert_int_equal(a.n_total, 4002);
+	assert_int_equal(a.st.overflow, 200);
+	print_message("metrics: %zu bytes allocated at the limit (%zu series), %.0f per series\n",
+		      after.uordblks - before.uordblks, a.n_total,
+		      (double)(after.uordblks - before.uordblks) / (double)a.n_total);
+	free(s);
+	metrics_agg_free(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -322,7 +349,7 @@ int main(void)
 	    cmocka_unit_test(test_record_buckets), cmocka_unit_test(test_series_keys),
 	    cmocka_unit_test(test_overflow),	   cmocka_unit_test(test_ttl),
 	    cmocka_unit_test(test_delta_reset),	   cmocka_unit_test(test_service_copy),
-	    cmocka_unit_test(test_record_cost),
+	    cmocka_unit_test(test_record_cost),	   cmocka_unit_test(test_memory_at_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
