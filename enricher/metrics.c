@@ -131,6 +131,8 @@ const struct metrics_stats *metrics_stats(const struct metrics *m)
 {
 	struct metrics *w = (struct metrics *)m;
 
+	if (!m)
+		return NULL;
 	w->st.spans = m->agg.st.spans;
 	w->st.skipped = m->agg.st.skipped;
 	w->st.overflow = m->agg.st.overflow;
@@ -142,5 +144,5 @@ const struct metrics_stats *metrics_stats(const struct metrics *m)
 
 const struct otlp_http_stats *metrics_sender_stats(const struct metrics *m)
 {
-	return &m->x.st;
+	return m ? &m->x.st : NULL;
 }

@@ -34,8 +34,8 @@ struct enricher_stats;
 /* The enricher's counters (obi.enricher.*), the kernel's (obi.kernel.*) and the probe's
  * (obi.probe.*; the gauge of selected processes is left out: it is not a monotonic sum). */
 void metrics_table_enricher(struct metrics_table *t, const struct enricher_stats *st);
-/* One exporter's counters: obi.otlp.<signal>.exported, .dropped_queue, .failed, .rejected,
- * .too_large, .encode_errors, .requests, .retries, .bytes_sent. */
+/* One exporter's counters (none when st is NULL): obi.otlp.<signal>.exported, .dropped_queue,
+ * .failed, .rejected, .too_large, .encode_errors, .requests, .retries, .bytes_sent. */
 void metrics_table_exporter(struct metrics_table *t, const char *signal,
 			    const struct otlp_http_stats *st);
 
@@ -89,8 +89,9 @@ struct metrics_stats {
 	uint64_t exports;      /* export rounds */
 	uint64_t points;       /* data points handed to the sender */
 };
+/* NULL for a NULL module (export off). */
 const struct metrics_stats *metrics_stats(const struct metrics *m);
-/* The sender's counters (points exported, failed, rejected, retries...). */
+/* The sender's counters (points exported, failed, rejected, retries...); NULL likewise. */
 const struct otlp_http_stats *metrics_sender_stats(const struct metrics *m);
 
 #endif /* OBI_METRICS_H */

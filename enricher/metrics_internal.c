@@ -113,10 +113,9 @@ void metrics_table_enricher(struct metrics_table *t, const struct enricher_stats
 					  &st->probe[OBI_ST__MAX + i]);
 }
 
-void metrics_table_exporter(struct metrics_table *t, const char *signal,
-			    const struct otlp_http_stats *st)
+static void metrics_table_exporter_rows(struct metrics_table *t, const char *prefix,
+					const struct otlp_http_stats *st)
 {
-	char prefix[40];
 	const struct {
 		const char *name, *desc;
 		const uint64_t *v;
@@ -134,9 +133,19 @@ void metrics_table_exporter(struct metrics_table *t, const char *signal,
 	    {"bytes_sent", "Request bytes sent.", &st->bytes_sent},
 	};
 
-	snprintf(prefix, sizeof(prefix), "obi.otlp.%.20s.", signal);
 	for (size_t i = 0; i < sizeof(e) / sizeof(e[0]); i++)
 		metrics_table_add(t, prefix, e[i].name, e[i].desc, e[i].v);
+}
+
+void metrics_table_exporter(struct metrics_table *t, const char *signal,
+			    const struct otlp_http_stats *st)
+{
+	char prefix[40];
+
+	if (!st)
+		return;
+	snprintf(prefix, sizeof(prefix), "obi.otlp.%.20s.", signal);
+	metrics_table_exporter_rows(t, prefix, st);
 }
 
 int metrics_internal_export(struct metrics *m, uint64_t now_ns)
