@@ -136,6 +136,32 @@ static void test_disabled(void **state)
 	done(r);
 }
 
+/* Export off: metrics_new leaves a NULL module and every call takes it. */
+static void test_null_module(void **state)
+{
+	char *none[] = {NULL};
+	struct res *r = load(none);
+	struct evloop l;
+	struct metrics *m = (struct metrics *)1;
+	struct metrics_table t = {.n = 0};
+	struct span sp = {.kind = SPAN_KIND_SERVER};
+
+	(void)state;
+	assert_int_equal(evloop_init(&l), 0);
+	assert_int_equal(metrics_new(&m, &l, &r->c, &host, r->err, sizeof(r->err)), 0);
+	assert_null(m);
+	metrics_on_span(m, &sp);
+	metrics_flush(m);
+	assert_true(metrics_idle(m));
+	assert_int_equal(metrics_set_internal(m, NULL, 0), 0);
+	assert_null(metrics_stats(m));
+	metrics_table_exporter(&t, "metrics", metrics_sender_stats(m));
+	assert_int_equal(t.n, 0);
+	metrics_free(m);
+	evloop_free(&l);
+	done(r);
+}
+
 static void test_agg_settings(void **state)
 {
 	char *env[] = {"OTEL_EXPORTER_OTLP_ENDPOINT=http://c:4318",
@@ -193,6 +219,7 @@ int main(void)
 	    cmocka_unit_test(test_protocol_precedence),
 	    cmocka_unit_test(test_headers_merge),
 	    cmocka_unit_test(test_disabled),
+	    cmocka_unit_test(test_null_module),
 	    cmocka_unit_test(test_agg_settings),
 	    cmocka_unit_test(test_buckets_yaml),
 	};
