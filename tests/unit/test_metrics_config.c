@@ -162,6 +162,38 @@ static void test_null_module(void **state)
 	done(r);
 }
 
+/* A module from config keeps its own copies of what the sender's settings point to. */
+static void test_new_from_config(void **state)
+{
+	char *env[] = {"OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318",
+		       "OTEL_EXPORTER_OTLP_HEADERS=X-A=1", NULL};
+	char *bad[] = {"OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318",
+		       "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL=debug", NULL};
+	struct res *r = load(env);
+	struct evloop l;
+	struct metrics *m;
+
+	(void)state;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	assert_int_equal(evloop_init(&l), 0);
+	assert_int_equal(metrics_new(&m, &l, &r->c, &host, r->err, sizeof(r->err)), 0);
+	assert_non_null(m);
+	assert_string_equal(m->x.url, "http://127.0.0.1:4318/v1/metrics");
+	assert_ptr_equal(m->x.cfg.url, m->store.url);
+	assert_ptr_equal(m->x.cfg.scope, &m->store.scope);
+	assert_string_equal(m->x.cfg.headers[0].key, "X-A");
+	assert_true(m->cfg.interval_ns == 60000000000ULL);
+	metrics_free(m);
+	done(r);
+	r = load(bad);
+	assert_int_equal(metrics_new(&m, &l, &r->c, &host, r->err, sizeof(r->err)), -EINVAL);
+	assert_null(m);
+	assert_non_null(strstr(r->err, "protocol"));
+	done(r);
+	evloop_free(&l);
+	curl_global_cleanup();
+}
+
 static void test_agg_settings(void **state)
 {
 	char *env[] = {"OTEL_EXPORTER_OTLP_ENDPOINT=http://c:4318",
@@ -220,6 +252,7 @@ int main(void)
 	    cmocka_unit_test(test_headers_merge),
 	    cmocka_unit_test(test_disabled),
 	    cmocka_unit_test(test_null_module),
+	    cmocka_unit_test(test_new_from_config),
 	    cmocka_unit_test(test_agg_settings),
 	    cmocka_unit_test(test_buckets_yaml),
 	};
