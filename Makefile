@@ -206,7 +206,8 @@ unit-bins: $(UNIT_BIN)
 
 # OTLP groundwork: proto field numbers vs the official files, the test receiver proven by the
 # OTel JS SDK (HTTP and gRPC), encoding/export/sampler/evloop unit tests (node + pinned npm).
-OTLP_TESTS := test_otlp_encode test_otlp_http test_otlp_grpc test_otlp_result test_sampler test_evloop
+OTLP_TESTS := test_otlp_encode test_otlp_http test_otlp_grpc test_otlp_result test_sampler test_evloop \
+	test_metrics test_metrics_export test_metrics_config
 test-otlp:
 	$(Q)$(MAKE) --no-print-directory SAN=1 $(OTLP_TESTS:%=build-san/tests/%)
 	$(Q)bash tests/otlp/run.sh build-san/tests

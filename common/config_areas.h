@@ -27,6 +27,13 @@ enum config_otlp_protocol {
 	CONFIG_OTLP_DEBUG,
 };
 
+/* OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE (the OTLP exporter specification). */
+enum config_temporality {
+	CONFIG_TEMPORALITY_CUMULATIVE = 0,
+	CONFIG_TEMPORALITY_DELTA,
+	CONFIG_TEMPORALITY_LOWMEMORY, /* delta for histograms, cumulative for observed counters */
+};
+
 enum config_sampler_name {
 	CONFIG_SAMPLER_PARENTBASED_ALWAYS_ON = 0,
 	CONFIG_SAMPLER_ALWAYS_ON,
@@ -157,6 +164,7 @@ struct config_otlp_metrics {
 	uint64_t ttl_ns;
 	bool allow_service_graph_self_references;
 	struct config_strlist extra_span_resource_attributes;
+	unsigned temporality; /* enum config_temporality */
 };
 
 struct config_otlp {

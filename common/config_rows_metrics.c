@@ -34,9 +34,10 @@ static const struct config_row config_rows_metrics[] = {
      .enums = config_metric_features,
      .def = "application",
      .proc = CONFIG_PROC_ENRICHER,
-     .status = CONFIG_PLANNED,
+     .status = CONFIG_DONE,
      .doc = "Metric families: application, application_span and application_span_otel (mutually "
-	    "exclusive), application_service_graph, network, ..."},
+	    "exclusive), application_service_graph, network, ... (obi produces application: the "
+	    "HTTP RED histograms; the others are accepted and produce nothing yet)."},
     {.yaml = "internal_metrics.exporter",
      .env = {"OTEL_EBPF_INTERNAL_METRICS_EXPORTER"},
      .type = CONFIG_T_ENUM,
@@ -44,9 +45,10 @@ static const struct config_row config_rows_metrics[] = {
      .enums = config_internal_exporters,
      .def = "disabled",
      .proc = CONFIG_PROC_ENRICHER,
-     .status = CONFIG_PLANNED,
+     .status = CONFIG_DONE,
      .doc = "obi's own metrics: disabled, prometheus or otel (otel is incompatible with "
-	    "internal_metrics.prometheus.port)."},
+	    "internal_metrics.prometheus.port; otel sends them with the metrics exporter, "
+	    "prometheus is not implemented and says so once)."},
     {.yaml = "internal_metrics.prometheus.port",
      .env = {"OTEL_EBPF_INTERNAL_METRICS_PROMETHEUS_PORT"},
      .type = CONFIG_T_UINT,

@@ -106,7 +106,9 @@ int otlp_http_init(struct otlp_http *x, struct evloop *loop, const struct otlp_h
 		while (cfg->grpc && n && cfg->url[n - 1] == '/')
 			n--;
 		if (asprintf(&x->url, "%.*s%s", (int)n, cfg->url,
-			     cfg->grpc ? OTLP_GRPC_TRACES_PATH : "") < 0) {
+			     !cfg->grpc				  ? ""
+			     : cfg->signal == OTLP_SIGNAL_METRICS ? OTLP_GRPC_METRICS_PATH
+								  : OTLP_GRPC_TRACES_PATH) < 0) {
 			x->url = NULL;
 			rc = -ENOMEM;
 		}
@@ -200,6 +202,24 @@ void otlp_http_flush(struct otlp_http *x)
 	otlp_http_kick(x);
 }
 
+/* Queues one encoded request of n items (under the size limit); body is consumed. */
+static void otlp_http_queue_body(struct otlp_http *x, struct otlp_buf *body, size_t n)
+{
+	/* JSON documents cannot be concatenated: each encoded chunk is its own request. */
+	if (x->cfg.json) {
+		otlp_http_seal_buf(x, body, n);
+		return;
+	}
+	/* Protobuf can: concatenated requests parse as one with all their Resource* messages. */
+	if (x->pending.len + body->len > x->cfg.max_request_bytes && x->pending_spans)
+		otlp_http_flush(x);
+	if (otlp_buf_append(&x->pending, body->data, body->len))
+		x->st.encode_errors += n;
+	else
+		x->pending_spans += n;
+	otlp_buf_free(body);
+}
+
 /* Encodes spans[0..n) as one request; one over the size limit is halved until it fits. */
 static void otlp_http_add(struct otlp_http *x, const struct span *const *spans, size_t n)
 {
@@ -225,25 +245,36 @@ static void otlp_http_add(struct otlp_http *x, const struct span *const *spans, 
 		otlp_http_add(x, spans + n / 2, n - n / 2);
 		return;
 	}
-	/* JSON documents cannot be concatenated: each encoded chunk is its own request. */
-	if (x->cfg.json) {
-		otlp_http_seal_buf(x, &tmp, n);
-		return;
+	otlp_http_queue_body(x, &tmp, n);
+}
+
+static size_t otlp_http_room(const struct otlp_http *x)
+{
+	size_t held = x->pending_spans + x->queued_spans + (x->inflight ? x->inflight->n_spans : 0);
+
+	return held < x->cfg.queue_max_spans ? x->cfg.queue_max_spans - held : 0;
+}
+
+size_t otlp_http_export_encoded(struct otlp_http *x, struct otlp_buf *body, size_t n_items)
+{
+	if (n_items > otlp_http_room(x) || body->len > x->cfg.max_request_bytes) {
+		if (n_items > otlp_http_room(x))
+			x->st.spans_dropped_queue += n_items;
+		else
+			x->st.spans_too_large += n_items;
+		otlp_buf_free(body);
+		return 0;
 	}
-	/* Protobuf can: concatenated requests parse as one with all their ResourceSpans. */
-	if (x->pending.len + tmp.len > x->cfg.max_request_bytes && x->pending_spans)
+	otlp_http_queue_body(x, body, n_items);
+	if (x->pending_spans && !ev_timer_active(&x->batch_timer) &&
+	    ev_timer_start(x->loop, &x->batch_timer, x->cfg.batch_timeout_ns))
 		otlp_http_flush(x);
-	if (otlp_buf_append(&x->pending, tmp.data, tmp.len))
-		x->st.encode_errors += n;
-	else
-		x->pending_spans += n;
-	otlp_buf_free(&tmp);
+	return n_items;
 }
 
 size_t otlp_http_export(struct otlp_http *x, const struct span *const *spans, size_t n)
 {
-	size_t held = x->pending_spans + x->queued_spans + (x->inflight ? x->inflight->n_spans : 0);
-	size_t room = held < x->cfg.queue_max_spans ? x->cfg.queue_max_spans - held : 0;
+	size_t room = otlp_http_room(x);
 	size_t take = n < room ? n : room;
 
 	x->st.spans_dropped_queue += n - take;

@@ -1,4 +1,5 @@
-/* otlp_http.h: the OTLP/HTTP traces exporter (protobuf or JSON, gzip) on libcurl multi + evloop. */
+/* otlp_http.h: the OTLP exporter (HTTP protobuf or JSON, gRPC, gzip) on libcurl multi + evloop;
+ * one instance per signal: traces take spans, metrics take requests encoded by their module. */
 #ifndef OBI_OTLP_HTTP_H
 #define OBI_OTLP_HTTP_H
 
@@ -20,12 +21,16 @@ struct otlp_header {
 	const char *value; /* a secret as far as we know: never logged */
 };
 
+/* What an exporter carries: picks the gRPC method and the noun of its counts and logs. */
+enum otlp_signal { OTLP_SIGNAL_TRACES = 0, OTLP_SIGNAL_METRICS };
+
 /* Every string is borrowed: it must outlive the exporter. */
 struct otlp_http_config {
-	const char *url; /* the signal URL, endpoint rules already applied: .../v1/traces */
-	bool json;	 /* http/json instead of http/protobuf */
-	bool gzip;	 /* Content-Encoding: gzip (gRPC: grpc-encoding: gzip) */
-	bool grpc;	 /* OTLP/gRPC: url is the endpoint, the method path is appended */
+	enum otlp_signal signal; /* 0 (traces) unless set */
+	const char *url;	 /* the signal URL, endpoint rules already applied: .../v1/traces */
+	bool json;		 /* http/json instead of http/protobuf */
+	bool gzip;		 /* Content-Encoding: gzip (gRPC: grpc-encoding: gzip) */
+	bool grpc;		 /* OTLP/gRPC: url is the endpoint, the method path is appended */
 	const struct otlp_header *headers;
 	size_t n_headers;
 	uint64_t timeout_ns;	   /* one attempt, connect included (OTel default 10 s) */
@@ -43,6 +48,7 @@ struct otlp_http_config {
 	const struct otlp_scope *scope;
 };
 
+/* Counts are of the signal's items: spans, or data points for metrics. */
 struct otlp_http_stats {
 	uint64_t spans_exported;      /* accepted by the collector */
 	uint64_t spans_dropped_queue; /* refused at intake: the queue was full */
@@ -99,6 +105,14 @@ void otlp_http_free(struct otlp_http *x);
  * the queue's room are dropped and counted. Returns the number of spans accepted.
  */
 size_t otlp_http_export(struct otlp_http *x, const struct span *const *spans, size_t n);
+
+/*
+ * Metrics: takes one encoded ExportMetricsServiceRequest (protobuf or JSON as configured,
+ * uncompressed) holding n_items data points; body is consumed. Dropped and counted when the
+ * queue has no room or it exceeds max_request_bytes (the caller splits). Returns n_items
+ * if accepted, else 0. It waits for the batch timer or otlp_http_flush().
+ */
+size_t otlp_http_export_encoded(struct otlp_http *x, struct otlp_buf *body, size_t n_items);
 
 /* Sends the partial batch now (shutdown, or an explicit flush). */
 void otlp_http_flush(struct otlp_http *x);

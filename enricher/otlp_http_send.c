@@ -165,6 +165,11 @@ static int otlp_http_partial(struct otlp_http *x, struct otlp_partial *p)
 	return otlp_partial_parse_pb(msg, len, p);
 }
 
+static const char *otlp_http_noun(const struct otlp_http *x)
+{
+	return x->cfg.signal == OTLP_SIGNAL_METRICS ? "data points" : "spans";
+}
+
 static void otlp_http_ok(struct otlp_http *x, struct otlp_req *r)
 {
 	struct otlp_partial p;
@@ -172,17 +177,17 @@ static void otlp_http_ok(struct otlp_http *x, struct otlp_req *r)
 	uint64_t rejected = 0;
 
 	if (rc)
-		log_ratelimited(
-		    &x->rl, monotime_ns(), LOG_LVL_WARN,
-		    "otlp: unreadable 2xx response body (%zu bytes), spans counted sent",
-		    x->resp.len);
+		log_ratelimited(&x->rl, monotime_ns(), LOG_LVL_WARN,
+				"otlp: unreadable 2xx response body (%zu bytes), %s counted sent",
+				x->resp.len, otlp_http_noun(x));
 	if (!rc && p.present && (p.rejected > 0 || p.message[0])) {
 		rejected = p.rejected > 0 ? (uint64_t)p.rejected : 0;
 		if (rejected > r->n_spans)
 			rejected = r->n_spans;
 		log_ratelimited(&x->rl, monotime_ns(), LOG_LVL_WARN,
-				"otlp: collector rejected %llu of %zu spans: %s",
-				(unsigned long long)rejected, r->n_spans, p.message);
+				"otlp: collector rejected %llu of %zu %s: %s",
+				(unsigned long long)rejected, r->n_spans, otlp_http_noun(x),
+				p.message);
 	}
 	x->st.spans_rejected += rejected;
 	x->st.spans_exported += r->n_spans - rejected;
@@ -231,15 +236,17 @@ void otlp_http_done(struct otlp_curl *c, CURL *easy, CURLcode cc, void *data)
 		x->st.spans_failed += r->n_spans;
 		if (x->cfg.grpc)
 			log_ratelimited(&x->rl, monotime_ns(), LOG_LVL_WARN,
-					"otlp: export of %zu spans failed after %u attempt(s): %s, "
+					"otlp: export of %zu %s failed after %u attempt(s): %s, "
 					"grpc-status %d %s",
-					r->n_spans, r->attempts, curl_easy_strerror(cc),
-					x->gs.has_status ? x->gs.code : -1, x->gs.message);
+					r->n_spans, otlp_http_noun(x), r->attempts,
+					curl_easy_strerror(cc), x->gs.has_status ? x->gs.code : -1,
+					x->gs.message);
 		else
 			log_ratelimited(&x->rl, monotime_ns(), LOG_LVL_WARN,
-					"otlp: export of %zu spans failed after %u attempt(s): %s, "
+					"otlp: export of %zu %s failed after %u attempt(s): %s, "
 					"HTTP %ld",
-					r->n_spans, r->attempts, curl_easy_strerror(cc), status);
+					r->n_spans, otlp_http_noun(x), r->attempts,
+					curl_easy_strerror(cc), status);
 	}
 	otlp_req_free(r);
 	x->inflight = NULL;

@@ -7,7 +7,7 @@
 const path = require('path');
 const grpc = require('@grpc/grpc-js');
 const protobuf = require('protobufjs');
-const { TYPES, RESPONSES, normal } = require('./otlp_norm');
+const { TYPES, RESPONSES, normal, countPoints } = require('./otlp_norm');
 
 const args = process.argv.slice(2);
 const faults = args.includes('--faults') && args[args.indexOf('--faults') + 1]
@@ -47,6 +47,7 @@ function handler(signal) {
     const line = { n: ++seq, t: Date.now(), fault, path: call.getPath(),
       metadata: call.metadata.getMap(), request: req };
     if (signal === 'traces') line.spans = countSpans(req);
+    else line.points = countPoints(req);
     process.stdout.write(JSON.stringify(line) + '\n');
     const [what, opt] = fault.split(':');
     const R = RESPONSES[signal];
@@ -58,8 +59,9 @@ function handler(signal) {
         return callback(statusError(grpc.status.RESOURCE_EXHAUSTED, 'slow down',
           opt ? Number(opt.split('=')[1]) : undefined));
       case 'partial':
-        return callback(null, R.fromObject({ partialSuccess: { rejectedSpans: Number(opt),
-          errorMessage: 'rejected some' } }));
+        return callback(null, R.fromObject({ partialSuccess: signal === 'traces'
+          ? { rejectedSpans: Number(opt), errorMessage: 'rejected some' }
+          : { rejectedDataPoints: Number(opt), errorMessage: 'rejected some' } }));
       default: return callback(null, R.fromObject({}));
     }
   };

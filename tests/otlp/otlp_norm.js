@@ -46,4 +46,16 @@ function normal(signal, msg) {
     ? Buffer.from(x).toString('hex') : x));
 }
 
-module.exports = { TYPES, RESPONSES, decode, normal };
+// Data points of a normalised metrics request (every kind obi sends).
+function countPoints(req) {
+  let n = 0;
+  for (const rm of req.resourceMetrics || [])
+    for (const sm of rm.scopeMetrics || [])
+      for (const m of sm.metrics || []) {
+        const d = m.histogram || m.sum || m.gauge || m.exponentialHistogram;
+        n += d && d.dataPoints ? d.dataPoints.length : 0;
+      }
+  return n;
+}
+
+module.exports = { TYPES, RESPONSES, decode, normal, countPoints };

@@ -8,7 +8,7 @@ const fs = require('fs');
 const http = require('http');
 const https = require('https');
 const zlib = require('zlib');
-const { TYPES, RESPONSES, decode, normal } = require('./otlp_norm');
+const { TYPES, RESPONSES, decode, normal, countPoints } = require('./otlp_norm');
 
 const args = process.argv.slice(2);
 const faults = (args[args.indexOf('--faults') + 1] && args.includes('--faults'))
@@ -53,6 +53,7 @@ function handle(req, res, body) {
     const raw = line.encoding === 'gzip' ? zlib.gunzipSync(body) : body;
     line.request = normal(signal, decode(signal, raw, json));
     if (signal === 'traces') line.spans = countSpans(line.request);
+    else line.points = countPoints(line.request);
   } catch (e) {
     line.error = e.message;
     process.stdout.write(JSON.stringify(line) + '\n');

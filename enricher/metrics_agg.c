@@ -1,0 +1,287 @@
+/* metrics_agg.c: finished spans -> RED histogram series (hash lookup, limit, TTL, delta reset). */
+#include "metrics_agg.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "monotime.h"
+
+/* A span without a service still counts: it goes under this resource (as the trace encoder). */
+static const struct span_service metrics_unknown_svc = {.name = "unknown_service",
+							.namespace_ = "",
+							.instance_id = "",
+							.sdk_language = "generic",
+							.exe_path = "",
+							.resource_attrs = ""};
+
+static size_t metrics_pow2(size_t n)
+{
+	size_t p = 16;
+
+	while (p < n)
+		p <<= 1;
+	return p;
+}
+
+int metrics_agg_init(struct metrics_agg *a, const struct metrics_agg_config *cfg)
+{
+	memset(a, 0, sizeof(*a));
+	if (!cfg->limit)
+		return -EINVAL;
+	a->cfg = *cfg;
+	/* Route and method text comes from applications' requests: a key's hash is seeded. */
+	if (getrandom(&a->seed, sizeof(a->seed), 0) != sizeof(a->seed))
+		a->seed = monotime_ns();
+	a->seed |= 1;
+	/* Chains of about half a series at the limit: lookups stay one or two compares. */
+	a->mask = metrics_pow2(2 * cfg->limit * METRICS_FAMILIES) - 1;
+	a->svc_mask = 255;
+	a->table = calloc(a->mask + 1, sizeof(struct metrics_series *));
+	a->svcs = calloc(a->svc_mask + 1, sizeof(struct metrics_svc *));
+	if (!a->table || !a->svcs) {
+		metrics_agg_free(a);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void metrics_series_free(struct metrics_agg *a, struct metrics_series *s)
+{
+	metrics_svc_put(a, s->svc);
+	free(s);
+}
+
+void metrics_agg_free(struct metrics_agg *a)
+{
+	for (size_t i = 0; a->table && i <= a->mask; i++)
+		while (a->table[i]) {
+			struct metrics_series *s = a->table[i];
+
+			a->table[i] = s->next;
+			free(s);
+		}
+	metrics_svc_free_all(a);
+	free(a->table);
+	free(a->svcs);
+	a->table = NULL;
+	a->svcs = NULL;
+}
+
+/* The attribute set of sp as OBI's RED metrics carry it (reference 3.4). */
+struct metrics_key {
+	uint8_t family;
+	bool overflow, error;
+	uint16_t port;
+	int status_code;
+	const char *method, *route, *addr;
+	struct metrics_svc *svc;
+};
+
+static uint64_t metrics_key_hash(const struct metrics_agg *a, const struct metrics_key *k)
+{
+	uint64_t h = metrics_hash_u64(a->seed, (uintptr_t)k->svc);
+
+	/* An overflow series is one per family and service: nothing else may pick its chain. */
+	h = metrics_hash_u64(h, (uint64_t)k->family << 40 | (uint64_t)k->overflow << 33);
+	if (k->overflow)
+		return h;
+	h = metrics_hash_u64(h, (uint64_t)k->error << 32 | (uint64_t)k->port << 16);
+	h = metrics_hash_u64(h, (uint32_t)k->status_code);
+	h = metrics_hash_str(h, k->method);
+	h = metrics_hash_str(h, k->route);
+	return metrics_hash_str(h, k->addr);
+}
+
+static bool metrics_key_eq(const struct metrics_series *s, const struct metrics_key *k)
+{
+	if (s->svc != k->svc || s->family != k->family || s->overflow != k->overflow)
+		return false;
+	if (k->overflow)
+		return true;
+	return s->error == k->error && s->port == k->port && s->status_code == k->status_code &&
+	       !strcmp(s->method, k->method) && !strcmp(s->route, k->route) &&
+	       !strcmp(s->addr, k->addr);
+}
+
+static const char *metrics_put_str(char **p, const char *s)
+{
+	char *d = *p;
+	size_t n = strlen(s) + 1;
+
+	memcpy(d, s, n);
+	*p += n;
+	return d;
+}
+
+/* One allocation: the header, every histogram's bucket counts, the attribute strings. */
+static struct metrics_series *metrics_series_new(struct metrics_agg *a, const struct metrics_key *k,
+						 uint64_t h, uint64_t now_ns)
+{
+	size_t nb = 0, slen = strlen(k->method) + strlen(k->route) + strlen(k->addr) + 3;
+	struct metrics_series *s;
+	uint64_t *b;
+	char *p;
+
+	for (int i = 0; i < METRICS_HISTS; i++)
+		nb += a->cfg.bounds[i].n + 1;
+	s = calloc(1, sizeof(*s) + nb * sizeof(uint64_t) + slen);
+	if (!s)
+		return NULL;
+	s->hash = h;
+	s->svc = k->svc;
+	s->family = k->family;
+	s->overflow = k->overflow;
+	s->error = k->error;
+	s->port = k->port;
+	s->status_code = k->status_code;
+	b = s->mem;
+	for (int i = 0; i < METRICS_HISTS; i++) {
+		s->h[i].buckets = b;
+		b += a->cfg.bounds[i].n + 1;
+	}
+	p = (char *)b;
+	s->method = metrics_put_str(&p, k->method);
+	s->route = metrics_put_str(&p, k->route);
+	s->addr = metrics_put_str(&p, k->addr);
+	/* error.type of an HTTP failure is its status code; no response at all is _OTHER. */
+	if (k->error && k->status_code > 0)
+		snprintf(s->error_type, sizeof(s->error_type), "%d", k->status_code);
+	else if (k->error)
+		snprintf(s->error_type, sizeof(s->error_type), "_OTHER");
+	s->start_ns = now_ns;
+	k->svc->refs++;
+	return s;
+}
+
+static struct metrics_series *metrics_find(struct metrics_agg *a, const struct metrics_key *k,
+					   uint64_t h)
+{
+	for (struct metrics_series *s = a->table[h & a->mask]; s; s = s->next)
+		if (s->hash == h && metrics_key_eq(s, k))
+			return s;
+	return NULL;
+}
+
+static struct metrics_series *metrics_lookup(struct metrics_agg *a, struct metrics_key *k,
+					     uint64_t now_ns)
+{
+	uint64_t h = metrics_key_hash(a, k);
+	struct metrics_series *s = metrics_find(a, k, h);
+
+	if (s)
+		return s;
+	if (a->n_series[k->family] >= a->cfg.limit) {
+		k->overflow = true;
+		h = metrics_key_hash(a, k);
+		s = metrics_find(a, k, h);
+		if (s)
+			return s;
+	}
+	s = metrics_series_new(a, k, h, now_ns);
+	if (!s)
+		return NULL;
+	s->next = a->table[h & a->mask];
+	a->table[h & a->mask] = s;
+	a->n_total++;
+	if (!k->overflow)
+		a->n_series[k->family]++;
+	return s;
+}
+
+static void metrics_hist_add(struct metrics_hstate *h, const struct metrics_bounds *b, double x)
+{
+	if (!h->count || x < h->min)
+		h->min = x;
+	if (!h->count || x > h->max)
+		h->max = x;
+	h->count++;
+	h->sum += x;
+	h->buckets[metrics_bucket(b, x)]++;
+}
+
+void metrics_agg_record(struct metrics_agg *a, const struct span *sp, uint64_t now_ns)
+{
+	struct metrics_key k = {0};
+	struct metrics_series *s;
+	double dur = 0;
+
+	if (sp->drop_metrics || (sp->kind != SPAN_KIND_SERVER && sp->kind != SPAN_KIND_CLIENT)) {
+		a->st.skipped++;
+		return;
+	}
+	k.family = sp->kind == SPAN_KIND_SERVER ? METRICS_SERVER : METRICS_CLIENT;
+	k.error = sp->status == SPAN_STATUS_ERROR;
+	k.port = sp->host_port;
+	k.status_code = sp->status_code > 0 && sp->status_code < 1000 ? sp->status_code : 0;
+	k.method = sp->method;
+	k.route = sp->route;
+	k.addr = sp->host_addr;
+	k.svc = metrics_svc_get(a, sp->svc ? sp->svc : &metrics_unknown_svc);
+	s = k.svc ? metrics_lookup(a, &k, now_ns) : NULL;
+	if (!s) {
+		if (k.svc && !k.svc->refs)
+			metrics_svc_put(a, k.svc);
+		a->st.no_memory++;
+		return;
+	}
+	if (sp->end_ns >= sp->start_ns)
+		dur = (double)(sp->end_ns - sp->start_ns) / 1e9;
+	else
+		a->st.bad_duration++;
+	metrics_hist_add(&s->h[METRICS_H_DURATION], &a->cfg.bounds[METRICS_H_DURATION], dur);
+	metrics_hist_add(&s->h[METRICS_H_REQ_SIZE], &a->cfg.bounds[METRICS_H_REQ_SIZE],
+			 (double)sp->req_body_size);
+	metrics_hist_add(&s->h[METRICS_H_RESP_SIZE], &a->cfg.bounds[METRICS_H_RESP_SIZE],
+			 (double)sp->resp_body_size);
+	s->last_ns = now_ns;
+	a->st.spans++;
+	a->st.overflow += s->overflow;
+}
+
+void metrics_agg_expire(struct metrics_agg *a, uint64_t now_ns)
+{
+	if (!a->cfg.ttl_ns || now_ns < a->cfg.ttl_ns)
+		return;
+	for (size_t i = 0; i <= a->mask; i++)
+		for (struct metrics_series **pp = &a->table[i]; *pp;) {
+			struct metrics_series *s = *pp;
+
+			if (s->last_ns >= now_ns - a->cfg.ttl_ns) {
+				pp = &s->next;
+				continue;
+			}
+			*pp = s->next;
+			a->n_total--;
+			if (!s->overflow)
+				a->n_series[s->family]--;
+			a->st.expired++;
+			metrics_series_free(a, s);
+		}
+}
+
+void metrics_agg_reset(struct metrics_agg *a, uint64_t now_ns)
+{
+	for (size_t i = 0; i <= a->mask; i++)
+		for (struct metrics_series *s = a->table[i]; s; s = s->next) {
+			for (int j = 0; j < METRICS_HISTS; j++) {
+				struct metrics_hstate *h = &s->h[j];
+
+				memset(h->buckets, 0, (a->cfg.bounds[j].n + 1) * sizeof(uint64_t));
+				h->count = 0;
+				h->sum = h->min = h->max = 0;
+			}
+			s->start_ns = now_ns;
+		}
+}
+
+void metrics_agg_each(struct metrics_agg *a, bool (*fn)(struct metrics_series *s, void *arg),
+		      void *arg)
+{
+	for (size_t i = 0; i <= a->mask; i++)
+		for (struct metrics_series *s = a->table[i]; s; s = s->next)
+			if (!fn(s, arg))
+				return;
+}

@@ -1,0 +1,114 @@
+/* metrics_agg.h: RED histogram aggregation of finished spans (series table, services, expiry);
+ * internal to the metrics module and its tests. */
+#ifndef OBI_METRICS_AGG_H
+#define OBI_METRICS_AGG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "span.h"
+
+enum metrics_family { METRICS_SERVER = 0, METRICS_CLIENT, METRICS_FAMILIES };
+enum metrics_hist {
+	METRICS_H_DURATION = 0,
+	METRICS_H_REQ_SIZE,
+	METRICS_H_RESP_SIZE,
+	METRICS_HISTS
+};
+
+/* A histogram's bounds can be configured; more than this is not a useful histogram. */
+#define METRICS_BOUNDS_MAX 64
+
+struct metrics_bounds {
+	double v[METRICS_BOUNDS_MAX]; /* strictly increasing, finite */
+	size_t n;
+};
+
+/* A service as the metrics saw it: a private copy (the process table's entry may go first). */
+struct metrics_svc {
+	struct metrics_svc *next; /* hash chain */
+	uint64_t hash;
+	unsigned refs;	       /* series pointing here; freed at 0 */
+	struct span_service s; /* strings point into text[] */
+	char text[];
+};
+
+struct metrics_hstate {
+	uint64_t count;
+	double sum, min, max;
+	uint64_t *buckets; /* [bounds.n + 1], in the series' allocation */
+};
+
+/* One attribute set of one family: its three histograms share the attributes. */
+struct metrics_series {
+	struct metrics_series *next; /* hash chain */
+	uint64_t hash;
+	struct metrics_svc *svc;
+	uint8_t family;
+	bool overflow; /* otel.metric.overflow=true: every attribute set past the limit */
+	bool error;
+	uint16_t port;
+	int status_code;
+	const char *method, *route, *addr; /* in text[]; "" absent */
+	char error_type[12];		   /* "" when not an error */
+	uint64_t start_ns;		   /* Unix ns: creation, or the last delta export */
+	uint64_t last_ns;		   /* Unix ns of the last span (TTL) */
+	struct metrics_hstate h[METRICS_HISTS];
+	uint64_t mem[]; /* bucket counts of the three histograms, then the strings */
+};
+
+struct metrics_agg_config {
+	struct metrics_bounds bounds[METRICS_HISTS];
+	size_t limit;	 /* normal series per family (the overflow series are extra, one per
+			    family and service) */
+	uint64_t ttl_ns; /* idle series removed at export; 0: never */
+	bool delta;	 /* reset after every export */
+};
+
+struct metrics_agg_stats {
+	uint64_t spans, skipped, overflow, expired, bad_duration, no_memory;
+};
+
+struct metrics_agg {
+	struct metrics_agg_config cfg;
+	struct metrics_series **table; /* chains */
+	size_t mask;
+	size_t n_series[METRICS_FAMILIES]; /* normal series */
+	size_t n_total;			   /* every series, overflow ones included */
+	struct metrics_svc **svcs;	   /* chains */
+	size_t svc_mask;
+	const struct span_service *last_svc_key; /* the last lookup (compared, never read) */
+	struct metrics_svc *last_svc;
+	uint64_t seed; /* random: chains an application cannot lengthen with chosen collisions */
+	struct metrics_agg_stats st;
+};
+
+/* The OBI defaults (reference 3.5): duration seconds, sizes bytes. */
+void metrics_bounds_default(struct metrics_bounds *b, enum metrics_hist h);
+/* Parses a configured bound list (decimal numbers, strictly increasing). 0 or -EINVAL. */
+int metrics_bounds_parse(struct metrics_bounds *b, char *const *v, size_t n);
+/* The bucket of x: the first i with x <= v[i] (OTLP's upper-inclusive buckets), else n. */
+size_t metrics_bucket(const struct metrics_bounds *b, double x);
+
+int metrics_agg_init(struct metrics_agg *a, const struct metrics_agg_config *cfg);
+void metrics_agg_free(struct metrics_agg *a);
+/* Records sp at now_ns (Unix ns; the TTL clock). */
+void metrics_agg_record(struct metrics_agg *a, const struct span *sp, uint64_t now_ns);
+/* Removes series idle since before now_ns - ttl. */
+void metrics_agg_expire(struct metrics_agg *a, uint64_t now_ns);
+/* Delta: zeroes every series' histograms and starts their next interval at now_ns. */
+void metrics_agg_reset(struct metrics_agg *a, uint64_t now_ns);
+/* Services (metrics_svc.c): the entry equal to s, created with no references if new; NULL
+ * without memory. A reference is taken by each series; put frees the entry at none. */
+struct metrics_svc *metrics_svc_get(struct metrics_agg *a, const struct span_service *s);
+void metrics_svc_put(struct metrics_agg *a, struct metrics_svc *e);
+void metrics_svc_free_all(struct metrics_agg *a);
+uint64_t metrics_hash_str(uint64_t h, const char *s);
+uint64_t metrics_hash_u64(uint64_t h, uint64_t v);
+
+/* Visits every series; fn returns false to stop. */
+void metrics_agg_each(struct metrics_agg *a, bool (*fn)(struct metrics_series *s, void *arg),
+		      void *arg);
+
+#endif /* OBI_METRICS_AGG_H */
