@@ -69,6 +69,9 @@ int span_route_new(const struct config_routes *cfg, struct span_route **out, cha
 		free(r);
 		return -1;
 	}
+	if (s.unmatched == ROUTE_UNMATCHED_WILDCARD && s.n_patterns == 0)
+		log_warnx("routes: unmatched is wildcard and there are no patterns: every span's "
+			  "route is /**");
 	*out = r;
 	return 0;
 }
