@@ -136,7 +136,11 @@ const char *config_check_globs(const void *field, const struct config_row *row)
 	return NULL;
 }
 
-/* Route templates: absolute paths, no query, no blanks; `{name}` braces balanced. */
+/*
+ * Route templates: absolute paths, no query, no blanks; `{name}` braces balanced; within the
+ * enricher's matcher bounds (enricher/route.h: 1024 bytes and 64 segments a pattern), so a
+ * pattern --check-config accepts is one the enricher compiles.
+ */
 const char *config_check_route_patterns(const void *field, const struct config_row *row)
 {
 	const struct config_strlist *l = field;
@@ -145,19 +149,24 @@ const char *config_check_route_patterns(const void *field, const struct config_r
 	(void)row;
 	for (i = 0; i < l->n; i++) {
 		const char *p = l->v[i];
-		int depth = 0;
+		int depth = 0, segs = 0;
 
 		if (p[0] != '/')
 			return "must start with /";
-		if (strpbrk(p, " \t\r\n?#"))
-			return "must not contain blanks, ? or #";
+		if (strlen(p) > 1024)
+			return "is longer than 1024 bytes";
 		for (; *p; p++) {
+			if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '?' || *p == '#')
+				return "must not contain blanks, control characters, ? or #";
+			segs += *p == '/';
 			depth += *p == '{' ? 1 : *p == '}' ? -1 : 0;
 			if (depth < 0 || depth > 1)
 				return "has unbalanced { }";
 		}
 		if (depth)
 			return "has unbalanced { }";
+		if (segs - (p[-1] == '/') > 64)
+			return "has more than 64 segments";
 	}
 	return NULL;
 }

@@ -39,7 +39,6 @@ static const struct config_row config_rows_filter[] = {
      .type = CONFIG_T_OBJMAP,
      CONFIG_FIELD(filter.application),
      .proc = CONFIG_PROC_ENRICHER,
-     .status = CONFIG_PLANNED,
      .sub = &config_attr_filter_schema,
      .doc = "Spans and application metrics pass only if every listed attribute (dots or "
 	    "underscores) matches; applied after decoration, before every exporter."},

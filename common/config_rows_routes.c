@@ -7,13 +7,26 @@ static const char *const config_routes_ignore_modes[] = {"all", "metrics", "trac
 static const char *const config_routes_unmatched_names[] = {"heuristic", "unset",	    "path",
 							    "wildcard",	 "low-cardinality", NULL};
 
+/* route.h's wildcard: one printable byte that cannot be part of a path's structure. */
+static const char *config_routes_check_wildcard(const void *field, const struct config_row *row)
+{
+	const char *s = *(char *const *)field;
+	unsigned char c;
+
+	if (config_check_one_char(field, row))
+		return config_check_one_char(field, row);
+	c = s ? (unsigned char)s[0] : '*';
+	if (c <= ' ' || c >= 0x7f || c == '/' || c == '?' || c == '#')
+		return "must be a printable character other than '/', '?' and '#'";
+	return NULL;
+}
+
 /* Rows of another branch paste here verbatim (the initializer format is the contract). */
 static const struct config_row config_rows_routes[] = {
     {.yaml = "routes.patterns",
      .type = CONFIG_T_STRLIST,
      CONFIG_FIELD(routes.patterns),
      .proc = CONFIG_PROC_ENRICHER,
-     .status = CONFIG_PLANNED,
      .check = config_check_route_patterns,
      .doc = "Route templates: `{name}` or `:name` match one segment, `*` the rest of the path; the "
 	    "most specific match wins; the query string never matters."},
@@ -21,7 +34,6 @@ static const struct config_row config_rows_routes[] = {
      .type = CONFIG_T_STRLIST,
      CONFIG_FIELD(routes.ignored_patterns),
      .proc = CONFIG_PROC_ENRICHER,
-     .status = CONFIG_PLANNED,
      .check = config_check_route_patterns,
      .doc = "Spans whose path matches one of these are dropped from the signals routes.ignore_mode "
 	    "names."},
@@ -31,7 +43,6 @@ static const struct config_row config_rows_routes[] = {
      .enums = config_routes_ignore_modes,
      .def = "all",
      .proc = CONFIG_PROC_ENRICHER,
-     .status = CONFIG_PLANNED,
      .doc = "Which signals drop ignored spans."},
     {.yaml = "routes.unmatched",
      .type = CONFIG_T_ENUM,
@@ -39,7 +50,6 @@ static const struct config_row config_rows_routes[] = {
      .enums = config_routes_unmatched_names,
      .def = "heuristic",
      .proc = CONFIG_PROC_ENRICHER,
-     .status = CONFIG_PLANNED,
      .doc = "http.route when no pattern matched: unset, path (raw path), wildcard (`/**`), "
 	    "heuristic (identifier segments become the wildcard), low-cardinality (heuristic plus "
 	    "a per-node child limit)."},
@@ -48,8 +58,7 @@ static const struct config_row config_rows_routes[] = {
      CONFIG_FIELD(routes.wildcard_char),
      .def = "*",
      .proc = CONFIG_PROC_ENRICHER,
-     .status = CONFIG_PLANNED,
-     .check = config_check_one_char,
+     .check = config_routes_check_wildcard,
      .doc = "Character replacing a segment in heuristic and low-cardinality routes."},
     {.yaml = "routes.max_path_segment_cardinality",
      .type = CONFIG_T_UINT,
@@ -57,7 +66,6 @@ static const struct config_row config_rows_routes[] = {
      .max = 100000,
      .def = "10",
      .proc = CONFIG_PROC_ENRICHER,
-     .status = CONFIG_PLANNED,
      .doc = "low-cardinality: distinct children per node per service before they collapse (0: no "
 	    "limit)."},
 };

@@ -14,6 +14,9 @@
 #include "wire.h"
 
 struct exch_hold;
+struct route_lc;
+struct span_route;
+struct span_filter;
 
 /* A process the probe selected, with the service it maps to. */
 struct proc_entry {
@@ -24,6 +27,7 @@ struct proc_entry {
 	uint64_t dead_since_ns; /* 0 while alive; kept a while for records still in flight */
 	struct span_service svc;
 	char *name, *namespace_, *instance_id, *exe, *cmdline, *cgroup, *res_attrs;
+	struct route_lc *route_lc; /* routes.unmatched low-cardinality state; NULL until used */
 };
 
 #define PROC_TABLE_BUCKETS 4096
@@ -49,6 +53,8 @@ struct enricher {
 	struct printer printer;
 	struct enricher_stats st;
 	struct exch_hold *hold; /* records.c: snapshots awaiting their final; NULL until needed */
+	struct span_route *routes;  /* routes.*, built once at start (span_route.c) */
+	struct span_filter *filter; /* filter.application; NULL: every span passes */
 	struct log_ratelimit bad_rl, drop_rl, conn_rl;
 	char hostname[256];
 	int fd, epfd, sigfd, timerfd;

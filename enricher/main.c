@@ -11,6 +11,8 @@
 
 #include "enricher.h"
 #include "sandbox.h"
+#include "span_filter.h"
+#include "span_route.h"
 
 /* Processes are kept this long after exit: their last records may still be in flight. */
 #define ENRICHER_DEAD_GRACE_NS (10ULL * 1000000000ULL)
@@ -113,6 +115,7 @@ int main(int argc, char **argv, char **envp)
 {
 	struct enricher *e = calloc(1, sizeof(*e));
 	enum config_action action;
+	char errbuf[512];
 	int rc = 1;
 
 	/* First: before the environment (OTLP headers) is read, no peer of our uid may trace us. */
@@ -139,6 +142,13 @@ int main(int argc, char **argv, char **envp)
 		snprintf(e->hostname, sizeof(e->hostname), "localhost");
 	proc_table_init(&e->procs);
 	printer_init(&e->printer, e->cfg.trace_printer, stdout);
+	/* Span stages from the config: a value the config checks let through is still exit 2. */
+	rc = 2;
+	if (span_route_new(&e->cfg.routes, &e->routes, errbuf, sizeof(errbuf)) < 0 ||
+	    span_filter_new(&e->cfg.filter.application, &e->filter, errbuf, sizeof(errbuf)) < 0) {
+		fprintf(stderr, "config: %s\n", errbuf);
+		goto out;
+	}
 	rc = 1;
 	if (enricher_setup(e) || enricher_conn_init(e) || enricher_confine(e))
 		goto out;
@@ -163,6 +173,8 @@ int main(int argc, char **argv, char **envp)
 		 (unsigned long long)e->st.pipelined, (unsigned long long)e->st.pipelined_approx);
 	rc = 0;
 out:
+	span_route_free(e->routes);
+	span_filter_free(e->filter);
 	proc_table_clear(&e->procs);
 	config_free(&e->cfg);
 out_free:

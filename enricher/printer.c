@@ -12,13 +12,14 @@
 /*
  * JSON shape (json: one object per line; json_indent: the same object pretty-printed):
  *
- * {"type": "HTTP" | "HTTPClient", "kind": "SERVER" | "CLIENT", "name": "GET",
+ * {"type": "HTTP" | "HTTPClient", "kind": "SERVER" | "CLIENT", "name": "GET /route",
  *  "start": "2026-04-07T21:00:48.479048Z", "startUnixNano": N, "endUnixNano": N,
  *  "durationUs": 397.234, "traceId": "<32 hex>", "spanId": "<16 hex>",
  *  "parentSpanId": "<16 hex>" or "" for a root span, "traceFlags": "01",
  *  "status": "UNSET" | "OK" | "ERROR",
  *  "service": {"name", "namespace", "instanceId", "pid", "sdkLanguage"},
  *  "attributes": {"http.request.method", "url.path", "url.query" (if non-empty),
+ *                 "http.route" (if set),
  *                 "url.full" (client spans), "http.response.status_code" (if non-zero),
  *                 "server.address", "server.port", "client.address" (server spans),
  *                 "http.request.body.size", "http.response.body.size",
@@ -173,6 +174,14 @@ int printer_format_text(const struct span *s, char *buf, size_t len)
 		     svc ? printer_str(svc->sdk_language) : "", tid, sid, pid, s->trace_flags);
 	if (r < 0 || (size_t)r >= len)
 		return -1;
+	/* OBI's line stops at traceparent; http.route is ours, last so OBI's fields keep place. */
+	if (s->route[0]) {
+		int k = snprintf(buf + r, len - (size_t)r, " route=[%s]", s->route);
+
+		if (k < 0 || (size_t)k >= len - (size_t)r)
+			return -1;
+		r += k;
+	}
 	return r;
 }
 
@@ -227,6 +236,8 @@ static bool printer_json_attrs(cJSON *root, const struct span *s)
 	ok = ok && printer_add_str(a, "url.path", s->path);
 	if (s->query[0])
 		ok = ok && printer_add_str(a, "url.query", s->query);
+	if (s->route[0])
+		ok = ok && printer_add_str(a, "http.route", s->route);
 	if (s->kind == SPAN_KIND_CLIENT)
 		ok = ok && printer_add_str(a, "url.full", s->full_url);
 	if (s->status_code)
@@ -309,7 +320,8 @@ void printer_span(struct printer *p, const struct span *s)
 {
 	char line[PRINTER_LINE_MAX];
 
-	if (p->mode == CONFIG_PRINTER_DISABLED)
+	/* The printer is a trace sink: ignored_patterns (traces) and filters drop spans here. */
+	if (p->mode == CONFIG_PRINTER_DISABLED || s->drop_traces)
 		return;
 	p->count++;
 	switch (p->mode) {

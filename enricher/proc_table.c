@@ -6,6 +6,7 @@
 #include "hex.h"
 #include "enricher.h"
 #include "http_parse.h"
+#include "route.h"
 #include "span_build.h"
 
 void proc_table_init(struct proc_table *t)
@@ -22,6 +23,7 @@ static void proc_entry_free(struct proc_entry *p)
 	free(p->cmdline);
 	free(p->cgroup);
 	free(p->res_attrs);
+	route_lc_free(p->route_lc);
 	free(p);
 }
 

@@ -9,6 +9,8 @@
 #include "monotime.h"
 #include "obi_abi.h"
 #include "span_build.h"
+#include "span_filter.h"
+#include "span_route.h"
 
 static void enricher_bad(struct enricher *e, const char *what, size_t off)
 {
@@ -44,6 +46,8 @@ static void records_print_one(struct enricher *e, const uint8_t *p, size_t len)
 	if (span.resp_cut)
 		e->st.resp_cut++;
 	e->st.spans++;
+	span_route_apply(e->routes, &proc->route_lc, &span);
+	span_filter_apply(e->filter, &span);
 	printer_span(&e->printer, &span);
 }
 

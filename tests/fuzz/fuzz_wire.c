@@ -7,6 +7,8 @@
 
 #include "enricher.h"
 #include "log.h"
+#include "span_filter.h"
+#include "span_route.h"
 #include "wire.h"
 
 #define FUZZ_WIRE_BASE_PID 4242
@@ -38,7 +40,12 @@ static void fuzz_wire_add_base(struct enricher *e)
 static struct enricher *fuzz_wire_init(void)
 {
 	static bool done;
+	static const char fuzz_wire_yaml[] =
+	    "routes:\n  patterns: ['/users/{id}', '/a/:b/*', '/x/*/y']\n"
+	    "  ignored_patterns: [/health]\n  ignore_mode: traces\n"
+	    "filter:\n  application:\n    url_path: {not_match: '/skip*'}\n";
 	struct enricher *e = &fuzz_wire_e;
+	char err[1024];
 	FILE *sink;
 
 	if (done)
@@ -46,6 +53,12 @@ static struct enricher *fuzz_wire_init(void)
 	done = true;
 	log_init("fuzz_wire", LOG_LVL_ERROR);
 	config_init_defaults(&e->cfg);
+	/* The span stages run on every fuzzed span: patterns, ignored patterns, a filter. */
+	if (config_apply_yaml(&e->cfg, fuzz_wire_yaml, strlen(fuzz_wire_yaml), "fuzz.yaml", err,
+			      sizeof(err)) ||
+	    span_route_new(&e->cfg.routes, &e->routes, err, sizeof(err)) ||
+	    span_filter_new(&e->cfg.filter.application, &e->filter, err, sizeof(err)))
+		abort();
 	proc_table_init(&e->procs);
 	sink = fopen("/dev/null", "w");
 	if (!sink)

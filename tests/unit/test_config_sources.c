@@ -1,4 +1,5 @@
-/* test_config_sources.c: precedence of defaults < YAML < env for the new areas, masks, warnings, docs freshness. */
+/* test_config_sources.c: precedence of defaults < YAML < env for the new areas, masks, warnings,
+ * docs freshness. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -75,7 +76,7 @@ static void test_masks(void **state)
 	assert_int_equal(config_validate(&c, CONFIG_PROC_PROBE, err, sizeof(err)), -1);
 	assert_int_equal(config_validate(&c, CONFIG_PROC_LAUNCHER, err, sizeof(err)), -1);
 	c.enricher_uid = 65519;
-	c.batch_timeout_ns = 0; /* fine for anyone: no minimum */
+	c.batch_timeout_ns = 0;	    /* fine for anyone: no minimum */
 	c.request_capture_size = 1; /* the probe's alone */
 	assert_int_equal(config_validate(&c, CONFIG_PROC_ENRICHER, err, sizeof(err)), 0);
 	assert_int_equal(config_validate(&c, CONFIG_PROC_PROBE, err, sizeof(err)), -1);
@@ -116,7 +117,8 @@ static void test_planned_notes(void **state)
 {
 	struct obi_config c;
 	char err[ERRLEN];
-	const char *yaml = "routes: {patterns: [/a], unmatched: path}\nlog_level: debug\n";
+	const char *yaml = "attributes: {host_id: {override: h}, rename_unresolved_hosts: u}\n"
+			   "log_level: debug\n";
 	char *const env[] = {"OTEL_EXPORTER_OTLP_ENDPOINT=http://c:4317",
 			     "OTEL_EBPF_BPF_WAKEUP_LEN=3", NULL};
 
@@ -127,7 +129,8 @@ static void test_planned_notes(void **state)
 	assert_int_equal(config_apply_yaml(&c, yaml, strlen(yaml), "w.yaml", err, sizeof(err)), 0);
 	assert_int_equal(config_apply_env(&c, env, err, sizeof(err)), 0);
 	assert_string_equal(c.planned_seen,
-			    "routes.patterns, routes.unmatched, OTEL_EXPORTER_OTLP_ENDPOINT");
+			    "attributes.host_id.override, attributes.rename_unresolved_hosts, "
+			    "OTEL_EXPORTER_OTLP_ENDPOINT");
 	config_free(&c);
 }
 
@@ -163,10 +166,8 @@ static void test_docs_fresh(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_precedence_new_areas),
-	    cmocka_unit_test(test_masks),
-	    cmocka_unit_test(test_validate_all),
-	    cmocka_unit_test(test_planned_notes),
+	    cmocka_unit_test(test_precedence_new_areas), cmocka_unit_test(test_masks),
+	    cmocka_unit_test(test_validate_all),	 cmocka_unit_test(test_planned_notes),
 	    cmocka_unit_test(test_docs_fresh),
 	};
 

@@ -1,4 +1,5 @@
-/* test_config_types.c: table-driven tests of every value type, from YAML and from the environment. */
+/* test_config_types.c: table-driven tests of every value type, from YAML and from the environment.
+ */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -89,7 +90,8 @@ static void test_scalar_types(void **state)
 	    {"service_name: shop", 0, NULL},
 	    {"routes: {unmatched: low-cardinality}", 0, NULL},
 	    {"routes: {unmatched: sometimes}", -1, "invalid value \"sometimes\": expected one of"},
-	    {"routes: {wildcard_char: '#'}", 0, NULL},
+	    {"routes: {wildcard_char: '%'}", 0, NULL},
+	    {"routes: {wildcard_char: '#'}", -1, "other than '/', '?' and '#'"},
 	    {"routes: {wildcard_char: '**'}", -1, "must be a single character"},
 	    {"otel_traces_export: {sampler: {name: traceidratio, arg: '0.25'}}", 0, NULL},
 	    {"otel_traces_export: {sampler: {arg: 'half'}}", -1, "not a ratio"},
@@ -168,9 +170,8 @@ static void test_strlist(void **state)
 	char *const globs[] = {"OTEL_EBPF_NETWORK_INTERFACES=eth{0,1},lo", NULL};
 
 	(void)state;
-	assert_int_equal(apply(&c, "routes:\n  patterns:\n    - /factorial/{num}\n    - /u/:id\n",
-			       err),
-			 0);
+	assert_int_equal(
+	    apply(&c, "routes:\n  patterns:\n    - /factorial/{num}\n    - /u/:id\n", err), 0);
 	assert_int_equal(c.routes.patterns.n, 2);
 	assert_string_equal(c.routes.patterns.v[0], "/factorial/{num}");
 	assert_string_equal(c.routes.patterns.v[1], "/u/:id");
@@ -236,8 +237,7 @@ static void test_map(void **state)
 			    "app,app.kubernetes.io/name");
 	config_free(&c);
 	/* a list where a map belongs */
-	assert_int_equal(apply(&c, "attributes: {kubernetes: {resource_labels: [a, b]}}", err),
-			 -1);
+	assert_int_equal(apply(&c, "attributes: {kubernetes: {resource_labels: [a, b]}}", err), -1);
 	assert_non_null(strstr(err, "attributes.kubernetes.resource_labels: expected a mapping"));
 	config_free(&c);
 }
@@ -337,9 +337,8 @@ static void test_regex_compile(void **state)
 	char why[256];
 
 	(void)state;
-	assert_int_equal(config_regex_compile("(?:^|/)(beyla$|alloy$|otelcol[^/]*$)", &re, why,
-					      sizeof(why)),
-			 0);
+	assert_int_equal(
+	    config_regex_compile("(?:^|/)(beyla$|alloy$|otelcol[^/]*$)", &re, why, sizeof(why)), 0);
 	assert_int_equal(regexec(&re, "/usr/bin/otelcol-contrib", 0, NULL, 0), 0);
 	assert_int_equal(regexec(&re, "/usr/bin/alloy", 0, NULL, 0), 0);
 	assert_int_not_equal(regexec(&re, "/usr/bin/alloyx", 0, NULL, 0), 0);
@@ -396,10 +395,14 @@ static void test_dump_round_trip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_scalar_types), cmocka_unit_test(test_env_types),
-	    cmocka_unit_test(test_flags),	 cmocka_unit_test(test_strlist),
-	    cmocka_unit_test(test_map),		 cmocka_unit_test(test_objects),
-	    cmocka_unit_test(test_object_errors), cmocka_unit_test(test_regex_compile),
+	    cmocka_unit_test(test_scalar_types),
+	    cmocka_unit_test(test_env_types),
+	    cmocka_unit_test(test_flags),
+	    cmocka_unit_test(test_strlist),
+	    cmocka_unit_test(test_map),
+	    cmocka_unit_test(test_objects),
+	    cmocka_unit_test(test_object_errors),
+	    cmocka_unit_test(test_regex_compile),
 	    cmocka_unit_test(test_dump_round_trip),
 	};
 
