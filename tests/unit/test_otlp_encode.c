@@ -269,6 +269,79 @@ static void test_empty_batch(void **state)
 	otlp_buf_free(&out);
 }
 
+/*
+ * The exact bytes of a varied batch (interleaved services, every attribute present or absent,
+ * strings long enough for 2-byte varints, a 2 KiB url.full, 64-bit sizes) against a stored
+ * encoding: the encoder's fast paths must not change a byte of what it writes. An intended
+ * change of the output regenerates the file with OBI_GOLDEN_WRITE=1 (and says why in the commit).
+ */
+#define GOLDEN_PATH "tests/unit/otlp_golden_traces.hex"
+#define GOLDEN_N 12
+
+static struct span *golden_span(size_t i)
+{
+	static const struct span_service *svcs[] = {&svc_a, &svc_b, NULL};
+	struct span *s = otlp_t_span(svcs[i % 3], (uint8_t)(i * 17),
+				     i % 4 == 1 ? SPAN_KIND_CLIENT : SPAN_KIND_SERVER);
+
+	if (i % 2)
+		for (int k = 0; k < 8; k++)
+			s->parent_span_id[k] = (uint8_t)(i + k);
+	if (i % 3 == 0)
+		snprintf(s->query, sizeof(s->query), "q=%zu&sort=asc", i);
+	if (i % 4 == 0)
+		snprintf(s->route, sizeof(s->route), "/users/{id}");
+	if (i == 5) {
+		memset(s->full_url, 'u', sizeof(s->full_url) - 1);
+		s->full_url[sizeof(s->full_url) - 1] = '\0';
+	}
+	memset(s->user_agent, 'a', 100 + i * 3); /* 100..133 bytes: both varint widths */
+	s->status_code = i == 7 ? 0 : 200 + (int)i * 30;
+	s->req_body_size = i == 8 ? UINT64_MAX : i * 1000003;
+	s->resp_body_size = (uint64_t)1 << (i * 5);
+	s->host_port = i == 9 ? 0 : (uint16_t)(80 + i * 7001);
+	s->trace_flags = (uint8_t)(i % 2);
+	s->status = (enum span_status)(i % 3);
+	if (i == 10)
+		s->host_addr[0] = s->peer_addr[0] = '\0';
+	return s;
+}
+
+static void test_golden_bytes(void **state)
+{
+	struct span *s[GOLDEN_N];
+	const struct span *p[GOLDEN_N];
+	struct otlp_buf out = {0};
+	struct otlp_encode_stats st = {0};
+	char *hex, *want;
+	int rc;
+
+	(void)state;
+	for (size_t i = 0; i < GOLDEN_N; i++)
+		p[i] = s[i] = golden_span(i);
+	assert_int_equal(otlp_encode_traces_pb(p, GOLDEN_N, &host, &scope, &out, &st), 0);
+	hex = malloc(out.len * 2 + 1);
+	assert_non_null(hex);
+	for (size_t i = 0; i < out.len; i++)
+		snprintf(hex + 2 * i, 3, "%02x", out.data[i]);
+	if (getenv("OBI_GOLDEN_WRITE")) {
+		FILE *f = fopen(GOLDEN_PATH, "w");
+
+		assert_non_null(f);
+		fprintf(f, "%s\n", hex);
+		fclose(f);
+	}
+	want = otlp_t_run("cat " GOLDEN_PATH, &rc);
+	assert_int_equal(rc, 0);
+	want[strcspn(want, "\n")] = '\0';
+	assert_string_equal(hex, want);
+	free(want);
+	free(hex);
+	otlp_buf_free(&out);
+	for (size_t i = 0; i < GOLDEN_N; i++)
+		free(s[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -277,6 +350,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_json_matches_pb, batch_setup, batch_teardown),
 	    cmocka_unit_test(test_bad_resource_env_discarded_whole),
 	    cmocka_unit_test(test_empty_batch),
+	    cmocka_unit_test(test_golden_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);
