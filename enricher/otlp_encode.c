@@ -94,7 +94,7 @@ static size_t otlp_pb_kvs_size(uint32_t tag, const struct otlp_attr *a, size_t n
 	for (size_t i = 0; i < n; i++) {
 		struct otlp_pb_kvsz *z = &sz[i];
 
-		z->klen = strlen(a[i].key);
+		z->klen = a[i].klen ? a[i].klen : strlen(a[i].key);
 		z->slen = a[i].type == OTLP_ATTR_STR ? strlen(a[i].v.s) : 0;
 		z->alen = otlp_pb_anyvalue_len(&a[i], z->slen);
 		z->kvlen =
