@@ -4,7 +4,8 @@
 #
 # Usage: bash tests/bench/enricher_compare.sh BUILD_DIR OLD_REV [ROUNDS] [SPANS]
 # The files listed in $files are taken from OLD_REV (git show), everything else is the work
-# tree's; both binaries are the same tool, so only those files differ.
+# tree's; both binaries are the same tool, so only those files differ. ENRICHER_COMPARE_KEEP=PATH
+# keeps the old binary there (e.g. for callgrind).
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 build=${1:?usage: enricher_compare.sh BUILD_DIR OLD_REV [ROUNDS] [SPANS]}
@@ -31,10 +32,16 @@ for f in $files; do
 done
 gcc "${cflags[@]}" -c tests/bench/enricher_bench.c -o "$old/enricher_bench.o" || exit 1
 skip=$(for f in $files; do case "$f" in *.c) echo "$build/${f%.c}.o" ;; esac; done)
-lib=$(ls "$build"/enricher/*.o | grep -v /main.o | grep -v -F -x -f <(echo "$skip"))
-# shellcheck disable=SC2086 # word lists on purpose
-gcc -o "$old/enricher_bench" "$old/enricher_bench.o" "${objs[@]}" $lib "$build"/common/*.o \
-	$(find "$build/proto" -name '*.o') -lyaml -lcjson -lcap -lseccomp -lprotobuf-nanopb -lcurl -lz || exit 1
+lib=()
+for o in "$build"/enricher/*.o; do
+	[ "$o" = "$build/enricher/main.o" ] && continue
+	grep -qxF "$o" <<<"$skip" && continue
+	lib+=("$o")
+done
+mapfile -t protos < <(find "$build/proto" -name '*.o')
+gcc -o "$old/enricher_bench" "$old/enricher_bench.o" "${objs[@]}" "${lib[@]}" "$build"/common/*.o \
+	"${protos[@]}" -lyaml -lcjson -lcap -lseccomp -lprotobuf-nanopb -lcurl -lz || exit 1
+if [ -n "${ENRICHER_COMPARE_KEEP:-}" ]; then cp "$old/enricher_bench" "$ENRICHER_COMPARE_KEEP" || exit 1; fi
 
 echo "enricher_compare: $rev (old) vs work tree (new), $rounds rounds of $spans spans, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 for _ in $(seq "$rounds"); do
@@ -48,10 +55,10 @@ python3 - "$old/lines" <<'EOF'
 import re, statistics, sys
 rows = {}
 for line in open(sys.argv[1]):
-    m = re.match(r'(old|new) mode (\w+) .*?\(([\d.]+) ns/span: recv ([\d.]+) parse ([\d.]+) encode ([\d.]+) gzip ([\d.]+)\).*peak RSS (\d+)', line)
+    m = re.match(r'(old|new) mode (\w+) .*?\(([\d.]+) ns/span: recv ([\d.]+) parse ([\d.]+) encode ([\d.]+)(?: queue ([\d.]+))? gzip ([\d.]+)\).*peak RSS (\d+)', line)
     if m:
-        rows.setdefault((m[1], m[2]), []).append([float(x) for x in m.groups()[2:]])
-print("version mode  | spans/s per core | ns/span total recv parse encode gzip | peak RSS KiB (max)")
+        rows.setdefault((m[1], m[2]), []).append([float(x or 0) for x in m.groups()[2:]])
+print("version mode  | spans/s per core | ns/span total recv parse encode queue gzip | peak RSS KiB (max)")
 for mode in ("plain", "gzip"):
     med = {}
     for ver in ("old", "new"):
@@ -59,8 +66,8 @@ for mode in ("plain", "gzip"):
         if not r:
             continue
         med[ver] = [statistics.median(c) for c in zip(*r)]
-        tot, rv, pa, en, gz, _ = med[ver]
-        print(f"{ver}     {mode:5} | {1e9 / tot:16.0f} | {tot:7.1f} {rv:5.1f} {pa:6.1f} {en:7.1f} {gz:6.1f} | {max(x[5] for x in r):.0f}")
+        tot, rv, pa, en, qu, gz, _ = med[ver]
+        print(f"{ver}     {mode:5} | {1e9 / tot:16.0f} | {tot:7.1f} {rv:5.1f} {pa:6.1f} {en:7.1f} {qu:5.1f} {gz:6.1f} | {max(x[6] for x in r):.0f}")
     if len(med) == 2:
         print(f"ratio new/old {mode}: throughput {med['old'][0] / med['new'][0]:.2f}x, parse {med['old'][2] / med['new'][2]:.2f}x, encode {med['old'][3] / med['new'][3]:.2f}x")
 EOF
