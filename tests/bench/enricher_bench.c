@@ -37,7 +37,8 @@ struct bench_opts {
 	unsigned batch; /* spans per sealed request (OBI's batch_max_size) */
 	int cpu;
 	int rounds;
-	int modes; /* bit 0: plain, bit 1: gzip */
+	int modes;	  /* bit 0: plain, bit 1: gzip */
+	const char *dump; /* -o: the first sealed request body goes there (to decode it) */
 	int gzip;
 };
 
@@ -243,6 +244,16 @@ static size_t bench_parse(struct bench *b, const uint8_t *p, size_t len)
 	return n;
 }
 
+static int bench_dump(const char *path, const struct otlp_buf *body)
+{
+	FILE *f = fopen(path, "we");
+	int rc = f && fwrite(body->data, 1, body->len, f) == body->len ? 0 : -1;
+
+	if (f && fclose(f))
+		rc = -1;
+	return rc;
+}
+
 /* The exporter's sealing of a full request: gzip when asked, then the sink (discards). */
 static int bench_seal(struct bench *b)
 {
@@ -255,6 +266,8 @@ static int bench_seal(struct bench *b)
 		b->bytes_gz += b->gz.len;
 	}
 	b->ns[ST_GZIP] += bench_now() - t0;
+	if (b->o.dump && !b->requests && bench_dump(b->o.dump, b->o.gzip ? &b->gz : &b->pend))
+		return -1;
 	b->bytes_pb += b->pend.len;
 	b->requests++;
 	b->pend.len = 0;
@@ -395,7 +408,7 @@ static int bench_args(int argc, char **argv, struct bench_opts *o)
 				 .batch = 4096,
 				 .cpu = (int)sysconf(_SC_NPROCESSORS_ONLN) - 1,
 				 .rounds = 3};
-	while ((c = getopt(argc, argv, "n:b:c:r:m:")) != -1) {
+	while ((c = getopt(argc, argv, "n:b:c:r:m:o:")) != -1) {
 		if (c == 'n')
 			o->spans = strtoul(optarg, NULL, 10);
 		else if (c == 'b')
@@ -404,6 +417,8 @@ static int bench_args(int argc, char **argv, struct bench_opts *o)
 			o->cpu = atoi(optarg);
 		else if (c == 'r')
 			o->rounds = atoi(optarg);
+		else if (c == 'o')
+			o->dump = optarg;
 		else if (c == 'm')
 			o->modes = !strcmp(optarg, "plain") ? 1 : !strcmp(optarg, "gzip") ? 2 : 0;
 		else
@@ -419,7 +434,7 @@ int main(int argc, char **argv)
 
 	if (bench_args(argc, argv, &o)) {
 		fprintf(stderr, "usage: enricher_bench [-n SPANS] [-b BATCH] [-c CPU] [-r ROUNDS] "
-				"[-m plain|gzip]\n");
+				"[-m plain|gzip] [-o FILE]\n");
 		return 2;
 	}
 	getloadavg(la, 3);
