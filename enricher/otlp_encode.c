@@ -47,6 +47,9 @@
 #define T_SPAN_FLAGS T(trace_v1_Span, flags, I32)
 #define T_STATUS_CODE T(trace_v1_Status, code, VARINT)
 
+/* Bytes of an HTTP span with its 14 attributes, about (enricher_bench: 468 with the resource). */
+#define OTLP_PB_SPAN_TYPICAL 512
+
 /* Lengths of one KeyValue, computed once for its sizing and its writing. */
 struct otlp_pb_kvsz {
 	size_t klen, slen, alen, kvlen;
@@ -269,8 +272,18 @@ int otlp_encode_traces_pb(const struct span *const *spans, size_t n, const struc
 {
 	struct otlp_buf scratch = {0};
 	struct otlp_groups g;
+	size_t most = 0;
 	int rc = otlp_groups_build(&g, spans, n);
 
+	/* Room for a typical span each up front (they grow when larger): no realloc chain from
+	 * 4 KiB per call, each copying what was already written. */
+	for (size_t k = 0; !rc && k < g.n_groups; k++)
+		if (g.start[k + 1] - g.start[k] > most)
+			most = g.start[k + 1] - g.start[k];
+	if (!rc && n)
+		rc = otlp_buf_reserve(&scratch, most * OTLP_PB_SPAN_TYPICAL);
+	if (!rc && n)
+		rc = otlp_buf_reserve(out, n * OTLP_PB_SPAN_TYPICAL + 1024);
 	for (size_t k = 0; !rc && k < g.n_groups; k++)
 		rc = otlp_pb_group(&g, k, spans, host, scope, &scratch, out, st);
 	otlp_buf_free(&scratch);
