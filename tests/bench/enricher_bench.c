@@ -407,7 +407,8 @@ static int bench_args(int argc, char **argv, struct bench_opts *o)
 	*o = (struct bench_opts){.spans = 2000000,
 				 .batch = 4096,
 				 .cpu = (int)sysconf(_SC_NPROCESSORS_ONLN) - 1,
-				 .rounds = 3};
+				 .rounds = 3,
+				 .modes = 3};
 	while ((c = getopt(argc, argv, "n:b:c:r:m:o:")) != -1) {
 		if (c == 'n')
 			o->spans = strtoul(optarg, NULL, 10);
