@@ -4,6 +4,7 @@
 #   make deps       install missing Debian packages (idempotent; used by both README commands)
 #   make test       unit tests (ASan+UBSan build) then end-to-end tests (root, real kernel)
 #   make bench      side-by-side benchmarks (not part of make test)
+#   make bench-enricher  enricher capacity alone: socket -> OTLP bytes, spans/s on one core
 #   make test-otlp  OTLP encoding/export/sampler/evloop tests with the node test receiver
 #   make test-kernels  Debian's Linux 6.1 (syscall front end) and 5.10 (compat object) under qemu
 #   make fuzz       short libFuzzer runs of every harness
@@ -91,7 +92,7 @@ SECCOMP_PROFILE := $(BUILD)/seccomp/obi-probe.json
 SECCOMP_TABLE_OBJ := $(BUILD)/common/sandbox.o $(BUILD)/common/log.o \
 	$(BUILD)/probe/seccomp_tables.o $(BUILD)/enricher/seccomp_table.o
 
-.PHONY: image test-containers all deps run test test-unit test-otlp test-e2e test-e2e-san test-kernels bench fuzz lint format docs clean check-headers unit-bins route-eval
+.PHONY: image test-containers all deps run test test-unit test-otlp test-e2e test-e2e-san test-kernels bench bench-enricher fuzz lint format docs clean check-headers unit-bins route-eval
 
 all: $(BINS) $(SECCOMP_PROFILE) $(BUILD)/tools/seccomp_oci_exec
 
@@ -250,7 +251,23 @@ endif
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory bench-enricher
 	$(Q)bash tests/bench/run.sh $(BUILD)
+
+# Enricher capacity (docs/benchmarks.md): records over a socketpair -> spans -> OTLP protobuf,
+# with and without gzip, on one core; ENRICHER_BENCH_ARGS e.g. "-n 4000000 -r 5".
+ENRICHER_BENCH := $(BUILD)/tests/enricher_bench
+
+$(BUILD)/tests/enricher_bench.o: tests/bench/enricher_bench.c | $(PROTO_STAMP)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Ienricher -c $< -o $@
+
+$(ENRICHER_BENCH): $(BUILD)/tests/enricher_bench.o $(ENRICHER_LIB_OBJ) $(COMMON_OBJ) $(PROTO_OBJ)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_ENRICHER) -o $@
+
+bench-enricher: $(ENRICHER_BENCH)
+	$(Q)$(ENRICHER_BENCH) $(ENRICHER_BENCH_ARGS)
 
 # --- the container image and the deployment tests ---------------------------------------------
 # FROM scratch: the binaries plus exactly the libraries ldd lists (tests/container/stage.sh);

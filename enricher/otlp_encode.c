@@ -1,4 +1,4 @@
-/* otlp_encode.c: spans -> ExportTraceServiceRequest protobuf through nanopb encode callbacks. */
+/* otlp_encode.c: spans -> ExportTraceServiceRequest protobuf, each span sized then written once. */
 #include "otlp_encode.h"
 
 #include <errno.h>
@@ -6,258 +6,287 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <pb_encode.h>
+#include "otlp_pbw.h"
 
+/* Field numbers come from nanopb's output for proto/ (the one source of them). */
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 
-typedef opentelemetry_proto_trace_v1_Span otlp_pb_span;
-typedef opentelemetry_proto_trace_v1_ScopeSpans otlp_pb_scope_spans;
-typedef opentelemetry_proto_trace_v1_ResourceSpans otlp_pb_resource_spans;
+/*
+ * Why not pb_encode: nanopb writes through a stream callback per field (a buffer append per
+ * tag, length and value) and walks every field descriptor of every message, a sizing pass per
+ * nesting level; that was ~27k instructions per span, most of the enricher's time
+ * (docs/benchmarks.md, "Enricher capacity"). Here each span's size is computed from its view,
+ * space is reserved once and the bytes are written with plain stores. The output is the bytes
+ * nanopb wrote (fields in number order, proto3 zero scalars omitted, status always present):
+ * tests/unit/test_otlp_encode.c holds them.
+ */
+#define T(msg, f, wt) OTLP_PBW_TAG(opentelemetry_proto_##msg##_##f##_tag, OTLP_PBW_##wt)
+#define T_REQ_RS T(collector_trace_v1_ExportTraceServiceRequest, resource_spans, LEN)
+#define T_RS_RESOURCE T(trace_v1_ResourceSpans, resource, LEN)
+#define T_RS_SCOPE_SPANS T(trace_v1_ResourceSpans, scope_spans, LEN)
+#define T_RES_ATTRS T(resource_v1_Resource, attributes, LEN)
+#define T_SS_SCOPE T(trace_v1_ScopeSpans, scope, LEN)
+#define T_SS_SPANS T(trace_v1_ScopeSpans, spans, LEN)
+#define T_SCOPE_NAME T(common_v1_InstrumentationScope, name, LEN)
+#define T_SCOPE_VERSION T(common_v1_InstrumentationScope, version, LEN)
+#define T_KV_KEY T(common_v1_KeyValue, key, LEN)
+#define T_KV_VALUE T(common_v1_KeyValue, value, LEN)
+#define T_AV_STR T(common_v1_AnyValue, string_value, LEN)
+#define T_AV_BOOL T(common_v1_AnyValue, bool_value, VARINT)
+#define T_AV_INT T(common_v1_AnyValue, int_value, VARINT)
+#define T_AV_DOUBLE T(common_v1_AnyValue, double_value, I64)
+#define T_SPAN_TRACE_ID T(trace_v1_Span, trace_id, LEN)
+#define T_SPAN_SPAN_ID T(trace_v1_Span, span_id, LEN)
+#define T_SPAN_PARENT T(trace_v1_Span, parent_span_id, LEN)
+#define T_SPAN_NAME T(trace_v1_Span, name, LEN)
+#define T_SPAN_KIND T(trace_v1_Span, kind, VARINT)
+#define T_SPAN_START T(trace_v1_Span, start_time_unix_nano, I64)
+#define T_SPAN_END T(trace_v1_Span, end_time_unix_nano, I64)
+#define T_SPAN_ATTRS T(trace_v1_Span, attributes, LEN)
+#define T_SPAN_STATUS T(trace_v1_Span, status, LEN)
+#define T_SPAN_FLAGS T(trace_v1_Span, flags, I32)
+#define T_STATUS_CODE T(trace_v1_Status, code, VARINT)
 
-/* Borrowed pointers travel through nanopb's void *arg; nanopb never writes through them. */
-#define OTLP_ARG(p) ((void *)(p))
+/* Bytes of an HTTP span with its 14 attributes, about (enricher_bench: 468 with the resource). */
+#define OTLP_PB_SPAN_TYPICAL 512
 
-struct otlp_attr_list {
-	const struct otlp_attr *a;
-	size_t n;
+/* Lengths of one KeyValue, computed once for its sizing and its writing. */
+struct otlp_pb_kvsz {
+	size_t klen, slen, alen, kvlen;
 };
 
-/* One service's slice of the batch: its resource and its spans already encoded. */
-struct otlp_pb_group {
-	const struct otlp_scope *scope;
-	struct otlp_resource res;
-	struct otlp_attr_list res_attrs;
-	struct otlp_buf spans; /* repeated ScopeSpans.spans, tags included */
-};
-
-struct otlp_pb_req {
-	struct otlp_pb_group *groups;
-	size_t n_groups;
-};
-
-static bool otlp_pb_write(pb_ostream_t *os, const pb_byte_t *buf, size_t n)
-{
-	return otlp_buf_append(os->state, buf, n) == 0;
-}
-
-static pb_ostream_t otlp_pb_stream(struct otlp_buf *b)
-{
-	return (pb_ostream_t){.callback = otlp_pb_write, .state = b, .max_size = SIZE_MAX};
-}
-
-static bool otlp_cb_str(pb_ostream_t *os, const pb_field_iter_t *f, void *const *arg)
-{
-	const char *s = *arg;
-
-	return pb_encode_tag_for_field(os, f) &&
-	       pb_encode_string(os, (const pb_byte_t *)s, strlen(s));
-}
-
-static bool otlp_cb_id16(pb_ostream_t *os, const pb_field_iter_t *f, void *const *arg)
-{
-	return pb_encode_tag_for_field(os, f) && pb_encode_string(os, *arg, 16);
-}
-
-static bool otlp_cb_id8(pb_ostream_t *os, const pb_field_iter_t *f, void *const *arg)
-{
-	return pb_encode_tag_for_field(os, f) && pb_encode_string(os, *arg, 8);
-}
-
-/* Bytes that already hold complete fields (tags included). */
-static bool otlp_cb_raw(pb_ostream_t *os, const pb_field_iter_t *f, void *const *arg)
-{
-	const struct otlp_buf *b = *arg;
-
-	(void)f;
-	return pb_write(os, b->data, b->len);
-}
-
-static size_t otlp_varint_len(uint64_t v)
-{
-	size_t n = 1;
-
-	while (v >= 0x80) {
-		v >>= 7;
-		n++;
-	}
-	return n;
-}
-
-/* Bytes of the AnyValue message for a (each value field's tag is one byte). */
-static size_t otlp_anyvalue_len(const struct otlp_attr *a, size_t slen)
+static size_t otlp_pb_anyvalue_len(const struct otlp_attr *a, size_t slen)
 {
 	switch (a->type) {
 	case OTLP_ATTR_STR:
-		return 1 + otlp_varint_len(slen) + slen;
+		return otlp_pbw_len_field(T_AV_STR, slen);
 	case OTLP_ATTR_INT:
-		return 1 + otlp_varint_len((uint64_t)a->v.i);
+		return otlp_pbw_varint_len(T_AV_INT) + otlp_pbw_varint_len((uint64_t)a->v.i);
 	case OTLP_ATTR_BOOL:
-		return 2;
+		return otlp_pbw_varint_len(T_AV_BOOL) + 1;
 	case OTLP_ATTR_DOUBLE:
-		return 1 + 8;
+		return otlp_pbw_varint_len(T_AV_DOUBLE) + 8;
 	}
 	return 0;
 }
 
-static bool otlp_pb_anyvalue(pb_ostream_t *os, const struct otlp_attr *a, size_t slen)
+static uint8_t *otlp_pb_anyvalue(uint8_t *p, const struct otlp_attr *a, size_t slen)
 {
+	uint64_t bits;
+
 	switch (a->type) {
 	case OTLP_ATTR_STR:
-		return pb_encode_tag(os, PB_WT_STRING,
-				     opentelemetry_proto_common_v1_AnyValue_string_value_tag) &&
-		       pb_encode_string(os, (const pb_byte_t *)a->v.s, slen);
+		return otlp_pbw_bytes(p, T_AV_STR, a->v.s, slen);
 	case OTLP_ATTR_INT:
-		return pb_encode_tag(os, PB_WT_VARINT,
-				     opentelemetry_proto_common_v1_AnyValue_int_value_tag) &&
-		       pb_encode_varint(os, (uint64_t)a->v.i);
+		return otlp_pbw_varint(otlp_pbw_varint(p, T_AV_INT), (uint64_t)a->v.i);
 	case OTLP_ATTR_BOOL:
-		return pb_encode_tag(os, PB_WT_VARINT,
-				     opentelemetry_proto_common_v1_AnyValue_bool_value_tag) &&
-		       pb_encode_varint(os, a->v.b);
+		return otlp_pbw_varint(otlp_pbw_varint(p, T_AV_BOOL), a->v.b ? 1 : 0);
 	case OTLP_ATTR_DOUBLE:
-		return pb_encode_tag(os, PB_WT_64BIT,
-				     opentelemetry_proto_common_v1_AnyValue_double_value_tag) &&
-		       pb_encode_fixed64(os, &a->v.d);
+		memcpy(&bits, &a->v.d, sizeof(bits));
+		return otlp_pbw_fixed64(p, T_AV_DOUBLE, bits);
 	}
-	return false;
+	return p;
 }
 
-/*
- * KeyValue and AnyValue are written with nanopb's primitives and sizes computed here: they
- * are most of every span's bytes, and nanopb's generic path (a sizing pass per nesting level,
- * a walk over all seven AnyValue members each time) cost ~10x more (docs/architecture.md).
- */
-static bool otlp_cb_attrs(pb_ostream_t *os, const pb_field_iter_t *f, void *const *arg)
+/* Bytes of n repeated KeyValue fields with tag; fills sz[0..n). */
+static size_t otlp_pb_kvs_size(uint32_t tag, const struct otlp_attr *a, size_t n,
+			       struct otlp_pb_kvsz *sz)
 {
-	const struct otlp_attr_list *l = *arg;
+	size_t total = 0;
 
-	for (size_t i = 0; i < l->n; i++) {
-		const struct otlp_attr *a = &l->a[i];
-		size_t klen = strlen(a->key), slen = a->type == OTLP_ATTR_STR ? strlen(a->v.s) : 0;
-		size_t alen = otlp_anyvalue_len(a, slen);
-		size_t kvlen = 1 + otlp_varint_len(klen) + klen + 1 + otlp_varint_len(alen) + alen;
+	for (size_t i = 0; i < n; i++) {
+		struct otlp_pb_kvsz *z = &sz[i];
 
-		if (!pb_encode_tag_for_field(os, f) || !pb_encode_varint(os, kvlen) ||
-		    !pb_encode_tag(os, PB_WT_STRING,
-				   opentelemetry_proto_common_v1_KeyValue_key_tag) ||
-		    !pb_encode_string(os, (const pb_byte_t *)a->key, klen) ||
-		    !pb_encode_tag(os, PB_WT_STRING,
-				   opentelemetry_proto_common_v1_KeyValue_value_tag) ||
-		    !pb_encode_varint(os, alen) || !otlp_pb_anyvalue(os, a, slen))
-			return false;
+		z->klen = a[i].klen ? a[i].klen : strlen(a[i].key);
+		z->slen = a[i].type == OTLP_ATTR_STR ? strlen(a[i].v.s) : 0;
+		z->alen = otlp_pb_anyvalue_len(&a[i], z->slen);
+		z->kvlen =
+		    otlp_pbw_len_field(T_KV_KEY, z->klen) + otlp_pbw_len_field(T_KV_VALUE, z->alen);
+		total += otlp_pbw_len_field(tag, z->kvlen);
 	}
-	return true;
+	return total;
 }
 
-/* Appends one span as a ScopeSpans.spans field. */
-static bool otlp_pb_span_append(pb_ostream_t *os, const struct span *sp)
+static uint8_t *otlp_pb_kvs(uint8_t *p, uint32_t tag, const struct otlp_attr *a, size_t n,
+			    const struct otlp_pb_kvsz *sz)
 {
-	otlp_pb_span m = opentelemetry_proto_trace_v1_Span_init_zero;
+	for (size_t i = 0; i < n; i++) {
+		p = otlp_pbw_len_hdr(p, tag, sz[i].kvlen);
+		p = otlp_pbw_bytes(p, T_KV_KEY, a[i].key, sz[i].klen);
+		p = otlp_pbw_len_hdr(p, T_KV_VALUE, sz[i].alen);
+		p = otlp_pb_anyvalue(p, &a[i], sz[i].slen);
+	}
+	return p;
+}
+
+/* One span's lengths: its attributes', name, Status message and whole body. */
+struct otlp_pb_spansz {
+	struct otlp_pb_kvsz kv[OTLP_SPAN_ATTRS_MAX];
+	size_t name_len, status_len, body;
+};
+
+static void otlp_pb_span_size(const struct otlp_span *v, struct otlp_pb_spansz *s)
+{
+	size_t b = otlp_pbw_len_field(T_SPAN_TRACE_ID, 16) + otlp_pbw_len_field(T_SPAN_SPAN_ID, 8);
+
+	s->name_len = strlen(v->name);
+	s->status_len =
+	    v->status ? otlp_pbw_varint_len(T_STATUS_CODE) + otlp_pbw_varint_len(v->status) : 0;
+	if (v->parent_span_id)
+		b += otlp_pbw_len_field(T_SPAN_PARENT, 8);
+	b += otlp_pbw_len_field(T_SPAN_NAME, s->name_len);
+	if (v->kind)
+		b += otlp_pbw_varint_len(T_SPAN_KIND) + otlp_pbw_varint_len(v->kind);
+	if (v->start_ns)
+		b += otlp_pbw_varint_len(T_SPAN_START) + 8;
+	if (v->end_ns)
+		b += otlp_pbw_varint_len(T_SPAN_END) + 8;
+	b += otlp_pb_kvs_size(T_SPAN_ATTRS, v->attrs, v->n_attrs, s->kv);
+	b += otlp_pbw_len_field(T_SPAN_STATUS, s->status_len);
+	if (v->flags)
+		b += otlp_pbw_varint_len(T_SPAN_FLAGS) + 4;
+	s->body = b;
+}
+
+static uint8_t *otlp_pb_span_write(uint8_t *p, const struct otlp_span *v,
+				   const struct otlp_pb_spansz *s)
+{
+	p = otlp_pbw_bytes(p, T_SPAN_TRACE_ID, v->trace_id, 16);
+	p = otlp_pbw_bytes(p, T_SPAN_SPAN_ID, v->span_id, 8);
+	if (v->parent_span_id)
+		p = otlp_pbw_bytes(p, T_SPAN_PARENT, v->parent_span_id, 8);
+	p = otlp_pbw_bytes(p, T_SPAN_NAME, v->name, s->name_len);
+	if (v->kind)
+		p = otlp_pbw_varint(otlp_pbw_varint(p, T_SPAN_KIND), v->kind);
+	if (v->start_ns)
+		p = otlp_pbw_fixed64(p, T_SPAN_START, v->start_ns);
+	if (v->end_ns)
+		p = otlp_pbw_fixed64(p, T_SPAN_END, v->end_ns);
+	p = otlp_pb_kvs(p, T_SPAN_ATTRS, v->attrs, v->n_attrs, s->kv);
+	p = otlp_pbw_len_hdr(p, T_SPAN_STATUS, s->status_len);
+	if (v->status)
+		p = otlp_pbw_varint(otlp_pbw_varint(p, T_STATUS_CODE), v->status);
+	if (v->flags)
+		p = otlp_pbw_fixed32(p, T_SPAN_FLAGS, v->flags);
+	return p;
+}
+
+/* Appends one span as a ScopeSpans.spans field. 0, -ENOMEM, or -EIO (sizing bug). */
+static int otlp_pb_span_append(struct otlp_buf *b, const struct span *sp)
+{
 	struct otlp_span v;
-	struct otlp_attr_list attrs;
+	struct otlp_pb_spansz s;
+	size_t total;
+	uint8_t *p;
 
 	otlp_span_view(sp, &v);
-	attrs = (struct otlp_attr_list){.a = v.attrs, .n = v.n_attrs};
-	m.trace_id = (pb_callback_t){.funcs.encode = otlp_cb_id16, .arg = OTLP_ARG(v.trace_id)};
-	m.span_id = (pb_callback_t){.funcs.encode = otlp_cb_id8, .arg = OTLP_ARG(v.span_id)};
-	if (v.parent_span_id)
-		m.parent_span_id =
-		    (pb_callback_t){.funcs.encode = otlp_cb_id8, .arg = OTLP_ARG(v.parent_span_id)};
-	m.name = (pb_callback_t){.funcs.encode = otlp_cb_str, .arg = OTLP_ARG(v.name)};
-	m.kind = (opentelemetry_proto_trace_v1_Span_SpanKind)v.kind;
-	m.flags = v.flags;
-	m.start_time_unix_nano = v.start_ns;
-	m.end_time_unix_nano = v.end_ns;
-	m.attributes = (pb_callback_t){.funcs.encode = otlp_cb_attrs, .arg = &attrs};
-	m.has_status = true;
-	m.status.code = (opentelemetry_proto_trace_v1_Status_StatusCode)v.status;
-	return pb_encode_tag(os, PB_WT_STRING, opentelemetry_proto_trace_v1_ScopeSpans_spans_tag) &&
-	       pb_encode_submessage(os, opentelemetry_proto_trace_v1_Span_fields, &m);
+	otlp_pb_span_size(&v, &s);
+	total = otlp_pbw_len_field(T_SS_SPANS, s.body);
+	if (otlp_buf_reserve(b, total))
+		return -ENOMEM;
+	p = otlp_pbw_len_hdr(b->data + b->len, T_SS_SPANS, s.body);
+	p = otlp_pb_span_write(p, &v, &s);
+	if ((size_t)(p - (b->data + b->len)) != total)
+		return -EIO;
+	b->len += total;
+	return 0;
 }
 
-static bool otlp_cb_scope_spans(pb_ostream_t *os, const pb_field_iter_t *f, void *const *arg)
-{
-	const struct otlp_pb_group *g = *arg;
-	otlp_pb_scope_spans m = opentelemetry_proto_trace_v1_ScopeSpans_init_zero;
+/* The lengths of one ResourceSpans around its already encoded spans. */
+struct otlp_pb_groupsz {
+	struct otlp_pb_kvsz *kv;
+	size_t name_len, version_len, res, scope, ss, rs;
+};
 
-	m.has_scope = true;
-	m.scope.name =
-	    (pb_callback_t){.funcs.encode = otlp_cb_str, .arg = OTLP_ARG(g->scope->name)};
-	m.scope.version =
-	    (pb_callback_t){.funcs.encode = otlp_cb_str, .arg = OTLP_ARG(g->scope->version)};
-	m.spans = (pb_callback_t){.funcs.encode = otlp_cb_raw, .arg = OTLP_ARG(&g->spans)};
-	return pb_encode_tag_for_field(os, f) &&
-	       pb_encode_submessage(os, opentelemetry_proto_trace_v1_ScopeSpans_fields, &m);
+static void otlp_pb_group_size(struct otlp_pb_groupsz *z, const struct otlp_resource *res,
+			       const struct otlp_scope *scope, size_t spans_len)
+{
+	z->res = otlp_pb_kvs_size(T_RES_ATTRS, res->attrs, res->n_attrs, z->kv);
+	z->name_len = strlen(scope->name);
+	z->version_len = strlen(scope->version);
+	z->scope = otlp_pbw_len_field(T_SCOPE_NAME, z->name_len) +
+		   otlp_pbw_len_field(T_SCOPE_VERSION, z->version_len);
+	z->ss = otlp_pbw_len_field(T_SS_SCOPE, z->scope) + spans_len;
+	z->rs =
+	    otlp_pbw_len_field(T_RS_RESOURCE, z->res) + otlp_pbw_len_field(T_RS_SCOPE_SPANS, z->ss);
 }
 
-static bool otlp_cb_resource_spans(pb_ostream_t *os, const pb_field_iter_t *f, void *const *arg)
+/* Appends one ResourceSpans: the resource, then one ScopeSpans holding spans. */
+static int otlp_pb_group_write(struct otlp_buf *out, const struct otlp_resource *res,
+			       const struct otlp_scope *scope, const struct otlp_buf *spans)
 {
-	const struct otlp_pb_req *req = *arg;
+	struct otlp_pb_groupsz z = {.kv = calloc(res->n_attrs ? res->n_attrs : 1, sizeof(*z.kv))};
+	size_t total;
+	uint8_t *p;
+	int rc = -ENOMEM;
 
-	for (size_t i = 0; i < req->n_groups; i++) {
-		const struct otlp_pb_group *g = &req->groups[i];
-		otlp_pb_resource_spans m = opentelemetry_proto_trace_v1_ResourceSpans_init_zero;
-
-		m.has_resource = true;
-		m.resource.attributes =
-		    (pb_callback_t){.funcs.encode = otlp_cb_attrs, .arg = OTLP_ARG(&g->res_attrs)};
-		m.scope_spans =
-		    (pb_callback_t){.funcs.encode = otlp_cb_scope_spans, .arg = OTLP_ARG(g)};
-		if (!pb_encode_tag_for_field(os, f) ||
-		    !pb_encode_submessage(os, opentelemetry_proto_trace_v1_ResourceSpans_fields,
-					  &m))
-			return false;
-	}
-	return true;
+	if (!z.kv)
+		return rc;
+	otlp_pb_group_size(&z, res, scope, spans->len);
+	total = otlp_pbw_len_field(T_REQ_RS, z.rs);
+	if (otlp_buf_reserve(out, total))
+		goto out;
+	p = otlp_pbw_len_hdr(out->data + out->len, T_REQ_RS, z.rs);
+	p = otlp_pbw_len_hdr(p, T_RS_RESOURCE, z.res);
+	p = otlp_pb_kvs(p, T_RES_ATTRS, res->attrs, res->n_attrs, z.kv);
+	p = otlp_pbw_len_hdr(p, T_RS_SCOPE_SPANS, z.ss);
+	p = otlp_pbw_len_hdr(p, T_SS_SCOPE, z.scope);
+	p = otlp_pbw_bytes(p, T_SCOPE_NAME, scope->name, z.name_len);
+	p = otlp_pbw_bytes(p, T_SCOPE_VERSION, scope->version, z.version_len);
+	if (spans->len)
+		memcpy(p, spans->data, spans->len);
+	p += spans->len;
+	rc = (size_t)(p - (out->data + out->len)) == total ? 0 : -EIO;
+	if (!rc)
+		out->len += total;
+out:
+	free(z.kv);
+	return rc;
 }
 
-/* Builds group k's resource and encodes its spans once (outer sizing passes then only copy). */
-static int otlp_pb_group_fill(struct otlp_pb_group *pg, const struct otlp_groups *g, size_t k,
-			      const struct span *const *spans, const struct otlp_host *host)
+/* Group k: its resource built once, its spans encoded into scratch, then the whole group. */
+static int otlp_pb_group(const struct otlp_groups *g, size_t k, const struct span *const *spans,
+			 const struct otlp_host *host, const struct otlp_scope *scope,
+			 struct otlp_buf *scratch, struct otlp_buf *out,
+			 struct otlp_encode_stats *st)
 {
-	pb_ostream_t os = otlp_pb_stream(&pg->spans);
-	int rc = otlp_resource_build(&pg->res, g->svc[k], host);
+	struct otlp_resource res;
+	int rc = otlp_resource_build(&res, g->svc[k], host);
 
 	if (rc)
 		return rc;
-	pg->res_attrs = (struct otlp_attr_list){.a = pg->res.attrs, .n = pg->res.n_attrs};
-	for (size_t j = g->start[k]; j < g->start[k + 1]; j++)
-		if (!otlp_pb_span_append(&os, spans[g->order[j]]))
-			return -ENOMEM; /* only our buffer can fail a span's encoding */
-	return 0;
+	st->resources++;
+	st->bad_resource_env += res.bad_env;
+	scratch->len = 0;
+	for (size_t j = g->start[k]; !rc && j < g->start[k + 1]; j++)
+		rc = otlp_pb_span_append(scratch, spans[g->order[j]]);
+	if (!rc)
+		rc = otlp_pb_group_write(out, &res, scope, scratch);
+	otlp_resource_free(&res);
+	return rc;
 }
 
 int otlp_encode_traces_pb(const struct span *const *spans, size_t n, const struct otlp_host *host,
 			  const struct otlp_scope *scope, struct otlp_buf *out,
 			  struct otlp_encode_stats *st)
 {
-	opentelemetry_proto_collector_trace_v1_ExportTraceServiceRequest m =
-	    opentelemetry_proto_collector_trace_v1_ExportTraceServiceRequest_init_zero;
-	struct otlp_pb_req req = {0};
+	struct otlp_buf scratch = {0};
 	struct otlp_groups g;
-	pb_ostream_t os = otlp_pb_stream(out);
+	size_t most = 0;
 	int rc = otlp_groups_build(&g, spans, n);
 
-	if (rc)
-		return rc;
-	req.groups = calloc(g.n_groups ? g.n_groups : 1, sizeof(*req.groups));
-	rc = req.groups ? 0 : -ENOMEM;
-	for (size_t k = 0; !rc && k < g.n_groups; k++, req.n_groups++) {
-		req.groups[k].scope = scope;
-		rc = otlp_pb_group_fill(&req.groups[k], &g, k, spans, host);
-		st->bad_resource_env += req.groups[k].res.bad_env;
-	}
-	st->resources += req.n_groups;
-	m.resource_spans = (pb_callback_t){.funcs.encode = otlp_cb_resource_spans, .arg = &req};
-	if (!rc &&
-	    !pb_encode(&os, opentelemetry_proto_collector_trace_v1_ExportTraceServiceRequest_fields,
-		       &m))
-		rc = -EIO;
-	for (size_t k = 0; k < req.n_groups; k++) {
-		otlp_resource_free(&req.groups[k].res);
-		otlp_buf_free(&req.groups[k].spans);
-	}
-	free(req.groups);
-	otlp_groups_free(&g);
+	/* Room for a typical span each up front (they grow when larger): no realloc chain from
+	 * 4 KiB per call, each copying what was already written. */
+	for (size_t k = 0; !rc && k < g.n_groups; k++)
+		if (g.start[k + 1] - g.start[k] > most)
+			most = g.start[k + 1] - g.start[k];
+	if (!rc && n)
+		rc = otlp_buf_reserve(&scratch, most * OTLP_PB_SPAN_TYPICAL);
+	if (!rc && n)
+		rc = otlp_buf_reserve(out, n * OTLP_PB_SPAN_TYPICAL + 1024);
+	for (size_t k = 0; !rc && k < g.n_groups; k++)
+		rc = otlp_pb_group(&g, k, spans, host, scope, &scratch, out, st);
+	otlp_buf_free(&scratch);
+	otlp_groups_free(&g); /* a failed build left it empty */
 	return rc;
 }

@@ -10,19 +10,25 @@
 #define OTLP_FLAG_HAS_IS_REMOTE 0x100u
 #define OTLP_FLAG_IS_REMOTE 0x200u
 
-static void otlp_add_str(struct otlp_span *o, const char *key, const char *v)
+static void otlp_add_str_n(struct otlp_span *o, const char *key, size_t klen, const char *v)
 {
 	if (!v[0] || o->n_attrs >= OTLP_SPAN_ATTRS_MAX)
 		return;
-	o->attrs[o->n_attrs++] = (struct otlp_attr){.key = key, .type = OTLP_ATTR_STR, .v.s = v};
+	o->attrs[o->n_attrs++] =
+	    (struct otlp_attr){.key = key, .klen = klen, .type = OTLP_ATTR_STR, .v.s = v};
 }
 
-static void otlp_add_int(struct otlp_span *o, const char *key, int64_t v)
+static void otlp_add_int_n(struct otlp_span *o, const char *key, size_t klen, int64_t v)
 {
 	if (o->n_attrs >= OTLP_SPAN_ATTRS_MAX)
 		return;
-	o->attrs[o->n_attrs++] = (struct otlp_attr){.key = key, .type = OTLP_ATTR_INT, .v.i = v};
+	o->attrs[o->n_attrs++] =
+	    (struct otlp_attr){.key = key, .klen = klen, .type = OTLP_ATTR_INT, .v.i = v};
 }
+
+/* Keys are literals: their lengths are known at compile time (one strlen fewer per attribute). */
+#define otlp_add_str(o, key, v) otlp_add_str_n(o, "" key, sizeof(key) - 1, v)
+#define otlp_add_int(o, key, v) otlp_add_int_n(o, "" key, sizeof(key) - 1, v)
 
 static bool otlp_id_zero(const uint8_t *id, size_t n)
 {

@@ -53,20 +53,42 @@ static size_t span_build_utf8_len(const uint8_t *s, size_t len)
 	return n;
 }
 
+/* Printable ASCII at s[0..len): most of every head, copied in one go (enricher_bench). */
+static size_t span_build_ascii_run(const uint8_t *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && s[i] >= 0x20 && s[i] < 0x7f)
+		i++;
+	return i;
+}
+
 /*
- * Appends src[0..len) to the NUL-terminated dst (size dstsz), replacing control bytes and
- * invalid UTF-8 with '?', and never splitting a multi-byte character when space runs out. The
- * strings end up in JSON and on terminals, so everything that leaves here is printable UTF-8.
+ * Writes src[0..len) at dst + o (dst holds o bytes, size dstsz), NUL-terminated, replacing control
+ * bytes and invalid UTF-8 with '?', and never splitting a multi-byte character when space runs out.
+ * The strings end up in JSON and on terminals, so everything that leaves here is printable UTF-8.
  */
-static void span_build_append_safe(char *dst, size_t dstsz, const char *src, size_t len)
+static void span_build_put_safe(char *dst, size_t dstsz, size_t o, const char *src, size_t len)
 {
 	const uint8_t *s = (const uint8_t *)src;
-	size_t o = strnlen(dst, dstsz), i = 0;
+	size_t i = 0;
 
 	if (o >= dstsz)
 		return;
 	while (i < len) {
-		size_t n = span_build_utf8_len(s + i, len - i);
+		size_t run = span_build_ascii_run(s + i, len - i), n;
+
+		if (run) {
+			size_t k = run < dstsz - 1 - o ? run : dstsz - 1 - o;
+
+			memcpy(dst + o, s + i, k);
+			o += k;
+			i += k;
+			if (k < run)
+				break; /* out of space, as the byte-wise path stops */
+			continue;
+		}
+		n = span_build_utf8_len(s + i, len - i);
 
 		if (n == 0 || s[i] < 0x20 || s[i] == 0x7f) {
 			if (o + 1 >= dstsz)
@@ -84,10 +106,15 @@ static void span_build_append_safe(char *dst, size_t dstsz, const char *src, siz
 	dst[o] = '\0';
 }
 
+static void span_build_append_safe(char *dst, size_t dstsz, const char *src, size_t len)
+{
+	span_build_put_safe(dst, dstsz, strnlen(dst, dstsz), src, len);
+}
+
+/* At offset 0 directly: a strnlen of the fresh destination was ~5 % of enricher_bench. */
 void span_build_copy_safe(char *dst, size_t dstsz, const char *src, size_t len)
 {
-	dst[0] = '\0';
-	span_build_append_safe(dst, dstsz, src, len);
+	span_build_put_safe(dst, dstsz, 0, src, len);
 }
 
 static void span_build_append_str(char *dst, size_t dstsz, const char *src)

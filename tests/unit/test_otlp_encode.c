@@ -269,6 +269,143 @@ static void test_empty_batch(void **state)
 	otlp_buf_free(&out);
 }
 
+/*
+ * The exact bytes of a varied batch (interleaved services, every attribute present or absent,
+ * strings long enough for 2-byte varints, a 2 KiB url.full, 64-bit sizes) against a stored
+ * encoding: the encoder's fast paths must not change a byte of what it writes. An intended
+ * change of the output regenerates the file with OBI_GOLDEN_WRITE=1 (and says why in the commit).
+ */
+#define GOLDEN_PATH "tests/unit/otlp_golden_traces.hex"
+#define GOLDEN_N 12
+
+static struct span *golden_span(size_t i)
+{
+	static const struct span_service *svcs[] = {&svc_a, &svc_b, NULL};
+	struct span *s = otlp_t_span(svcs[i % 3], (uint8_t)(i * 17),
+				     i % 4 == 1 ? SPAN_KIND_CLIENT : SPAN_KIND_SERVER);
+
+	if (i % 2)
+		for (int k = 0; k < 8; k++)
+			s->parent_span_id[k] = (uint8_t)(i + k);
+	if (i % 3 == 0)
+		snprintf(s->query, sizeof(s->query), "q=%zu&sort=asc", i);
+	if (i % 4 == 0)
+		snprintf(s->route, sizeof(s->route), "/users/{id}");
+	if (i == 5) {
+		memset(s->full_url, 'u', sizeof(s->full_url) - 1);
+		s->full_url[sizeof(s->full_url) - 1] = '\0';
+	}
+	memset(s->user_agent, 'a', 100 + i * 3); /* 100..133 bytes: both varint widths */
+	s->status_code = i == 7 ? 0 : 200 + (int)i * 30;
+	s->req_body_size = i == 8 ? UINT64_MAX : i * 1000003;
+	s->resp_body_size = (uint64_t)1 << (i * 5);
+	s->host_port = i == 9 ? 0 : (uint16_t)(80 + i * 7001);
+	s->trace_flags = (uint8_t)(i % 2);
+	s->status = (enum span_status)(i % 3);
+	if (i == 10)
+		s->host_addr[0] = s->peer_addr[0] = '\0';
+	return s;
+}
+
+static void test_golden_bytes(void **state)
+{
+	struct span *s[GOLDEN_N];
+	const struct span *p[GOLDEN_N];
+	struct otlp_buf out = {0};
+	struct otlp_encode_stats st = {0};
+	char *hex, *want;
+	int rc;
+
+	(void)state;
+	for (size_t i = 0; i < GOLDEN_N; i++)
+		p[i] = s[i] = golden_span(i);
+	assert_int_equal(otlp_encode_traces_pb(p, GOLDEN_N, &host, &scope, &out, &st), 0);
+	hex = malloc(out.len * 2 + 1);
+	assert_non_null(hex);
+	for (size_t i = 0; i < out.len; i++)
+		snprintf(hex + 2 * i, 3, "%02x", out.data[i]);
+	if (getenv("OBI_GOLDEN_WRITE")) {
+		FILE *f = fopen(GOLDEN_PATH, "w");
+
+		assert_non_null(f);
+		fprintf(f, "%s\n", hex);
+		fclose(f);
+	}
+	want = otlp_t_run("cat " GOLDEN_PATH, &rc);
+	assert_int_equal(rc, 0);
+	want[strcspn(want, "\n")] = '\0';
+	assert_string_equal(hex, want);
+	free(want);
+	free(hex);
+	otlp_buf_free(&out);
+	for (size_t i = 0; i < GOLDEN_N; i++)
+		free(s[i]);
+}
+
+/* Fills s with n bytes of printable text starting with a marker of span i. */
+static void rand_text(char *s, size_t n, size_t i, unsigned *seed)
+{
+	size_t m = (size_t)snprintf(s, n + 1, "<%zu>", i);
+
+	for (size_t k = m < n ? m : n; k < n; k++)
+		s[k] = (char)('a' + rand_r(seed) % 26);
+	s[n] = '\0';
+}
+
+/*
+ * Random string lengths on both sides of every varint width the encoder computes (KeyValue,
+ * Span, ScopeSpans and ResourceSpans lengths from 1 to 4 bytes: one group is over 2 MiB): the
+ * whole request must still parse with protoc, every span once.
+ */
+static void test_random_lengths_parse(void **state)
+{
+	enum { N = 2600 };
+	struct span **s = calloc(N, sizeof(*s));
+	const struct span **p = calloc(N, sizeof(*p));
+	unsigned seed = 7;
+	struct otlp_buf out = {0};
+	struct otlp_encode_stats st = {0};
+	char cmd[1024], *path, *txt, mark[32];
+	int rc;
+
+	(void)state;
+	for (size_t i = 0; i < N; i++) {
+		p[i] = s[i] = otlp_t_span(i % 7 ? &svc_a : &svc_b, (uint8_t)i,
+					  i % 3 ? SPAN_KIND_SERVER : SPAN_KIND_CLIENT);
+		rand_text(s[i]->path, 512 + (size_t)rand_r(&seed) % (SPAN_STR_MAX - 513), i, &seed);
+		rand_text(s[i]->user_agent, (size_t)rand_r(&seed) % 255, i, &seed);
+		rand_text(s[i]->name, (size_t)rand_r(&seed) % 300, i, &seed);
+		if (i % 3 == 0)
+			rand_text(s[i]->full_url,
+				  (size_t)rand_r(&seed) % (sizeof(s[i]->full_url) - 1), i, &seed);
+		s[i]->start_ns = i % 11 ? s[i]->start_ns : 0;
+		s[i]->req_body_size = (uint64_t)rand_r(&seed) << (i % 40);
+	}
+	assert_int_equal(otlp_encode_traces_pb(p, N, &host, &scope, &out, &st), 0);
+	assert_true(out.len > (3u << 20)); /* svc_a's group alone > 2 MiB: a 4-byte length */
+	path = otlp_t_write_tmp(out.data, out.len);
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "protoc -I %s --decode=opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest"
+	    " opentelemetry/proto/collector/trace/v1/trace_service.proto < %s",
+	    OTLP_T_OFFICIAL_PROTOS, path);
+	txt = otlp_t_run(cmd, &rc);
+	assert_int_equal(rc, 0);
+	assert_int_equal(otlp_t_count(txt, "  spans {"), N);
+	for (size_t i = 0; i < N; i += 97) {
+		snprintf(mark, sizeof(mark), "string_value: \"<%zu>", i);
+		assert_true(otlp_t_count(txt, mark) >= 1);
+	}
+	free(txt);
+	unlink(path);
+	free(path);
+	otlp_buf_free(&out);
+	for (size_t i = 0; i < N; i++)
+		free(s[i]);
+	free(s);
+	free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -277,6 +414,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_json_matches_pb, batch_setup, batch_teardown),
 	    cmocka_unit_test(test_bad_resource_env_discarded_whole),
 	    cmocka_unit_test(test_empty_batch),
+	    cmocka_unit_test(test_golden_bytes),
+	    cmocka_unit_test(test_random_lengths_parse),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);
