@@ -44,7 +44,7 @@ static void records_print_one(struct enricher *e, const uint8_t *p, size_t len)
 	if (span.resp_cut)
 		e->st.resp_cut++;
 	e->st.spans++;
-	printer_span(&e->printer, &span);
+	emit_span(e, &span);
 }
 
 /*
@@ -224,7 +224,7 @@ void records_tick(struct enricher *e, uint64_t now_ns)
 	n = exch_hold_expire(e->hold, now_ns - wait, records_drain_one, e);
 	if (n) {
 		e->st.hold_expired += n;
-		printer_batch_end(&e->printer);
+		emit_batch_end(e);
 	}
 }
 
@@ -235,7 +235,7 @@ void records_shutdown(struct enricher *e)
 	exch_hold_drain(e->hold, records_drain_one, e);
 	exch_hold_free(e->hold);
 	e->hold = NULL;
-	printer_batch_end(&e->printer);
+	emit_batch_end(e);
 }
 
 /*
@@ -268,5 +268,5 @@ void records_handle_batch(struct enricher *e, const uint8_t *p, size_t len)
 			enricher_bad(e, "unexpected record type", off);
 		off += h.size;
 	}
-	printer_batch_end(&e->printer);
+	emit_batch_end(e);
 }

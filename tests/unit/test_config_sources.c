@@ -117,7 +117,7 @@ static void test_planned_notes(void **state)
 	struct obi_config c;
 	char err[ERRLEN];
 	const char *yaml = "routes: {patterns: [/a], unmatched: path}\nlog_level: debug\n";
-	char *const env[] = {"OTEL_EXPORTER_OTLP_ENDPOINT=http://c:4317",
+	char *const env[] = {"OTEL_EBPF_TRACES_REPORT_CACHE_LEN=9",
 			     "OTEL_EBPF_BPF_WAKEUP_LEN=3", NULL};
 
 	(void)state;
@@ -127,7 +127,7 @@ static void test_planned_notes(void **state)
 	assert_int_equal(config_apply_yaml(&c, yaml, strlen(yaml), "w.yaml", err, sizeof(err)), 0);
 	assert_int_equal(config_apply_env(&c, env, err, sizeof(err)), 0);
 	assert_string_equal(c.planned_seen,
-			    "routes.patterns, routes.unmatched, OTEL_EXPORTER_OTLP_ENDPOINT");
+			    "routes.patterns, routes.unmatched, OTEL_EBPF_TRACES_REPORT_CACHE_LEN");
 	config_free(&c);
 }
 
