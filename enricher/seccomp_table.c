@@ -67,6 +67,10 @@ const struct sandbox_rule enricher_seccomp_rules[] = {
     {"getpeername", 0, {{0}}, "libcurl: the peer address of a new connection"},
     {"poll", 0, {{0}}, "libcurl and glibc's resolver wait on their own sockets"},
     {"ppoll", 0, {{0}}, "the same (glibc may use the p-variant)"},
+    {"uname",
+     0,
+     {{0}},
+     "glibc's resolver takes the default search domain from the host name (gethostname)"},
     {"sendmmsg", 0, {{0}}, "glibc's resolver sends its A and AAAA queries in one call"},
     {"fcntl", 0, {SB_EQ(1, F_GETFL)}, "libcurl: reading a socket's flags to make it non-blocking"},
     {"fcntl", 0, {SB_EQ(1, F_SETFL)}, "libcurl: making a socket non-blocking"},
@@ -90,6 +94,11 @@ const struct sandbox_rule enricher_seccomp_rules[] = {
      {SB_EQ(0, ENRICHER_CLONE_THREAD_FLAGS)},
      "pthread_create of libcurl's resolver thread: exactly a thread's flags, no fork, no new "
      "namespace"},
+    {"rt_sigaction",
+     0,
+     {SB_EQ(0, ENRICHER_SIGSETXID)},
+     "glibc installs its internal set-id signal's handler when the first thread starts; no "
+     "other handler can be changed"},
     {"set_robust_list", 0, {{0}}, "glibc, in every new resolver thread"},
     {"rseq", 0, {{0}}, "glibc, in every new resolver thread"},
 };
