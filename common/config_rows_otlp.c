@@ -115,7 +115,8 @@ static const struct config_row config_rows_otlp[] = {
      CONFIG_FIELD(otlp.insecure),
      .def = "false",
      .proc = CONFIG_PROC_ENRICHER,
-     .doc = "Plaintext gRPC even without an http:// scheme."},
+     .doc = "Accepted (OTLP spec); the endpoint's scheme decides plaintext or TLS, as the spec "
+	    "lets it."},
     {.yaml = NULL,
      .env = {"OTEL_EXPORTER_OTLP_COMPRESSION"},
      .type = CONFIG_T_ENUM,

@@ -11,8 +11,10 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
-/* Open flags that could write, create or truncate: never allowed. */
-#define ENRICHER_OPEN_WRITE_BITS (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND | __O_TMPFILE)
+/* Open flags that could write, create or truncate: never allowed. glibc's __O_TMPFILE includes
+ * O_DIRECTORY (which the socket-directory open uses): only its own bit is taken. */
+#define ENRICHER_OPEN_WRITE_BITS                                                                   \
+	(O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND | (__O_TMPFILE & ~O_DIRECTORY))
 
 /* Everything the enricher does once sandboxed (on top of sandbox_base_rules). */
 const struct sandbox_rule enricher_seccomp_rules[] = {

@@ -361,6 +361,13 @@ def t_export_tls_mtls(ctx):
     check(rcv.lines() == [] and obi.alive(), "a request passed a wrong CA")
     st = stop_stats(obi)
     check(st["exported"] == 0 and st["failed"] == 3, "wrong CA: stats %r" % st)
+    # OBI's insecure_skip_verify: the same wrong CA, accepted.
+    obi = start_obi(ctx, srv, port, export_env(
+        "https://127.0.0.1:%d" % rcv.port, OTEL_EXPORTER_OTLP_CERTIFICATE=p("other.crt"),
+        OTEL_EBPF_INSECURE_SKIP_VERIFY="true"), label="obi-skipverify")
+    requests(port, 2, prefix="/skip")
+    wait_spans(rcv, 2)
+    stop_stats(obi)
 
 
 def t_export_collector_late(ctx):
