@@ -117,6 +117,13 @@ int enricher_landlock(const struct landlock_paths *p)
 		attr_len = sizeof(attr);
 	}
 	rfd = (int)syscall(SYS_landlock_create_ruleset, &attr, attr_len, 0);
+	if (rfd < 0 && (errno == ENOSYS || errno == EPERM)) {
+		/* A container runtime's seccomp profile that predates Landlock: as if absent. */
+		log_info("landlock: refused (%s, a seccomp profile?): file access is limited by "
+			 "seccomp and file permissions only",
+			 strerror(errno));
+		return 0;
+	}
 	if (rfd < 0)
 		return -errno;
 	for (size_t i = 0; p->paths && p->paths[i] && !rc; i++)
