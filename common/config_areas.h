@@ -34,6 +34,15 @@ enum config_temporality {
 	CONFIG_TEMPORALITY_LOWMEMORY, /* delta for histograms, cumulative for observed counters */
 };
 
+/* A per-signal boolean that may be left to the shared setting. */
+enum config_otlp_tri { CONFIG_TRI_UNSET = 0, CONFIG_TRI_FALSE, CONFIG_TRI_TRUE };
+
+enum config_otlp_compression {
+	CONFIG_COMPRESSION_UNSET = 0, /* per-signal rows only: use the shared setting */
+	CONFIG_COMPRESSION_NONE,
+	CONFIG_COMPRESSION_GZIP,
+};
+
 enum config_sampler_name {
 	CONFIG_SAMPLER_PARENTBASED_ALWAYS_ON = 0,
 	CONFIG_SAMPLER_ALWAYS_ON,
@@ -135,6 +144,10 @@ struct config_otlp_signal {
 	unsigned protocol;     /* enum config_otlp_protocol, YAML or OTEL_EXPORTER_OTLP_PROTOCOL */
 	unsigned env_protocol; /* OTEL_EXPORTER_OTLP_{TRACES,METRICS}_PROTOCOL, wins */
 	struct config_map headers; /* secret; merged over the shared headers */
+	char *certificate, *client_certificate, *client_key; /* over the shared paths */
+	unsigned insecure;    /* enum config_otlp_tri: over OTEL_EXPORTER_OTLP_INSECURE */
+	unsigned compression; /* enum config_otlp_compression; UNSET: the shared one */
+	uint32_t timeout_ms;  /* 0: the shared OTEL_EXPORTER_OTLP_TIMEOUT */
 	bool insecure_skip_verify;
 	uint64_t instrumentations; /* bit set, see config_rows_otlp.c */
 	char *sdk_log_level;
@@ -173,6 +186,8 @@ struct config_otlp {
 	struct config_map resource_attributes;		     /* OTEL_RESOURCE_ATTRIBUTES */
 	char *certificate, *client_certificate, *client_key; /* OTEL_EXPORTER_OTLP_* paths */
 	bool insecure;
+	unsigned compression; /* enum config_otlp_compression (never UNSET here) */
+	uint32_t timeout_ms;  /* OTEL_EXPORTER_OTLP_TIMEOUT */
 	struct config_otlp_traces traces;
 	struct config_otlp_metrics metrics;
 };

@@ -120,6 +120,9 @@ const char *config_check_url(const void *field, const struct config_row *row)
 		return "has no host";
 	if (strpbrk(s, " \t\r\n"))
 		return "contains blanks";
+	/* Only OTLP endpoints use this check, and both exporters speak HTTP(S) only. */
+	if (strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0)
+		return "must be an http:// or https:// URL";
 	return NULL;
 }
 

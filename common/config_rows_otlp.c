@@ -4,6 +4,36 @@
 
 #include <string.h>
 
+static const char *const config_otlp_compressions[] = {"unset", "none", "gzip", NULL};
+static const char *const config_otlp_tris[] = {"unset", "false", "true", NULL};
+
+static bool config_otlp_token(const char *s)
+{
+	if (!s || !s[0])
+		return false;
+	for (; *s; s++)
+		if (*s <= 0x20 || *s >= 0x7f || strchr("()<>@,;:\\\"/[]?={}", *s))
+			return false;
+	return true;
+}
+
+/* Header names are HTTP tokens; values hold no CR, LF or other control byte (request
+ * splitting). The error never quotes the value: it is a secret. */
+static const char *config_check_headers(const void *field, const struct config_row *row)
+{
+	const struct config_map *m = field;
+
+	(void)row;
+	for (unsigned i = 0; i < m->n; i++) {
+		if (!config_otlp_token(m->kv[i].k))
+			return "has a header name that is not an HTTP token";
+		for (const char *v = m->kv[i].v; v && *v; v++)
+			if ((unsigned char)*v < 0x20 && *v != '\t')
+				return "has a header value with a control character";
+	}
+	return NULL;
+}
+
 static const char *const config_otlp_protocols[] = {"auto",	 "grpc",  "http/protobuf",
 						    "http/json", "debug", NULL};
 static const char *const config_instrumentations[] = {
@@ -42,7 +72,6 @@ static const struct config_row config_rows_otlp[] = {
      CONFIG_FIELD(otlp.endpoint),
      .max = 1024,
      .proc = CONFIG_PROC_ENRICHER,
-     .status = CONFIG_PLANNED,
      .check = config_check_url,
      .doc = "Shared OTLP endpoint; for HTTP `/v1/traces` or `/v1/metrics` is appended."},
     {.yaml = NULL,
@@ -51,7 +80,7 @@ static const struct config_row config_rows_otlp[] = {
      CONFIG_FIELD(otlp.headers),
      .proc = CONFIG_PROC_ENRICHER,
      .secret = true,
-     .status = CONFIG_PLANNED,
+     .check = config_check_headers,
      .doc = "Headers of every OTLP request (\"k1=v1,k2=v2\", %-escapes)."},
     {.yaml = NULL,
      .env = {"OTEL_RESOURCE_ATTRIBUTES"},
@@ -66,7 +95,6 @@ static const struct config_row config_rows_otlp[] = {
      CONFIG_FIELD(otlp.certificate),
      .max = 1024,
      .proc = CONFIG_PROC_ENRICHER,
-     .status = CONFIG_PLANNED,
      .doc = "CA certificate file of the OTLP endpoint."},
     {.yaml = NULL,
      .env = {"OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE"},
@@ -74,7 +102,6 @@ static const struct config_row config_rows_otlp[] = {
      CONFIG_FIELD(otlp.client_certificate),
      .max = 1024,
      .proc = CONFIG_PROC_ENRICHER,
-     .status = CONFIG_PLANNED,
      .doc = "Client certificate file (mTLS)."},
     {.yaml = NULL,
      .env = {"OTEL_EXPORTER_OTLP_CLIENT_KEY"},
@@ -82,7 +109,6 @@ static const struct config_row config_rows_otlp[] = {
      CONFIG_FIELD(otlp.client_key),
      .max = 1024,
      .proc = CONFIG_PROC_ENRICHER,
-     .status = CONFIG_PLANNED,
      .doc = "Client key file (mTLS)."},
     {.yaml = NULL,
      .env = {"OTEL_EXPORTER_OTLP_INSECURE"},
@@ -90,15 +116,77 @@ static const struct config_row config_rows_otlp[] = {
      CONFIG_FIELD(otlp.insecure),
      .def = "false",
      .proc = CONFIG_PROC_ENRICHER,
-     .status = CONFIG_PLANNED,
-     .doc = "Plaintext gRPC even without an http:// scheme."},
+     .doc = "Accepted (OTLP spec); the endpoint's scheme decides plaintext or TLS, as the spec "
+	    "lets it."},
+    {.yaml = NULL,
+     .env = {"OTEL_EXPORTER_OTLP_COMPRESSION"},
+     .type = CONFIG_T_ENUM,
+     CONFIG_FIELD(otlp.compression),
+     .enums = config_otlp_compressions,
+     .def = "none",
+     .proc = CONFIG_PROC_ENRICHER,
+     .doc = "Compression of every OTLP request: none or gzip."},
+    {.yaml = NULL,
+     .env = {"OTEL_EXPORTER_OTLP_TIMEOUT"},
+     .type = CONFIG_T_UINT,
+     CONFIG_FIELD(otlp.timeout_ms),
+     .min = 1,
+     .max = 3600000,
+     .def = "10000",
+     .proc = CONFIG_PROC_ENRICHER,
+     .doc = "Time limit of one OTLP request in milliseconds, connect included."},
+    {.yaml = NULL,
+     .env = {"OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE"},
+     .type = CONFIG_T_STRING,
+     CONFIG_FIELD(otlp.traces.s.certificate),
+     .max = 1024,
+     .proc = CONFIG_PROC_ENRICHER,
+     .doc = "CA certificate file of the traces endpoint, over the shared one."},
+    {.yaml = NULL,
+     .env = {"OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE"},
+     .type = CONFIG_T_STRING,
+     CONFIG_FIELD(otlp.traces.s.client_certificate),
+     .max = 1024,
+     .proc = CONFIG_PROC_ENRICHER,
+     .doc = "Client certificate file of trace requests (mTLS), over the shared one."},
+    {.yaml = NULL,
+     .env = {"OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY"},
+     .type = CONFIG_T_STRING,
+     CONFIG_FIELD(otlp.traces.s.client_key),
+     .max = 1024,
+     .proc = CONFIG_PROC_ENRICHER,
+     .doc = "Client key file of trace requests (mTLS), over the shared one."},
+    {.yaml = NULL,
+     .env = {"OTEL_EXPORTER_OTLP_TRACES_INSECURE"},
+     .type = CONFIG_T_ENUM,
+     CONFIG_FIELD(otlp.traces.s.insecure),
+     .enums = config_otlp_tris,
+     .def = "unset",
+     .proc = CONFIG_PROC_ENRICHER,
+     .doc =
+	 "Plaintext gRPC for a traces endpoint without scheme (true/false), over the shared one."},
+    {.yaml = NULL,
+     .env = {"OTEL_EXPORTER_OTLP_TRACES_COMPRESSION"},
+     .type = CONFIG_T_ENUM,
+     CONFIG_FIELD(otlp.traces.s.compression),
+     .enums = config_otlp_compressions,
+     .def = "unset",
+     .proc = CONFIG_PROC_ENRICHER,
+     .doc = "Compression of trace requests (none, gzip), over the shared one."},
+    {.yaml = NULL,
+     .env = {"OTEL_EXPORTER_OTLP_TRACES_TIMEOUT"},
+     .type = CONFIG_T_UINT,
+     CONFIG_FIELD(otlp.traces.s.timeout_ms),
+     .max = 3600000,
+     .def = "0",
+     .proc = CONFIG_PROC_ENRICHER,
+     .doc = "Time limit of one trace request in milliseconds (0: the shared one)."},
     {.yaml = "otel_traces_export.endpoint",
      .env = {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"},
      .type = CONFIG_T_STRING,
      CONFIG_FIELD(otlp.traces.s.endpoint),
      .max = 1024,
      .proc = CONFIG_PROC_ENRICHER,
-     .status = CONFIG_PLANNED,
      .check = config_check_url,
      .doc = "Traces endpoint, used verbatim; setting it (or the shared one) enables trace export."},
     {.yaml = "otel_traces_export.protocol",
@@ -108,7 +196,6 @@ static const struct config_row config_rows_otlp[] = {
      .enums = config_otlp_protocols,
      .def = "auto",
      .proc = CONFIG_PROC_ENRICHER,
-     .status = CONFIG_PLANNED,
      .doc = "Protocol; auto guesses from the port (...4317 grpc, else http/protobuf)."},
     {.yaml = NULL,
      .env = {"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"},
@@ -117,7 +204,6 @@ static const struct config_row config_rows_otlp[] = {
      .enums = config_otlp_protocols,
      .def = "auto",
      .proc = CONFIG_PROC_ENRICHER,
-     .status = CONFIG_PLANNED,
      .doc = "Traces protocol; wins over the shared one."},
     {.yaml = NULL,
      .env = {"OTEL_EXPORTER_OTLP_TRACES_HEADERS"},
@@ -125,7 +211,7 @@ static const struct config_row config_rows_otlp[] = {
      CONFIG_FIELD(otlp.traces.s.headers),
      .proc = CONFIG_PROC_ENRICHER,
      .secret = true,
-     .status = CONFIG_PLANNED,
+     .check = config_check_headers,
      .doc = "Headers of trace requests, over the shared ones."},
     {.yaml = "otel_traces_export.insecure_skip_verify",
      .env = {"OTEL_EBPF_INSECURE_SKIP_VERIFY", "OTEL_EBPF_OTEL_INSECURE_SKIP_VERIFY"},
@@ -133,7 +219,6 @@ static const struct config_row config_rows_otlp[] = {
      CONFIG_FIELD(otlp.traces.s.insecure_skip_verify),
      .def = "false",
      .proc = CONFIG_PROC_ENRICHER,
-     .status = CONFIG_PLANNED,
      .doc = "Skip TLS certificate verification."},
     {.yaml = "otel_traces_export.instrumentations",
      .env = {"OTEL_EBPF_TRACES_INSTRUMENTATIONS", "OTEL_EBPF_OTEL_TRACES_INSTRUMENTATIONS"},
@@ -151,7 +236,6 @@ static const struct config_row config_rows_otlp[] = {
      .enums = config_sampler_names,
      .def = "parentbased_always_on",
      .proc = CONFIG_PROC_ENRICHER,
-     .status = CONFIG_PLANNED,
      .doc = "Trace sampler."},
     {.yaml = "otel_traces_export.sampler.arg",
      .env = {"OTEL_TRACES_SAMPLER_ARG"},
@@ -159,7 +243,6 @@ static const struct config_row config_rows_otlp[] = {
      CONFIG_FIELD(otlp.traces.sampler.arg),
      .max = 32,
      .proc = CONFIG_PROC_ENRICHER,
-     .status = CONFIG_PLANNED,
      .check = config_check_ratio,
      .doc = "Ratio 0..1 of the *traceidratio samplers."},
     {.yaml = "otel_traces_export.batch_timeout",
@@ -168,7 +251,6 @@ static const struct config_row config_rows_otlp[] = {
      CONFIG_FIELD(otlp.traces.batch_timeout_ns),
      .def = "15s",
      .proc = CONFIG_PROC_ENRICHER,
-     .status = CONFIG_PLANNED,
      .doc = "Flush interval of span batches."},
     {.yaml = "otel_traces_export.batch_max_size",
      .env = {"OTEL_EBPF_OTLP_TRACES_BATCH_MAX_SIZE", "OTEL_EBPF_OTLP_TRACES_MAX_EXPORT_BATCH_SIZE"},
@@ -178,7 +260,6 @@ static const struct config_row config_rows_otlp[] = {
      .max = 1048576,
      .def = "4096",
      .proc = CONFIG_PROC_ENRICHER,
-     .status = CONFIG_PLANNED,
      .doc = "Spans per batch."},
     {.yaml = "otel_traces_export.max_export_batch_size",
      .type = CONFIG_T_UINT,
@@ -186,7 +267,6 @@ static const struct config_row config_rows_otlp[] = {
      .min = 1,
      .max = 1048576,
      .proc = CONFIG_PROC_ENRICHER,
-     .status = CONFIG_PLANNED,
      .doc = "Older name of otel_traces_export.batch_max_size."},
     {.yaml = "otel_traces_export.queue_size",
      .env = {"OTEL_EBPF_OTLP_TRACES_QUEUE_SIZE", "OTEL_EBPF_OTLP_TRACES_MAX_QUEUE_SIZE"},
@@ -195,14 +275,12 @@ static const struct config_row config_rows_otlp[] = {
      .max = 16777216,
      .def = "16384",
      .proc = CONFIG_PROC_ENRICHER,
-     .status = CONFIG_PLANNED,
      .doc = "Spans queued for sending (0: 4 x batch; else at least 2 x batch)."},
     {.yaml = "otel_traces_export.max_queue_size",
      .type = CONFIG_T_UINT,
      CONFIG_FIELD(otlp.traces.queue_size),
      .max = 16777216,
      .proc = CONFIG_PROC_ENRICHER,
-     .status = CONFIG_PLANNED,
      .doc = "Older name of otel_traces_export.queue_size."},
     {.yaml = "otel_traces_export.backoff_initial_interval",
      .env = {"OTEL_EBPF_BACKOFF_INITIAL_INTERVAL"},
@@ -210,7 +288,6 @@ static const struct config_row config_rows_otlp[] = {
      CONFIG_FIELD(otlp.traces.backoff_initial_ns),
      .def = "0s",
      .proc = CONFIG_PROC_ENRICHER,
-     .status = CONFIG_PLANNED,
      .doc = "First retry wait (0: the exporter default)."},
     {.yaml = "otel_traces_export.backoff_max_interval",
      .env = {"OTEL_EBPF_BACKOFF_MAX_INTERVAL"},
@@ -218,7 +295,6 @@ static const struct config_row config_rows_otlp[] = {
      CONFIG_FIELD(otlp.traces.backoff_max_ns),
      .def = "0s",
      .proc = CONFIG_PROC_ENRICHER,
-     .status = CONFIG_PLANNED,
      .doc = "Longest retry wait."},
     {.yaml = "otel_traces_export.backoff_max_elapsed_time",
      .env = {"OTEL_EBPF_BACKOFF_MAX_ELAPSED_TIME"},
@@ -226,7 +302,6 @@ static const struct config_row config_rows_otlp[] = {
      CONFIG_FIELD(otlp.traces.backoff_max_elapsed_ns),
      .def = "0s",
      .proc = CONFIG_PROC_ENRICHER,
-     .status = CONFIG_PLANNED,
      .doc = "Give up a batch after retrying this long."},
     {.yaml = "otel_traces_export.reporters_cache_len",
      .env = {"OTEL_EBPF_TRACES_REPORT_CACHE_LEN"},

@@ -1,16 +1,13 @@
-/* connect.c: obi-enricher's connection to obi-probe: the launcher's socketpair end on a single
- * host, or the socket path through a directory checked not to be a trap, and in both cases
- * the probe's credentials checked before anything it sends is read. */
+/* connect.c: obi-enricher's connection to obi-probe, non-blocking with back-off timers: the
+ * launcher's socketpair end on a single host, or the socket path through a directory checked not to
+ * be a trap, and in both cases the probe's credentials checked before anything it sends is read. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "enricher.h"
@@ -22,12 +19,15 @@ void enricher_disconnect(struct enricher *e, const char *why)
 	if (e->fd < 0)
 		return;
 	log_info("probe connection closed: %s", why);
-	epoll_ctl(e->epfd, EPOLL_CTL_DEL, e->fd, NULL);
+	ev_io_stop(&e->loop, &e->probe_io);
 	close(e->fd);
 	e->fd = -1;
 	e->hello_ok = false;
 	/* The probe sends its whole table again on reconnect. */
 	proc_table_clear(&e->procs);
+	/* Reconnect from the loop (not from inside the callback that saw the hang-up). */
+	if (!e->stop && ev_timer_start(&e->loop, &e->conn_timer, 0))
+		evloop_stop(&e->loop);
 }
 
 int enricher_conn_init(struct enricher *e)
@@ -113,7 +113,7 @@ static int enricher_try_path(struct enricher *e)
 		return -1;
 	}
 	if (sockdir_fd_path(sa.sun_path, sizeof(sa.sun_path), dfd, name) == 0)
-		fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+		fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
 		log_ratelimited(&e->conn_rl, monotime_ns(), LOG_LVL_INFO,
 				"waiting for obi-probe on %s (%s)", e->cfg.socket_path,
@@ -129,52 +129,69 @@ static int enricher_try_path(struct enricher *e)
 	return fd;
 }
 
-/* Sleeps delay_ms unless a stop signal comes first (the signalfd is polled, not blocked on). */
-static void enricher_backoff(struct enricher *e, long delay_ms)
-{
-	struct signalfd_siginfo si;
+#define ENRICHER_CONN_FIRST_MS 50
+#define ENRICHER_CONN_MAX_MS 1000
 
-	for (long slept = 0; slept < delay_ms && !e->stop; slept += 50) {
-		if (read(e->sigfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGPIPE) {
-			e->stop = true;
-			break;
-		}
-		nanosleep(&(struct timespec){.tv_nsec = 50 * 1000000L}, NULL);
+static void enricher_connected(struct enricher *e, int fd)
+{
+	struct obi_wire_hello h;
+
+	if (ev_io_start(&e->loop, &e->probe_io, fd, EPOLLIN, e->probe_io.cb, e)) {
+		log_warnx("cannot watch the probe connection: out of memory");
+		close(fd);
+		evloop_stop(&e->loop);
+		return;
 	}
+	e->fd = fd;
+	e->conn_delay_ms = ENRICHER_CONN_FIRST_MS;
+	wire_hello_init(&h, OBI_WIRE_ROLE_ENRICHER, 0);
+	if (wire_send(fd, OBI_MSG_HELLO, 0, &h, sizeof(h))) {
+		enricher_disconnect(e, "sending hello failed");
+		return;
+	}
+	log_info("connected to obi-probe %s",
+		 e->single_host ? "(socketpair from the launcher)" : e->cfg.socket_path);
 }
 
-int enricher_connect(struct enricher *e)
+/* One attempt; on failure the next one is a timer, the delay doubling up to 1 s. */
+static void enricher_conn_attempt(struct evloop *l, struct ev_timer *t)
 {
-	struct epoll_event ev = {.events = EPOLLIN};
-	struct obi_wire_hello h;
-	long delay_ms = 50;
-	int fd = -1;
+	struct enricher *e = t->data;
+	int fd;
 
+	if (e->fd >= 0 || e->stop)
+		return;
 	if (e->single_host) {
 		/* The launcher starts a new enricher for a new socketpair: none to reconnect. */
 		fd = e->inherited_fd;
 		e->inherited_fd = -1;
-		if (fd < 0)
-			return -1;
-	}
-	while (fd < 0 && !e->stop) {
-		fd = enricher_try_path(e);
 		if (fd < 0) {
-			enricher_backoff(e, delay_ms);
-			delay_ms = delay_ms * 2 > 1000 ? 1000 : delay_ms * 2;
+			e->stop = true;
+			evloop_stop(l);
+			return;
 		}
+		enricher_connected(e, fd);
+		return;
 	}
-	if (fd < 0)
-		return -1;
-	e->fd = fd;
-	ev.data.fd = fd;
-	epoll_ctl(e->epfd, EPOLL_CTL_ADD, fd, &ev);
-	wire_hello_init(&h, OBI_WIRE_ROLE_ENRICHER, 0);
-	if (wire_send(fd, OBI_MSG_HELLO, 0, &h, sizeof(h))) {
-		enricher_disconnect(e, "sending hello failed");
-		return 0;
+	fd = enricher_try_path(e);
+	if (fd >= 0) {
+		enricher_connected(e, fd);
+		return;
 	}
-	log_info("connected to obi-probe %s",
-		 e->single_host ? "(socketpair from the launcher)" : e->cfg.socket_path);
-	return 0;
+	if (ev_timer_start(l, t, (uint64_t)e->conn_delay_ms * 1000000ULL)) {
+		log_warnx("cannot arm the reconnect timer: out of memory");
+		evloop_stop(l);
+		return;
+	}
+	e->conn_delay_ms = e->conn_delay_ms * 2 > ENRICHER_CONN_MAX_MS ? ENRICHER_CONN_MAX_MS
+								       : e->conn_delay_ms * 2;
+}
+
+void enricher_connect_start(struct enricher *e)
+{
+	e->conn_timer.cb = enricher_conn_attempt;
+	e->conn_timer.data = e;
+	if (!e->conn_delay_ms)
+		e->conn_delay_ms = ENRICHER_CONN_FIRST_MS;
+	enricher_conn_attempt(&e->loop, &e->conn_timer);
 }

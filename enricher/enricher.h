@@ -6,6 +6,8 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "emit.h"
+#include "evloop.h"
 #include "obi_abi.h"
 #include "log.h"
 #include "monotime.h"
@@ -56,8 +58,14 @@ struct enricher {
 	struct span_route *routes;  /* routes.*, built once at start (span_route.c) */
 	struct span_filter *filter; /* filter.application; NULL: every span passes */
 	struct log_ratelimit bad_rl, drop_rl, conn_rl;
+	struct emit emit; /* emit.c: sampler and sinks */
 	char hostname[256];
-	int fd, epfd, sigfd, timerfd;
+	struct evloop loop;
+	struct ev_io probe_io;	    /* the probe connection, when fd >= 0 */
+	struct ev_timer tick;	    /* 1 s: process reaping, overdue held snapshots */
+	struct ev_timer conn_timer; /* connect.c: the next connection attempt */
+	long conn_delay_ms;	    /* connect.c: back-off of the next attempt */
+	int fd;
 	int inherited_fd; /* single host: the launcher's socketpair end until used, else -1 */
 	bool single_host; /* no socket path: the inherited end is the only connection */
 	pid_t launcher_pid;
@@ -75,8 +83,9 @@ int enricher_confine(struct enricher *e);
 /* connect.c: the connection to the probe: the launcher's socketpair end, or the socket path
  * through a checked directory, with the probe's credentials checked. */
 int enricher_conn_init(struct enricher *e);
-/* Connects (retrying with back-off until connected or a signal); -1 when it never will. */
-int enricher_connect(struct enricher *e);
+/* Starts connecting: an attempt now, then back-off timers until connected. On a single host
+ * (one inherited end) a second call stops the loop: there is nothing to reconnect to. */
+void enricher_connect_start(struct enricher *e);
 void enricher_disconnect(struct enricher *e, const char *why);
 
 /* messages.c: one validated message from the probe. Returns NULL, or why to disconnect. */

@@ -1,21 +1,21 @@
-/* main.c: obi-enricher: privilege drop, sandbox, connection to obi-probe and the message loop. */
+/* main.c: obi-enricher: set-up, the event loop (probe socket, 1 s tick, signals), shutdown. */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
+#include <stdio.h>
 #include <sys/prctl.h>
-#include <sys/signalfd.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "enricher.h"
+#include "metrics.h"
 #include "sandbox.h"
 #include "span_filter.h"
 #include "span_route.h"
 
 /* Processes are kept this long after exit: their last records may still be in flight. */
 #define ENRICHER_DEAD_GRACE_NS (10ULL * 1000000000ULL)
+#define ENRICHER_TICK_NS 1000000000ULL
 
 static void enricher_on_readable(struct enricher *e)
 {
@@ -50,64 +50,133 @@ static void enricher_on_readable(struct enricher *e)
 	}
 }
 
+static void enricher_on_probe(struct evloop *l, struct ev_io *w, uint32_t events)
+{
+	struct enricher *e = w->data;
+
+	(void)l;
+	enricher_on_readable(e);
+	if (e->fd >= 0 && (events & (EPOLLHUP | EPOLLERR)))
+		enricher_disconnect(e, "hang-up");
+}
+
+static void enricher_on_tick(struct evloop *l, struct ev_timer *t)
+{
+	struct enricher *e = t->data;
+
+	proc_table_reap(&e->procs, evloop_now(l), ENRICHER_DEAD_GRACE_NS);
+	records_tick(e, evloop_now(l));
+	if (ev_timer_start(l, t, ENRICHER_TICK_NS))
+		log_warnx("cannot re-arm the 1 s timer: out of memory");
+}
+
+static void enricher_on_signal(struct evloop *l, const struct signalfd_siginfo *si, void *data)
+{
+	struct enricher *e = data;
+
+	/* SIGPIPE is only blocked: a write to a closed socket reports EPIPE instead. */
+	if (si->ssi_signo == SIGPIPE)
+		return;
+	e->stop = true;
+	evloop_stop(l);
+}
+
 static int enricher_setup(struct enricher *e)
 {
-	struct itimerspec its = {.it_interval = {1, 0}, .it_value = {1, 0}};
-	struct epoll_event ev = {.events = EPOLLIN};
-	sigset_t mask;
+	int rc = evloop_init(&e->loop);
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGPIPE);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	e->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	e->epfd = epoll_create1(EPOLL_CLOEXEC);
-	e->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (e->sigfd < 0 || e->epfd < 0 || e->timerfd < 0)
-		return -1;
-	timerfd_settime(e->timerfd, 0, &its, NULL);
-	ev.data.fd = e->sigfd;
-	epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->sigfd, &ev);
-	ev.data.fd = e->timerfd;
-	epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->timerfd, &ev);
-	return 0;
+	if (rc)
+		return rc;
+	ev_timer_init(&e->tick, enricher_on_tick, e);
+	ev_timer_init(&e->conn_timer, NULL, e); /* connect.c sets its callback */
+	e->probe_io.fd = -1;
+	e->probe_io.cb = enricher_on_probe;
+	e->probe_io.data = e;
+	rc = evloop_signal(&e->loop, SIGINT, enricher_on_signal, e);
+	if (!rc)
+		rc = evloop_signal(&e->loop, SIGTERM, enricher_on_signal, e);
+	if (!rc)
+		rc = evloop_signal(&e->loop, SIGPIPE, enricher_on_signal, e);
+	if (!rc)
+		rc = ev_timer_start(&e->loop, &e->tick, ENRICHER_TICK_NS);
+	return rc;
+}
+
+/* Sends what is still queued for at most shutdown_timeout, then gives the rest up. */
+static void enricher_drain_exports(struct enricher *e)
+{
+	uint64_t deadline = monotime_ns() + e->cfg.shutdown_timeout_ns;
+
+	emit_flush(e);
+	while (!emit_idle(e) && monotime_ns() < deadline)
+		if (evloop_run_once(&e->loop, 50) < 0)
+			break;
+	if (!emit_idle(e))
+		log_warnx("shutdown_timeout reached: spans still queued for export are dropped");
 }
 
 static void enricher_run(struct enricher *e)
 {
-	struct epoll_event evs[8];
+	int rc = 0;
 
-	while (!e->stop) {
-		int n;
+	enricher_connect_start(e);
+	if (!e->stop)
+		rc = evloop_run(&e->loop);
+	if (rc)
+		log_warn(-rc, "event loop");
+	if (e->fd >= 0)
+		enricher_disconnect(e, "stopping");
+	records_shutdown(e);
+	enricher_drain_exports(e);
+}
 
-		if (e->fd < 0 && enricher_connect(e))
-			break;
-		n = epoll_wait(e->epfd, evs, 8, -1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		for (int i = 0; i < n; i++) {
-			int fd = evs[i].data.fd;
+static void enricher_log_sender(const char *signal, const struct otlp_http_stats *x)
+{
+	log_info("otlp %s: %llu exported, %llu dropped (queue full), %llu failed, %llu rejected "
+		 "by the collector, %llu too large, %llu requests, %llu retries, %llu bytes sent",
+		 signal, (unsigned long long)x->spans_exported,
+		 (unsigned long long)x->spans_dropped_queue, (unsigned long long)x->spans_failed,
+		 (unsigned long long)x->spans_rejected, (unsigned long long)x->spans_too_large,
+		 (unsigned long long)x->requests, (unsigned long long)x->retries,
+		 (unsigned long long)x->bytes_sent);
+}
 
-			if (fd == e->sigfd) {
-				struct signalfd_siginfo si;
+static void enricher_log_totals(const struct enricher *e)
+{
+	const struct emit_stats *m = &e->emit.st;
 
-				if (read(e->sigfd, &si, sizeof(si)) == sizeof(si) &&
-				    si.ssi_signo != SIGPIPE)
-					e->stop = true;
-			} else if (fd == e->timerfd) {
-				uint64_t x;
+	log_info("stopping: %llu spans, %llu bad records, %llu bad messages, %llu non-HTTP; "
+		 "kernel: %llu exchanges, %llu ring drops, %llu without payload; probe: %llu "
+		 "delivered, %llu send queue full, %llu no enricher connected, %llu discarded on "
+		 "disconnect, %llu malformed; %llu finals of snapshots, %llu cut, %llu pipelined "
+		 "(%llu approximated)",
+		 (unsigned long long)e->st.spans, (unsigned long long)e->st.bad_records,
+		 (unsigned long long)e->st.bad_msgs, (unsigned long long)e->st.not_http,
+		 (unsigned long long)e->st.probe[OBI_ST_HTTP_EMITTED],
+		 (unsigned long long)e->st.probe[OBI_ST_RB_DROPS],
+		 (unsigned long long)e->st.probe[OBI_ST_NO_PAYLOAD],
+		 (unsigned long long)e->st.probe[OBI_ST__MAX + OBI_PST_DELIVERED_RECORDS],
+		 (unsigned long long)e->st.probe[OBI_ST__MAX + OBI_PST_QUEUE_DROPPED_RECORDS],
+		 (unsigned long long)e->st.probe[OBI_ST__MAX + OBI_PST_NO_ENRICHER_RECORDS],
+		 (unsigned long long)e->st.probe[OBI_ST__MAX + OBI_PST_DISCONNECT_RECORDS],
+		 (unsigned long long)e->st.probe[OBI_ST__MAX + OBI_PST_BAD_RECORDS],
+		 (unsigned long long)e->st.snap_dups, (unsigned long long)e->st.resp_cut,
+		 (unsigned long long)e->st.pipelined, (unsigned long long)e->st.pipelined_approx);
+	log_info("traces: %llu dropped by filters, %llu not sampled, %llu to the exporter, "
+		 "%llu refused by its full queue",
+		 (unsigned long long)m->dropped_traces, (unsigned long long)m->unsampled,
+		 (unsigned long long)m->exported, (unsigned long long)m->export_refused);
+	if (e->emit.traces)
+		enricher_log_sender("traces", &e->emit.traces->st);
+	if (e->emit.metrics) {
+		const struct metrics_stats *ms = metrics_stats(e->emit.metrics);
 
-				if (read(e->timerfd, &x, sizeof(x)) < 0 && errno != EAGAIN)
-					log_warn(errno, "timer");
-				proc_table_reap(&e->procs, monotime_ns(), ENRICHER_DEAD_GRACE_NS);
-				records_tick(e, monotime_ns());
-			} else if (fd == e->fd) {
-				enricher_on_readable(e);
-				if (e->fd >= 0 && (evs[i].events & (EPOLLHUP | EPOLLERR)))
-					enricher_disconnect(e, "hang-up");
-			}
-		}
+		log_info("metrics: %llu spans recorded, %llu skipped, %llu into overflow series, "
+			 "%llu series expired, %llu export rounds",
+			 (unsigned long long)ms->spans, (unsigned long long)ms->skipped,
+			 (unsigned long long)ms->overflow, (unsigned long long)ms->expired,
+			 (unsigned long long)ms->exports);
+		enricher_log_sender("metrics", metrics_sender_stats(e->emit.metrics));
 	}
 }
 
@@ -115,14 +184,14 @@ int main(int argc, char **argv, char **envp)
 {
 	struct enricher *e = calloc(1, sizeof(*e));
 	enum config_action action;
-	char errbuf[512];
+	char err[512];
 	int rc = 1;
 
 	/* First: before the environment (OTLP headers) is read, no peer of our uid may trace us. */
 	sandbox_nodump();
 	if (!e)
 		return 1;
-	e->fd = e->epfd = e->sigfd = e->timerfd = e->inherited_fd = -1;
+	e->fd = e->inherited_fd = -1;
 	e->bad_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(10ULL * 1000000000ULL, 10);
 	e->drop_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(10ULL * 1000000000ULL, 3);
 	log_init("obi-enricher", LOG_LVL_INFO);
@@ -144,37 +213,33 @@ int main(int argc, char **argv, char **envp)
 	printer_init(&e->printer, e->cfg.trace_printer, stdout);
 	/* Span stages from the config: a value the config checks let through is still exit 2. */
 	rc = 2;
-	if (span_route_new(&e->cfg.routes, &e->routes, errbuf, sizeof(errbuf)) < 0 ||
-	    span_filter_new(&e->cfg.filter.application, &e->filter, errbuf, sizeof(errbuf)) < 0) {
-		fprintf(stderr, "config: %s\n", errbuf);
+	if (span_route_new(&e->cfg.routes, &e->routes, err, sizeof(err)) < 0 ||
+	    span_filter_new(&e->cfg.filter.application, &e->filter, err, sizeof(err)) < 0) {
+		fprintf(stderr, "config: %s\n", err);
 		goto out;
 	}
 	rc = 1;
-	if (enricher_setup(e) || enricher_conn_init(e) || enricher_confine(e))
+	if (enricher_setup(e))
+		goto out;
+	rc = emit_init(e, err, sizeof(err));
+	if (rc) {
+		/* A setting the row checks could not see (cross-field): a config error. */
+		log_errorx("%s", err);
+		rc = rc == -EINVAL ? 2 : 1;
+		goto out;
+	}
+	rc = 1;
+	if (enricher_conn_init(e) || enricher_confine(e))
 		goto out;
 	enricher_run(e);
-	records_shutdown(e);
-	log_info("stopping: %llu spans, %llu bad records, %llu bad messages, %llu non-HTTP; "
-		 "kernel: %llu exchanges, %llu ring drops, %llu without payload; probe: %llu "
-		 "delivered, %llu send queue full, %llu no enricher connected, %llu discarded on "
-		 "disconnect, %llu malformed; %llu finals of snapshots, %llu cut, %llu pipelined "
-		 "(%llu approximated)",
-		 (unsigned long long)e->st.spans, (unsigned long long)e->st.bad_records,
-		 (unsigned long long)e->st.bad_msgs, (unsigned long long)e->st.not_http,
-		 (unsigned long long)e->st.probe[OBI_ST_HTTP_EMITTED],
-		 (unsigned long long)e->st.probe[OBI_ST_RB_DROPS],
-		 (unsigned long long)e->st.probe[OBI_ST_NO_PAYLOAD],
-		 (unsigned long long)e->st.probe[OBI_ST__MAX + OBI_PST_DELIVERED_RECORDS],
-		 (unsigned long long)e->st.probe[OBI_ST__MAX + OBI_PST_QUEUE_DROPPED_RECORDS],
-		 (unsigned long long)e->st.probe[OBI_ST__MAX + OBI_PST_NO_ENRICHER_RECORDS],
-		 (unsigned long long)e->st.probe[OBI_ST__MAX + OBI_PST_DISCONNECT_RECORDS],
-		 (unsigned long long)e->st.probe[OBI_ST__MAX + OBI_PST_BAD_RECORDS],
-		 (unsigned long long)e->st.snap_dups, (unsigned long long)e->st.resp_cut,
-		 (unsigned long long)e->st.pipelined, (unsigned long long)e->st.pipelined_approx);
+	enricher_log_totals(e);
 	rc = 0;
 out:
 	span_route_free(e->routes);
 	span_filter_free(e->filter);
+	emit_free(e);
+	if (e->loop.pending) /* set up */
+		evloop_free(&e->loop);
 	proc_table_clear(&e->procs);
 	config_free(&e->cfg);
 out_free:

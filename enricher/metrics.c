@@ -142,6 +142,11 @@ const struct metrics_stats *metrics_stats(const struct metrics *m)
 	return &m->st;
 }
 
+const struct otlp_http_config *metrics_sender_config(const struct metrics *m)
+{
+	return m ? &m->x.cfg : NULL;
+}
+
 const struct otlp_http_stats *metrics_sender_stats(const struct metrics *m)
 {
 	return m ? &m->x.st : NULL;

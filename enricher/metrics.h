@@ -91,6 +91,8 @@ struct metrics_stats {
 };
 /* NULL for a NULL module (export off). */
 const struct metrics_stats *metrics_stats(const struct metrics *m);
+/* The sender's settings (URL, TLS files: what the sandbox must let it reach); NULL likewise. */
+const struct otlp_http_config *metrics_sender_config(const struct metrics *m);
 /* The sender's counters (points exported, failed, rejected, retries...); NULL likewise. */
 const struct otlp_http_stats *metrics_sender_stats(const struct metrics *m);
 

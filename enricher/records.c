@@ -48,7 +48,7 @@ static void records_print_one(struct enricher *e, const uint8_t *p, size_t len)
 	e->st.spans++;
 	span_route_apply(e->routes, &proc->route_lc, &span);
 	span_filter_apply(e->filter, &span);
-	printer_span(&e->printer, &span);
+	emit_span(e, &span);
 }
 
 /*
@@ -228,7 +228,7 @@ void records_tick(struct enricher *e, uint64_t now_ns)
 	n = exch_hold_expire(e->hold, now_ns - wait, records_drain_one, e);
 	if (n) {
 		e->st.hold_expired += n;
-		printer_batch_end(&e->printer);
+		emit_batch_end(e);
 	}
 }
 
@@ -239,7 +239,7 @@ void records_shutdown(struct enricher *e)
 	exch_hold_drain(e->hold, records_drain_one, e);
 	exch_hold_free(e->hold);
 	e->hold = NULL;
-	printer_batch_end(&e->printer);
+	emit_batch_end(e);
 }
 
 /*
@@ -272,5 +272,5 @@ void records_handle_batch(struct enricher *e, const uint8_t *p, size_t len)
 			enricher_bad(e, "unexpected record type", off);
 		off += h.size;
 	}
-	printer_batch_end(&e->printer);
+	emit_batch_end(e);
 }

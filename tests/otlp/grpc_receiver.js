@@ -2,7 +2,7 @@
 // OpenTelemetry JS protobuf root; google.rpc error details from the official googleapis files).
 // Prints `listening <port>`, then one JSON line per call. Faults are consumed one per call:
 //   node grpc_receiver.js [--faults unavailable,resource_exhausted:retry=1,resource_exhausted,
-//                                   invalid_argument,partial:3,hang,ok]
+//                                   invalid_argument,partial:3,hang,ok] [--port N]
 'use strict';
 const path = require('path');
 const grpc = require('@grpc/grpc-js');
@@ -80,8 +80,9 @@ function service(signal, name) {
 const server = new grpc.Server();
 server.addService(service('traces', 'trace.v1.TraceService'), { Export: handler('traces') });
 server.addService(service('metrics', 'metrics.v1.MetricsService'), { Export: handler('metrics') });
-server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, port) => {
-  if (err) { console.error(err); process.exit(1); }
+const fixedPort = args.includes('--port') ? Number(args[args.indexOf('--port') + 1]) : 0;
+server.bindAsync(`127.0.0.1:${fixedPort}`, grpc.ServerCredentials.createInsecure(), (err, port) => {
+  if (err) { console.error(err.message); process.exit(3); }
   process.stdout.write(`listening ${port}\n`);
 });
 process.on('SIGTERM', () => { server.forceShutdown(); process.exit(0); });

@@ -3,6 +3,7 @@
 // one per request, then every request gets 200:
 //   node receiver.js [--faults 503,429:ra=1,429:date=2,400,413,hang,partial:3,200]
 //                    [--tls CERT,KEY[,CLIENT_CA]]   (https; with CLIENT_CA, mTLS is required)
+//                    [--port N]                     (default: any free port)
 'use strict';
 const fs = require('fs');
 const http = require('http');
@@ -82,7 +83,10 @@ const server = tls
     ca: tls[2] ? fs.readFileSync(tls[2]) : undefined,
     requestCert: !!tls[2], rejectUnauthorized: !!tls[2] }, onRequest)
   : http.createServer(onRequest);
-server.listen(0, '127.0.0.1', () => {
+// --port N: a fixed port (a collector started after its client, a port the protocol guess reads)
+const fixedPort = args.includes('--port') ? Number(args[args.indexOf('--port') + 1]) : 0;
+server.on('error', (e) => { console.error(e.message); process.exit(3); });
+server.listen(fixedPort, '127.0.0.1', () => {
   process.stdout.write(`listening ${server.address().port}\n`);
 });
 process.on('SIGTERM', () => { hung.forEach((r) => r.destroy()); server.close(); process.exit(0); });

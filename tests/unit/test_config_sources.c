@@ -119,7 +119,7 @@ static void test_planned_notes(void **state)
 	char err[ERRLEN];
 	const char *yaml = "attributes: {host_id: {override: h}, rename_unresolved_hosts: u}\n"
 			   "log_level: debug\n";
-	char *const env[] = {"OTEL_EXPORTER_OTLP_ENDPOINT=http://c:4317",
+	char *const env[] = {"OTEL_EBPF_TRACES_REPORT_CACHE_LEN=9",
 			     "OTEL_EBPF_BPF_WAKEUP_LEN=3", NULL};
 
 	(void)state;
@@ -130,7 +130,7 @@ static void test_planned_notes(void **state)
 	assert_int_equal(config_apply_env(&c, env, err, sizeof(err)), 0);
 	assert_string_equal(c.planned_seen,
 			    "attributes.host_id.override, attributes.rename_unresolved_hosts, "
-			    "OTEL_EXPORTER_OTLP_ENDPOINT");
+			    "OTEL_EBPF_TRACES_REPORT_CACHE_LEN");
 	config_free(&c);
 }
 
