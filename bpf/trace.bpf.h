@@ -104,8 +104,8 @@ __noinline int obi_tp_match_word(__u64 w0, __u64 w1, __u64 w2, __u32 off)
 }
 
 /*
- * Finds the value of the first "\ntraceparent:" in the captured head: 0 if none before the
- * end of the head (a "traceparent:" line in a body is not a header). A bounded loop, on every
+ * Finds the value of the first "\ntraceparent:" in the captured head: <= 0 if none before
+ * the end of the head (a "traceparent:" line in a body is not a header). A bounded loop, on every
  * kernel (no bpf_loop, which came in 5.17). Most words hold no newline and cost a load and a
  * few ALU ops (the SWAR zero-byte test on word ^ "\n\n\n\n..."); only the few with one
  * followed by 't', 'T' or '\r' (or '-', which folds onto '\r' here) are looked at, by
@@ -116,7 +116,7 @@ __noinline int obi_tp_match_word(__u64 w0, __u64 w1, __u64 w2, __u32 off)
  * stale bytes past len is rejected by obi_tp_parse_at(); an end of head matched there ends a
  * scan that had nothing left to find (the value needs 67 bytes after the newline).
  */
-static __always_inline __u32 obi_tp_find(const struct obi_conn *c, __u32 len)
+static __always_inline int obi_tp_find(const struct obi_conn *c, __u32 len)
 {
 	/* A copy the loop may narrow: len itself reaches the caller unrefined, so the paths
 	 * leaving the loop at different words look alike to the verifier and are merged. */
@@ -148,24 +148,24 @@ static __always_inline __u32 obi_tp_find(const struct obi_conn *c, __u32 len)
 		cr = next ^ OBI_CR_BYTES;
 		if (!(nl & (((t - OBI_LO_BYTES) & ~t) | ((cr - OBI_LO_BYTES) & ~cr))))
 			continue;
+		/* One exit for both outcomes: a second one lets clang lay the loop out with a
+		 * fall-through back-edge, which verifiers before 6.4 reject. */
 		found = obi_tp_match_word(w0, w1, words64[i + 2], off);
-		if (found > 0)
+		if (found)
 			return found;
-		if (found < 0)
-			return 0;
 	}
 	return 0;
 }
 
 /* Takes a valid version-00 traceparent value that starts at `found` (after the name). */
-static __always_inline bool obi_tp_parse_at(struct obi_conn *c, __u32 len, __u32 found)
+static __always_inline bool obi_tp_parse_at(struct obi_conn *c, __u32 len, int found)
 {
 	struct obi_rec_http *r = &c->rec;
 	__u8 tid[16], pid[8], fl[1];
 	__u32 pos;
 
 	/* Before masking: a name matched in stale bytes past len must not wrap to the head. */
-	if (!found || found + OBI_TP_VALUE_LEN > len)
+	if (found <= 0 || (__u32)found + OBI_TP_VALUE_LEN > len)
 		return false;
 	pos = found & (OBI_REQ_CAP_MAX - 1);
 	if (c->data[pos] == ' ')
