@@ -547,14 +547,9 @@ static __always_inline void obi_on_io(struct sock *sk, __u32 netns, const struct
 			}
 			obi_begin_request(c, &key, pid_tgid, base, seglen, &pre, now);
 		} else if (c->state == OBI_CS_REQ) {
-			__u16 before = c->req_len;
-
+			/* More of the head (or a body): nothing is scanned per read; see
+			 * obi_trace_server_start(). */
 			obi_capture_req(c, base, seglen);
-			/* A header split over reads: look again until found (the head is complete
-			 * before the handler runs, so its client calls still see the final ids). */
-			if (c->role == OBI_ROLE_SERVER && c->req_len != before &&
-			    !(c->rec.flags & OBI_HTTP_F_TRACEPARENT))
-				obi_trace_server_more(c, &key);
 		} else if (c->state != OBI_CS_RESP) {
 			return;
 		} else {

@@ -66,6 +66,7 @@ static __always_inline bool obi_all_zero(const __u8 *b, int n)
 #define OBI_TP_WORD2 0x3a746e65U	     /* "ent:" */
 #define OBI_NL_BYTES 0x0a0a0a0a0a0a0a0aULL
 #define OBI_T_BYTES 0x7474747474747474ULL /* "tttttttt" */
+#define OBI_CR_BYTES 0x2d2d2d2d2d2d2d2dULL /* '\r' | 0x20, eight times */
 #define OBI_LO_BYTES 0x0101010101010101ULL
 #define OBI_HI_BYTES 0x8080808080808080ULL
 
@@ -77,7 +78,8 @@ static __always_inline __u64 obi_bytes_at(__u64 lo, __u64 hi, int b)
 
 /*
  * Where "traceparent:" (name case-insensitive) follows a '\n' in the 8 bytes at `off` of the
- * head (w0; w1 and w2 are the 16 bytes after them): the offset of its value, or 0.
+ * head (w0; w1 and w2 are the 16 bytes after them): the offset of its value; -1 where a
+ * '\n' followed by '\r' (the end of the head) comes first; else 0.
  *
  * A global function with scalar arguments and result: the verifier checks it once, on its
  * own, whatever the call sites and however often they call it, and the position it returns
@@ -91,6 +93,8 @@ __noinline int obi_tp_match_word(__u64 w0, __u64 w1, __u64 w2, __u32 off)
 
 		if ((__u8)(w0 >> (8 * k)) != '\n')
 			continue;
+		if ((__u8)name == '\r')
+			return -1;
 		if ((name | 0x2020202020202020ULL) != OBI_TP_WORD1 ||
 		    (rest | 0x00202020U) != OBI_TP_WORD2)
 			continue;
@@ -100,16 +104,19 @@ __noinline int obi_tp_match_word(__u64 w0, __u64 w1, __u64 w2, __u32 off)
 }
 
 /*
- * Finds the value of the first "\ntraceparent:" in the captured head: 0 if none. A bounded
- * loop, on every kernel (no bpf_loop, which came in 5.17). Most words hold no newline and cost
- * a load and a few ALU ops (the SWAR zero-byte test on word ^ "\n\n\n\n..."); only the few
- * with one (about one per header line) are looked at, by obi_tp_match_word().
+ * Finds the value of the first "\ntraceparent:" in the captured head: <= 0 if none before
+ * the end of the head (a "traceparent:" line in a body is not a header). A bounded loop, on every
+ * kernel (no bpf_loop, which came in 5.17). Most words hold no newline and cost a load and a
+ * few ALU ops (the SWAR zero-byte test on word ^ "\n\n\n\n..."); only the few with one
+ * followed by 't', 'T' or '\r' (or '-', which folds onto '\r' here) are looked at, by
+ * obi_tp_match_word().
  *
  * Nothing in the loop compares a position with `len` (only the word's end): each comparison
  * would split the verifier's range of len and multiply the states it walks. A name matched in
- * stale bytes past len is rejected by obi_tp_parse_at().
+ * stale bytes past len is rejected by obi_tp_parse_at(); an end of head matched there ends a
+ * scan that had nothing left to find (the value needs 67 bytes after the newline).
  */
-static __always_inline __u32 obi_tp_find(const struct obi_conn *c, __u32 len)
+static __always_inline int obi_tp_find(const struct obi_conn *c, __u32 len)
 {
 	/* A copy the loop may narrow: len itself reaches the caller unrefined, so the paths
 	 * leaving the loop at different words look alike to the verifier and are merged. */
@@ -121,7 +128,7 @@ static __always_inline __u32 obi_tp_find(const struct obi_conn *c, __u32 len)
 #pragma clang loop unroll(disable)
 	for (__u32 i = 0; i < OBI_REQ_CAP_MAX / 8; i++) {
 		__u32 off = i * 8;
-		__u64 w0, w1, x, nl, next;
+		__u64 w0, w1, x, nl, next, t, cr;
 		int found;
 
 		if (i >= words)
@@ -131,29 +138,34 @@ static __always_inline __u32 obi_tp_find(const struct obi_conn *c, __u32 len)
 		nl = (x - OBI_LO_BYTES) & ~x & OBI_HI_BYTES;
 		if (!nl)
 			continue;
-		/* Only a newline followed by 't' or 'T' can start the name: most header lines
-		 * don't, so the matcher is rarely called. Byte k of `next` is byte k + 1 of the
-		 * head from w0 on; the zero-byte test flags every true match (no false negatives). */
+		/* Only a newline followed by 't'/'T' (a name) or '\r' (the end) matters: most
+		 * header lines start otherwise, so the matcher is rarely called. Byte k of `next`
+		 * is byte k + 1 of the head from w0 on; the zero-byte tests flag every true match
+		 * (no false negatives). */
 		w1 = words64[i + 1];
-		next = ((w0 >> 8 | w1 << 56) | 0x2020202020202020ULL) ^ OBI_T_BYTES;
-		if (!(nl & (next - OBI_LO_BYTES) & ~next & OBI_HI_BYTES))
+		next = (w0 >> 8 | w1 << 56) | 0x2020202020202020ULL;
+		t = next ^ OBI_T_BYTES;
+		cr = next ^ OBI_CR_BYTES;
+		if (!(nl & (((t - OBI_LO_BYTES) & ~t) | ((cr - OBI_LO_BYTES) & ~cr))))
 			continue;
+		/* One exit for both outcomes: a second one lets clang lay the loop out with a
+		 * fall-through back-edge, which verifiers before 6.4 reject. */
 		found = obi_tp_match_word(w0, w1, words64[i + 2], off);
-		if (found > 0)
+		if (found)
 			return found;
 	}
 	return 0;
 }
 
 /* Takes a valid version-00 traceparent value that starts at `found` (after the name). */
-static __always_inline bool obi_tp_parse_at(struct obi_conn *c, __u32 len, __u32 found)
+static __always_inline bool obi_tp_parse_at(struct obi_conn *c, __u32 len, int found)
 {
 	struct obi_rec_http *r = &c->rec;
 	__u8 tid[16], pid[8], fl[1];
 	__u32 pos;
 
 	/* Before masking: a name matched in stale bytes past len must not wrap to the head. */
-	if (!found || found + OBI_TP_VALUE_LEN > len)
+	if (found <= 0 || (__u32)found + OBI_TP_VALUE_LEN > len)
 		return false;
 	pos = found & (OBI_REQ_CAP_MAX - 1);
 	if (c->data[pos] == ' ')
@@ -232,30 +244,37 @@ static __always_inline void obi_trace_server_publish(struct obi_conn *c,
 	s->trace_flags = r->trace_flags;
 }
 
+/*
+ * A server request starts: fresh ids, published for the thread's client calls. The incoming
+ * traceparent is not looked for here, on every request: the enricher takes it from the
+ * captured head (flag TP_HEAD), and the kernel looks only when a client call needs it
+ * (obi_trace_client_start), by when the handler has the whole head.
+ */
 static __always_inline void obi_trace_server_start(struct obi_conn *c,
 						   const struct obi_conn_key *key)
 {
 	struct obi_rec_http *r = &c->rec;
 
 	__builtin_memset(r->parent_span_id, 0, 8);
-	if (!(obi_cfg.track_traceparent && obi_trace_from_header(c))) {
-		obi_random_ids(r->trace_id, r->span_id);
-		r->trace_flags = 1;
-	} else {
-		obi_random_ids(NULL, r->span_id);
-	}
+	obi_random_ids(r->trace_id, r->span_id);
+	r->trace_flags = 1;
+	if (obi_cfg.track_traceparent)
+		r->flags |= OBI_HTTP_F_TP_HEAD;
 	obi_trace_server_publish(c, key);
 }
 
 /*
- * More of a server request head arrived: only the header scan is repeated; when it finds the
- * traceparent, the trace id and parent change (the span id stays) and are published again.
+ * The serving thread's first client call while its server exchange (srv) still has the
+ * kernel's own ids: takes srv's incoming traceparent now, so that the call joins that trace,
+ * and says so in srv's record. Looked for once: the head is whole by now.
  */
-static __always_inline void obi_trace_server_more(struct obi_conn *c,
-						  const struct obi_conn_key *key)
+static __always_inline void obi_trace_server_resolve(struct obi_conn *srv, struct obi_srv_span *s)
 {
-	if (obi_cfg.track_traceparent && obi_trace_from_header(c))
-		obi_trace_server_publish(c, key);
+	srv->rec.flags &= ~OBI_HTTP_F_TP_HEAD;
+	if (!obi_trace_from_header(srv))
+		return;
+	__builtin_memcpy(s->trace_id, srv->rec.trace_id, 16);
+	s->trace_flags = srv->rec.trace_flags;
 }
 
 /* A client call: child of the server span this thread serves, if that exchange is still open. */
@@ -266,6 +285,8 @@ static __always_inline void obi_trace_client_start(struct obi_rec_http *r)
 
 	if (srv && srv->role == OBI_ROLE_SERVER && srv->state != 0 &&
 	    srv->rec.exch_seq == s->exch_seq) {
+		if (srv->rec.flags & OBI_HTTP_F_TP_HEAD)
+			obi_trace_server_resolve(srv, s);
 		__builtin_memcpy(r->trace_id, s->trace_id, 16);
 		__builtin_memcpy(r->parent_span_id, s->span_id, 8);
 		r->trace_flags = s->trace_flags;

@@ -11,7 +11,7 @@
 #include <linux/types.h>
 #endif
 
-#define OBI_ABI_VERSION 2
+#define OBI_ABI_VERSION 3
 
 /* Upper bound of captured request-head bytes; the run-time size (config) is <= this. */
 #define OBI_REQ_CAP_MAX 1024
@@ -56,6 +56,11 @@ enum obi_http_flags {
 	OBI_HTTP_F_CUT = 1 << 8,  /* response still flowing at ebpf.http_response_max_duration */
 	OBI_HTTP_F_TAIL = 1 << 9, /* resp_tail holds the last bytes of the response */
 	OBI_HTTP_F_SNAPPED = 1 << 10, /* final record of an exchange the sweep sent a snapshot of */
+	/* Server exchange, traceparent tracking on, ids still the kernel's own: the kernel looks
+	 * for the header only when the serving thread makes a client call (it then clears this
+	 * flag); otherwise the enricher takes the trace id, parent and flags from the captured
+	 * head's traceparent, if it holds a valid one. */
+	OBI_HTTP_F_TP_HEAD = 1 << 11,
 };
 
 /*

@@ -307,6 +307,25 @@ bool span_build_response_complete(const struct obi_rec_http *rec, const uint8_t 
 	return false; /* framed by the close */
 }
 
+/*
+ * The kernel left the incoming traceparent to us (TP_HEAD: no client call of the serving
+ * thread needed it first): a valid one in the head gives the trace id, parent and flags; the
+ * span id stays the kernel's.
+ */
+static void span_build_head_trace(const struct obi_rec_http *rec,
+				  const struct http_request_head *req, struct span *out)
+{
+	uint8_t tid[16], pid[8], fl;
+
+	if (!(rec->flags & OBI_HTTP_F_TP_HEAD) || rec->role != OBI_ROLE_SERVER)
+		return;
+	if (http_parse_traceparent(req->traceparent.p, req->traceparent.len, tid, pid, &fl) != 0)
+		return;
+	memcpy(out->trace_id, tid, sizeof(out->trace_id));
+	memcpy(out->parent_span_id, pid, sizeof(out->parent_span_id));
+	out->trace_flags = fl;
+}
+
 int span_build_http(const struct obi_rec_http *rec, const uint8_t *data, size_t data_len,
 		    int64_t mono_to_unix_ns, const struct span_service *svc, struct span *out)
 {
@@ -339,6 +358,7 @@ int span_build_http(const struct obi_rec_http *rec, const uint8_t *data, size_t 
 	memcpy(out->span_id, rec->span_id, sizeof(out->span_id));
 	memcpy(out->parent_span_id, rec->parent_span_id, sizeof(out->parent_span_id));
 	out->trace_flags = rec->trace_flags;
+	span_build_head_trace(rec, &req, out);
 
 	span_build_copy_safe(out->method, sizeof(out->method), req.method.p, req.method.len);
 	span_build_copy_safe(out->name, sizeof(out->name), out->method, strlen(out->method));

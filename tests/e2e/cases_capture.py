@@ -3,6 +3,7 @@
 long response heads with chunked / HEAD / 204 / 304, slow readers, pipelining."""
 
 from e2e import *
+from e2e import _raw_exchange
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GO = shutil.which("go") or "/usr/bin/go"
@@ -448,6 +449,59 @@ def t_pipelined_approx(ctx):
           re.findall(r"\d+ pipelined \(\d+ approximated\)", obi.stderr()))
 
 
+def _front_and_down(ctx):
+    """A python server that calls a downstream server from its handler thread, selected."""
+    down, pdown, _ = start_python_server(ctx, "down", root_files={"down.txt": b"downstream\n"})
+    script = os.path.join(ctx.tmpdir("script"), "front.py")
+    with open(script, "w") as f:
+        f.write(PARENT_SERVER)
+    front, pfront, _ = start_python_server(ctx, "front", script=script, args=[str(pdown)])
+    return obi_on(ctx, front, pfront), pfront, pdown
+
+
+def _front_pair(obi, pfront, pdown):
+    srv = expect_exact(obi, server_spans(pfront), 1, what="SERVER spans")[0]
+    cli = expect_exact(obi, client_spans(pdown), 1, what="CLIENT spans")[0]
+    check(cli["parentSpanId"] == srv["spanId"], "client parentSpanId %r != server spanId %s" % (
+        cli["parentSpanId"], srv["spanId"]))
+    return srv, cli
+
+
+def t_trace_in_process_incoming(ctx):
+    """An incoming traceparent deep in a head that arrives over three reads: the server span
+    and the client call its handler makes both join that trace (the kernel looks for the
+    header only when the client call needs it; otherwise the enricher takes it)."""
+    obi, pfront, pdown = _front_and_down(ctx)
+    tid, pid = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+    resp = _raw_exchange(pfront, [
+        b"GET /front HTTP/1.1\r\nHost: front.test\r\nX-Filler: " + b"f" * 300 + b"\r\n",
+        b"Accept: */*\r\ntracep",
+        ("arent: 00-%s-%s-01\r\nConnection: close\r\n\r\n" % (tid, pid)).encode()])
+    check(resp.startswith(b"HTTP/1.0 200"), "front answered %r" % resp[:40])
+    srv, cli = _front_pair(obi, pfront, pdown)
+    check(srv["traceId"] == tid and srv["parentSpanId"] == pid,
+          "server ids %s/%s" % (srv["traceId"], srv["parentSpanId"]))
+    check(cli["traceId"] == tid, "client traceId %s, not the incoming %s" % (cli["traceId"], tid))
+
+
+def t_trace_not_in_body(ctx):
+    """A traceparent line after the end of the head (in a body, same write) is no header: not
+    taken by the kernel's scan for the client call (it stops at the end of the head) nor by
+    the enricher."""
+    obi, pfront, pdown = _front_and_down(ctx)
+    tid = "0af7651916cd43dd8448eb211c80319c"
+    body = ("x\r\ntraceparent: 00-%s-b7ad6b7169203331-01\r\n\r\n" % tid).encode()
+    resp = _raw_exchange(pfront, [
+        b"GET /front HTTP/1.1\r\nHost: front.test\r\nConnection: close\r\n"
+        b"Content-Length: %d\r\n\r\n" % len(body) + body])
+    check(resp.startswith(b"HTTP/1.0 200"), "front answered %r" % resp[:40])
+    srv, cli = _front_pair(obi, pfront, pdown)
+    check(srv["traceId"] != tid and srv["parentSpanId"] == "",
+          "server took the body's traceparent: %s/%s" % (srv["traceId"], srv["parentSpanId"]))
+    check(cli["traceId"] == srv["traceId"], "client traceId %s != server traceId %s" % (
+        cli["traceId"], srv["traceId"]))
+
+
 TESTS = [
     ("go_keepalive_curl", t_go_keepalive_curl),
     ("go_keepalive_wrk", t_go_keepalive_wrk),
@@ -458,4 +512,6 @@ TESTS = [
     ("long_heads", t_long_heads),
     ("pipelined_nginx", t_pipelined_nginx),
     ("pipelined_approx", t_pipelined_approx),
+    ("trace_in_process_incoming", t_trace_in_process_incoming),
+    ("trace_not_in_body", t_trace_not_in_body),
 ]

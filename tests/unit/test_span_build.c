@@ -601,6 +601,49 @@ static void test_cut_flag(void **state)
 	free(s);
 }
 
+/* TP_HEAD: the kernel left the incoming traceparent to the enricher (server records only). */
+static void test_tp_head(void **state)
+{
+	static const char tp_req[] = "GET /t HTTP/1.1\r\nHost: a\r\n"
+				     "TraceParent: 00-4bf92f3577b34da6a3ce929d0e0e4736-"
+				     "00f067aa0ba902b7-00\r\n\r\n";
+	static const uint8_t tid[16] = {0x4b, 0xf9, 0x2f, 0x35, 0x77, 0xb3, 0x4d, 0xa6,
+					0xa3, 0xce, 0x92, 0x9d, 0x0e, 0x0e, 0x47, 0x36};
+	static const uint8_t pid[8] = {0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7};
+	static const uint8_t zero[8];
+	struct test_span_build_rec r;
+	struct span *s = calloc(1, sizeof(*s));
+
+	(void)state;
+	test_span_build_make(&r, OBI_ROLE_SERVER, tp_req, strlen(tp_req), "HTTP/1.1 200 OK\r\n\r\n",
+			     19);
+	/* Without the flag the kernel's ids stand (it resolved, or tracking is off). */
+	assert_int_equal(test_span_build_run(&r, s), SPAN_BUILD_OK);
+	assert_int_equal(s->trace_id[0], 0xa0);
+	assert_memory_equal(s->parent_span_id, zero, 8);
+	r.rec.flags |= OBI_HTTP_F_TP_HEAD;
+	assert_int_equal(test_span_build_run(&r, s), SPAN_BUILD_OK);
+	assert_memory_equal(s->trace_id, tid, 16);
+	assert_memory_equal(s->parent_span_id, pid, 8);
+	assert_int_equal(s->trace_flags, 0);
+	assert_int_equal(s->span_id[0], 0x10); /* the span id stays the kernel's */
+	/* A client record's head carries its own outgoing traceparent: not its parent. */
+	r.rec.role = OBI_ROLE_CLIENT;
+	assert_int_equal(test_span_build_run(&r, s), SPAN_BUILD_OK);
+	assert_int_equal(s->trace_id[0], 0xa0);
+	free(r.data);
+	/* An invalid value (all-zero trace id) is not taken. */
+	test_span_build_make(&r, OBI_ROLE_SERVER, tp_req, strlen(tp_req), "HTTP/1.1 200 OK\r\n\r\n",
+			     19);
+	memset(r.data + strlen("GET /t HTTP/1.1\r\nHost: a\r\nTraceParent: 00-"), '0', 32);
+	r.rec.flags |= OBI_HTTP_F_TP_HEAD;
+	assert_int_equal(test_span_build_run(&r, s), SPAN_BUILD_OK);
+	assert_int_equal(s->trace_id[0], 0xa0);
+	assert_memory_equal(s->parent_span_id, zero, 8);
+	free(r.data);
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -617,6 +660,7 @@ int main(void)
 	    cmocka_unit_test(test_long_head_sizes),
 	    cmocka_unit_test(test_response_complete),
 	    cmocka_unit_test(test_cut_flag),
+	    cmocka_unit_test(test_tp_head),
 	    cmocka_unit_test(test_sanitize),
 	    cmocka_unit_test(test_long_target_truncation),
 	};
