@@ -519,6 +519,68 @@ def t_export_sandbox(ctx):
     ctx.note("create a file: killed")
 
 
+
+def _histograms(rcv, name):
+    """{(service, attributes...): last data point} of histogram `name` over every delivered
+    metrics request (cumulative: the last point of a series is its total)."""
+    last = {}
+    for ln in rcv.lines():
+        if ln.get("path") != "/v1/metrics" or ln.get("fault") not in ("200", "ok"):
+            continue
+        for rm in (ln.get("request") or {}).get("resourceMetrics") or []:
+            svc = attrs((rm.get("resource") or {}).get("attributes")).get("service.name")
+            for sm in rm.get("scopeMetrics") or []:
+                for m in sm.get("metrics") or []:
+                    if m.get("name") != name:
+                        continue
+                    h = m.get("histogram") or {}
+                    for dp in h.get("dataPoints") or []:
+                        a = attrs(dp.get("attributes"))
+                        last[(svc,) + tuple(sorted(a.items()))] = (dp, a, h, m)
+    return last
+
+
+def t_export_metrics(ctx):
+    """RED metrics over OTLP/HTTP from real requests: http.server.request.duration's count
+    equals the requests made, per route and status, cumulative, with OBI's attributes and
+    units; the body-size histograms count the same requests; traces flow beside them."""
+    rcv = Receiver(ctx)
+    srv, port, _ = start_python_server(ctx, "py")
+    obi = start_obi(ctx, srv, port, export_env("http://127.0.0.1:%d" % rcv.port,
+                                               OTEL_EBPF_METRICS_INTERVAL="500ms"))
+    n_a, n_b = 12, 5
+    for i in range(n_a):
+        check(get("http://127.0.0.1:%d/factorial/%d" % (port, i + 1)) == "404", "request")
+    for i in range(n_b):
+        check(get("http://127.0.0.1:%d/health" % port) == "404", "request")
+    expect_exact(obi, server_spans(port), n_a + n_b)
+
+    def total():
+        return sum(int(dp["count"]) for dp, _, _, _ in
+                   _histograms(rcv, "http.server.request.duration").values())
+    wait_until(lambda: total() >= n_a + n_b, 20, interval=0.2)
+    time.sleep(1.2)  # another round or two: cumulative counts must not move
+    dur = _histograms(rcv, "http.server.request.duration")
+    check(total() == n_a + n_b, "duration count %d, requests %d" % (total(), n_a + n_b))
+    routes = {}
+    for dp, a, h, m in dur.values():
+        check(m.get("unit") == "s" and h.get("aggregationTemporality") in (2, "AGGREGATION_TEMPORALITY_CUMULATIVE"),
+              "unit/temporality %r/%r" % (m.get("unit"), h.get("aggregationTemporality")))
+        check(a.get("http.request.method") == "GET" and a.get("http.response.status_code") == 404
+              and a.get("server.port") == port, "attributes %r" % a)
+        check(len(dp.get("explicitBounds") or []) + 1 == len(dp.get("bucketCounts") or []) and
+              sum(int(c) for c in dp["bucketCounts"]) == int(dp["count"]), "buckets %r" % dp)
+        routes[a.get("http.route")] = routes.get(a.get("http.route"), 0) + int(dp["count"])
+    check(routes.get("/factorial/*") == n_a and routes.get("/health") == n_b,
+          "counts per http.route %r" % routes)
+    for name in ("http.server.request.body.size", "http.server.response.body.size"):
+        got = sum(int(dp["count"]) for dp, _, _, _ in _histograms(rcv, name).values())
+        check(got == n_a + n_b, "%s count %d" % (name, got))
+    wait_spans(rcv, n_a + n_b)
+    obi.stop()
+    check(re.search(r"metrics: %d spans recorded" % (n_a + n_b), obi.stderr()) is not None,
+          "metrics totals: %s" % enricher_err(obi)[-600:])
+
 TESTS = [
     ("export_http_protobuf", t_export_http_protobuf, ("socket",)),
     ("export_configmap_grpc_ratio", t_export_configmap_grpc_ratio, ("socket",)),
@@ -530,4 +592,5 @@ TESTS = [
     ("export_retryable_faults", t_export_retryable_faults, ("socket",)),
     ("export_fatal_and_hang", t_export_fatal_and_hang, ("socket",)),
     ("export_sandbox", t_export_sandbox, ("socket",)),
+    ("export_metrics", t_export_metrics, ("socket",)),
 ]
