@@ -215,7 +215,7 @@ static const char *probe_discover_reason(const struct probe *p, const struct pw_
 {
 	static const char *const why[] = {[PW_SCAN] = "matched at start",
 					  [PW_LISTEN] = "matched when it began listening",
-					  [PW_EXEC] = "matched at exec"};
+					  [PW_EXEC] = "executable matched at exec"};
 
 	*match = NULL;
 	switch (j->why) {
