@@ -165,6 +165,7 @@ int proc_table_put(struct proc_table *t, const struct wire_proc_view *v,
 	p->pid = pid;
 	p->ns_pid = v->fixed.ns_pid;
 	p->start_unix_ns = v->fixed.start_unix_ns;
+	p->selector = v->fixed.selector;
 	p->exe = proc_strndup(v->exe, v->fixed.exe_len);
 	p->cmdline = proc_strndup(v->cmdline, v->fixed.cmdline_len);
 	p->cgroup = proc_strndup(v->cgroup, v->fixed.cgroup_len);

@@ -181,6 +181,6 @@ discovery:
 
 
 TESTS = [
-    ("discovery_selectors", t_discovery_selectors, ("socket",)),
+    ("discovery_selectors", t_discovery_selectors, ("socket", "compat")),
     ("discovery_service_identity", t_discovery_service_identity, ("socket",)),
 ]
