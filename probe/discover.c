@@ -61,6 +61,10 @@ int probe_discover_init(struct probe *p)
 
 void probe_discover_free(struct probe *p)
 {
+	struct pw_stats st = {0};
+
+	if (p->disc.pw)
+		pw_get_stats(p->disc.pw, &st);
 	pw_pool_stop(p->disc.pw);
 	p->disc.pw = NULL;
 	factcache_free(p->disc.facts);
@@ -69,7 +73,10 @@ void probe_discover_free(struct probe *p)
 	p->disc.scan_pids = NULL;
 	free(p->selected);
 	p->selected = NULL;
-	select_free(&p->disc.sel);
+	/* A stuck reader keeps its job, whose prefilter reads the selectors, until its read ends:
+	 * they are left to the process's exit then. */
+	if (!st.stuck)
+		select_free(&p->disc.sel);
 }
 
 bool probe_discover_selected(const struct probe *p, uint32_t pid)
