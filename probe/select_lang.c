@@ -135,9 +135,10 @@ static char *select_elf_read(const struct select_shdr *s, size_t max, select_pre
 	return b;
 }
 
-/* What the section named `name` says: Go's own sections, or rustc's marks. */
+/* What the section named `name` says: Go's own sections, or rustc's marks. Only the first
+ * .comment is read (*comments counts them): a crafted file may name every section so. */
 static unsigned select_elf_section(const char *name, const struct select_shdr *s,
-				   select_pread_fn rd, void *ctx)
+				   select_pread_fn rd, void *ctx, unsigned *comments)
 {
 	char *c;
 	size_t n = 0;
@@ -148,7 +149,7 @@ static unsigned select_elf_section(const char *name, const struct select_shdr *s
 		return OBI_LANG_GO;
 	if (!strcmp(name, ".rustc"))
 		return OBI_LANG_RUST;
-	if (strcmp(name, ".comment") != 0)
+	if (strcmp(name, ".comment") != 0 || (*comments)++)
 		return OBI_LANG_UNKNOWN;
 	/* rustc (1.6x on) adds "rustc version X" to .comment; strip keeps that section. */
 	c = select_elf_read(s, SELECT_ELF_COMMENT_MAX, rd, ctx, &n);
@@ -163,7 +164,7 @@ unsigned select_lang_from_elf(select_pread_fn rd, void *ctx)
 	struct select_shdr strs;
 	char *tab = NULL;
 	size_t tablen = 0, shbytes;
-	unsigned lang = OBI_LANG_UNKNOWN, found;
+	unsigned lang = OBI_LANG_UNKNOWN, found, comments = 0;
 
 	if (select_elf_header(&x, rd, ctx) || x.shnum == 0 || x.shnum > SELECT_ELF_SHNUM_MAX ||
 	    x.shstrndx >= x.shnum)
@@ -179,7 +180,7 @@ unsigned select_lang_from_elf(select_pread_fn rd, void *ctx)
 
 		if (s.name >= tablen)
 			continue;
-		found = select_elf_section(tab + s.name, &s, rd, ctx);
+		found = select_elf_section(tab + s.name, &s, rd, ctx, &comments);
 		/* Go wins over a rustc mark: a Go program may link Rust code through cgo. */
 		lang = found != OBI_LANG_UNKNOWN && lang != OBI_LANG_GO ? found : lang;
 	}
