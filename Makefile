@@ -78,7 +78,8 @@ SKELS := $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/%.skel.h) $(BPF_COMPAT_SRC:bpf/%.bpf.c=$
 ENRICHER_LIB_OBJ := $(filter-out $(BUILD)/enricher/main.o,$(ENRICHER_OBJ))
 PROBE_LIB_OBJ := $(filter-out $(BUILD)/probe/main.o,$(PROBE_OBJ))
 # Probe parts without BPF or process state, linked into unit tests too.
-PROBE_UNIT_OBJ := $(BUILD)/probe/procparse.o $(BUILD)/probe/procworker.o
+PROBE_UNIT_OBJ := $(BUILD)/probe/procparse.o $(BUILD)/probe/procworker.o \
+	$(BUILD)/probe/select.o $(BUILD)/probe/select_eval.o $(BUILD)/probe/select_lang.o
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)

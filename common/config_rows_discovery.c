@@ -95,7 +95,7 @@ static const struct config_row config_selector_schema_rows[] = {
     {.yaml = "cmd_args",
      .type = CONFIG_T_GLOB,
      CONFIG_ITEM(struct config_selector, cmd_args),
-     .doc = "Command-line arguments, joined by spaces."},
+     .doc = "The whole command line (argv[0] included), arguments joined by one space."},
     {.yaml = "languages",
      .type = CONFIG_T_STRLIST,
      CONFIG_ITEM(struct config_selector, languages),
@@ -105,7 +105,10 @@ static const struct config_row config_selector_schema_rows[] = {
     {.yaml = "containers_only",
      .type = CONFIG_T_BOOL,
      CONFIG_ITEM(struct config_selector, containers_only),
-     .doc = "Only processes in a network namespace other than obi's."},
+     .doc = "Only processes in a container: their pid, mount or network namespace differs from "
+	    "that of /proc/1 (the host's init as obi's /proc shows it; obi-probe's own when "
+	    "/proc/1's are "
+	    "unreadable)."},
     {.yaml = "container_name",
      .type = CONFIG_T_GLOB,
      CONFIG_ITEM(struct config_selector, container_name),
@@ -232,7 +235,7 @@ static const struct config_row config_selector_re_schema_rows[] = {
     {.yaml = "cmd_args",
      .type = CONFIG_T_REGEX,
      CONFIG_ITEM(struct config_selector, cmd_args),
-     .doc = "Command-line arguments, joined by spaces."},
+     .doc = "The whole command line (argv[0] included), arguments joined by one space."},
     {.yaml = "languages",
      .type = CONFIG_T_STRLIST,
      CONFIG_ITEM(struct config_selector, languages),
@@ -242,7 +245,10 @@ static const struct config_row config_selector_re_schema_rows[] = {
     {.yaml = "containers_only",
      .type = CONFIG_T_BOOL,
      CONFIG_ITEM(struct config_selector, containers_only),
-     .doc = "Only processes in a network namespace other than obi's."},
+     .doc = "Only processes in a container: their pid, mount or network namespace differs from "
+	    "that of /proc/1 (the host's init as obi's /proc shows it; obi-probe's own when "
+	    "/proc/1's are "
+	    "unreadable)."},
     {.yaml = "container_name",
      .type = CONFIG_T_REGEX,
      CONFIG_ITEM(struct config_selector, container_name),
@@ -348,15 +354,17 @@ static const struct config_row config_rows_discovery[] = {
      .type = CONFIG_T_OBJLIST,
      CONFIG_FIELD(discovery.instrument),
      .proc = CONFIG_PROC_PROBE,
-     .status = CONFIG_PLANNED,
      .sub = &config_selector_schema,
-     .doc = "Selectors of processes to instrument (globs); an entry's fields AND, entries OR. "
-	    "OTEL_EBPF_AUTO_TARGET_EXE / OTEL_EBPF_OPEN_PORT form the lowest-priority entry."},
+     .doc =
+	 "Selectors of processes to instrument (globs); an entry's fields AND, entries OR, the "
+	 "first matching entry names the service. OTEL_EBPF_AUTO_TARGET_EXE / "
+	 "OTEL_EBPF_OPEN_PORT form the lowest-priority entry. k8s_* and container_name criteria "
+	 "cannot match yet; per-entry exports, sampler, routes, metrics.features are not applied "
+	 "yet (a warning names them)."},
     {.yaml = "discovery.exclude_instrument",
      .type = CONFIG_T_OBJLIST,
      CONFIG_FIELD(discovery.exclude_instrument),
      .proc = CONFIG_PROC_PROBE,
-     .status = CONFIG_PLANNED,
      .sub = &config_selector_schema,
      .doc = "Selectors of processes never instrumented (globs); exclusions win."},
     {.yaml = "discovery.default_exclude_instrument",
@@ -370,7 +378,6 @@ static const struct config_row config_rows_discovery[] = {
 	 "gke-connect,gke-gmp-system,gke-managed-cim,gke-managed-filestorecsi,gke-managed-metrics-"
 	 "server,gke-managed-system,gke-system,gke-managed-volumepopulator,gatekeeper-system}'}]",
      .proc = CONFIG_PROC_PROBE,
-     .status = CONFIG_PLANNED,
      .sub = &config_selector_schema,
      .doc = "OBI's default exclusions: observability agents and Kubernetes system namespaces; `[]` "
 	    "allows them."},
@@ -378,7 +385,6 @@ static const struct config_row config_rows_discovery[] = {
      .type = CONFIG_T_OBJLIST,
      CONFIG_FIELD(discovery.services),
      .proc = CONFIG_PROC_PROBE,
-     .status = CONFIG_PLANNED,
      .sub = &config_selector_re_schema,
      .doc = "Deprecated: selectors as discovery.instrument with regex fields; ignored when "
 	    "discovery.instrument is set."},
@@ -386,7 +392,6 @@ static const struct config_row config_rows_discovery[] = {
      .type = CONFIG_T_OBJLIST,
      CONFIG_FIELD(discovery.exclude_services),
      .proc = CONFIG_PROC_PROBE,
-     .status = CONFIG_PLANNED,
      .sub = &config_selector_re_schema,
      .doc = "Deprecated counterpart of discovery.exclude_instrument (regex fields)."},
     {.yaml = "discovery.default_exclude_services",
@@ -394,7 +399,6 @@ static const struct config_row config_rows_discovery[] = {
      CONFIG_FIELD(discovery.default_exclude_services),
      .def = "[{exe_path: '(?:^|/)(beyla$|alloy$|otelcol[^/]*$)'}]",
      .proc = CONFIG_PROC_PROBE,
-     .status = CONFIG_PLANNED,
      .sub = &config_selector_re_schema,
      .doc = "Deprecated counterpart of discovery.default_exclude_instrument (regex fields)."},
     {.yaml = "discovery.survey",

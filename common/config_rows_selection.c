@@ -25,7 +25,6 @@ static const struct config_row config_rows_selection[] = {
      .type = CONFIG_T_GLOB,
      CONFIG_FIELD(general.auto_target_language),
      .proc = CONFIG_PROC_PROBE,
-     .status = CONFIG_PLANNED,
      .doc = "Glob over the detected language (go, java, python, nodejs, ruby, dotnet, rust, php, "
 	    "generic) selecting processes."},
     {.yaml = "executable_path",
@@ -33,14 +32,12 @@ static const struct config_row config_rows_selection[] = {
      .type = CONFIG_T_REGEX,
      CONFIG_FIELD(general.executable_path),
      .proc = CONFIG_PROC_PROBE,
-     .status = CONFIG_PLANNED,
      .doc = "Deprecated: regex contained in the full executable path selecting processes."},
     {.yaml = "target_pids",
      .env = {"OTEL_EBPF_TARGET_PID"},
      .type = CONFIG_T_STRLIST,
      CONFIG_FIELD(general.target_pids),
      .proc = CONFIG_PROC_PROBE,
-     .status = CONFIG_PLANNED,
      .check = config_check_pids,
      .doc = "Select processes by PID or PID range (\"1234,2000-2100\")."},
 };

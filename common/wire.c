@@ -2,6 +2,7 @@
 #include "wire.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -18,6 +19,7 @@ struct wire_type_rule {
 
 #define FROM_PROBE (1u << OBI_WIRE_ROLE_PROBE)
 #define FROM_ENRICHER (1u << OBI_WIRE_ROLE_ENRICHER)
+#define WIRE_PROC_NSTR 8 /* strings after struct obi_wire_proc */
 #define WIRE_PAYLOAD_MAX (OBI_WIRE_MAX_MSG - sizeof(struct obi_wire_hdr))
 
 static const struct wire_type_rule wire_rules[OBI_MSG__MAX] = {
@@ -174,33 +176,57 @@ int wire_get_pid(const struct wire_msg *m, uint32_t *pid)
 	return WIRE_OK;
 }
 
+/* Length limit of each PROC_ADD string, in wire order. */
+static const size_t wire_proc_max[WIRE_PROC_NSTR] = {
+    OBI_WIRE_EXE_MAX, OBI_WIRE_CMDLINE_MAX, OBI_WIRE_CGROUP_MAX, OBI_WIRE_SVC_MAX,
+    OBI_WIRE_RES_MAX, OBI_WIRE_NS_MAX,	    OBI_WIRE_SVC_MAX,	 OBI_WIRE_NS_MAX};
+
+static void wire_proc_lens(const struct obi_wire_proc *f, size_t lens[WIRE_PROC_NSTR])
+{
+	lens[0] = f->exe_len;
+	lens[1] = f->cmdline_len;
+	lens[2] = f->cgroup_len;
+	lens[3] = f->svc_name_len;
+	lens[4] = f->res_attrs_len;
+	lens[5] = f->svc_ns_len;
+	lens[6] = f->sel_name_len;
+	lens[7] = f->sel_ns_len;
+}
+
+static bool wire_zero(const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
 int wire_get_proc(const struct wire_msg *m, struct wire_proc_view *out)
 {
 	const struct obi_wire_proc *f = &out->fixed;
+	const char **dst[WIRE_PROC_NSTR] = {&out->exe,	    &out->cmdline,   &out->cgroup,
+					    &out->svc_name, &out->res_attrs, &out->svc_ns,
+					    &out->sel_name, &out->sel_ns};
+	size_t lens[WIRE_PROC_NSTR], need = sizeof(*f);
 	const char *s;
-	size_t need;
 
 	if (m->type != OBI_MSG_PROC_ADD || m->len < sizeof(out->fixed))
 		return WIRE_ELEN;
 	memcpy(&out->fixed, m->payload, sizeof(out->fixed));
-	if (f->exe_len > OBI_WIRE_EXE_MAX || f->cmdline_len > OBI_WIRE_CMDLINE_MAX ||
-	    f->cgroup_len > OBI_WIRE_CGROUP_MAX || f->svc_name_len > OBI_WIRE_SVC_MAX ||
-	    f->res_attrs_len > OBI_WIRE_RES_MAX)
-		return WIRE_EPAYLOAD;
-	need = sizeof(*f) + (size_t)f->exe_len + f->cmdline_len + f->cgroup_len + f->svc_name_len +
-	       f->res_attrs_len;
-	if (need != m->len || f->pid == 0)
+	wire_proc_lens(f, lens);
+	for (int i = 0; i < WIRE_PROC_NSTR; i++) {
+		if (lens[i] > wire_proc_max[i])
+			return WIRE_EPAYLOAD;
+		need += lens[i];
+	}
+	if (need != m->len || f->pid == 0 || f->language >= OBI_LANG__MAX ||
+	    !wire_zero(f->pad, sizeof(f->pad)))
 		return WIRE_EPAYLOAD;
 	s = (const char *)m->payload + sizeof(*f);
-	out->exe = s;
-	s += f->exe_len;
-	out->cmdline = s;
-	s += f->cmdline_len;
-	out->cgroup = s;
-	s += f->cgroup_len;
-	out->svc_name = s;
-	s += f->svc_name_len;
-	out->res_attrs = s;
+	for (int i = 0; i < WIRE_PROC_NSTR; i++) {
+		*dst[i] = s;
+		s += lens[i];
+	}
 	return WIRE_OK;
 }
 
@@ -209,33 +235,66 @@ static size_t wire_bounded_len(const char *s, size_t max)
 	return s ? strnlen(s, max) : 0;
 }
 
-ssize_t wire_build_proc(uint8_t *out, size_t cap, const struct obi_wire_proc *fixed,
-			const char *exe, const char *cmdline, size_t cmdline_len,
-			const char *cgroup, const char *svc_name, const char *res_attrs)
+ssize_t wire_build_proc_parts(uint8_t *out, size_t cap, const struct obi_wire_proc *fixed,
+			      const struct wire_proc_parts *pp)
 {
 	struct obi_wire_proc f = *fixed;
-	const char *parts[5] = {exe, cmdline, cgroup, svc_name, res_attrs};
-	size_t lens[5], off = sizeof(f);
+	const char *parts[WIRE_PROC_NSTR] = {pp->exe,	    pp->cmdline, pp->cgroup,   pp->svc_name,
+					     pp->res_attrs, pp->svc_ns,	 pp->sel_name, pp->sel_ns};
+	size_t lens[WIRE_PROC_NSTR], off = sizeof(f), total;
 
-	lens[0] = wire_bounded_len(exe, OBI_WIRE_EXE_MAX);
-	lens[1] =
-	    cmdline ? (cmdline_len > OBI_WIRE_CMDLINE_MAX ? OBI_WIRE_CMDLINE_MAX : cmdline_len) : 0;
-	lens[2] = wire_bounded_len(cgroup, OBI_WIRE_CGROUP_MAX);
-	lens[3] = wire_bounded_len(svc_name, OBI_WIRE_SVC_MAX);
-	lens[4] = wire_bounded_len(res_attrs, OBI_WIRE_RES_MAX);
+	for (int i = 0; i < WIRE_PROC_NSTR; i++)
+		lens[i] = wire_bounded_len(parts[i], wire_proc_max[i]);
+	lens[1] = pp->cmdline ? (pp->cmdline_len > OBI_WIRE_CMDLINE_MAX ? OBI_WIRE_CMDLINE_MAX
+									: pp->cmdline_len)
+			      : 0;
 	f.exe_len = (uint16_t)lens[0];
 	f.cmdline_len = (uint16_t)lens[1];
 	f.cgroup_len = (uint16_t)lens[2];
 	f.svc_name_len = (uint16_t)lens[3];
 	f.res_attrs_len = (uint16_t)lens[4];
+	f.svc_ns_len = (uint16_t)lens[5];
+	f.sel_name_len = (uint16_t)lens[6];
+	f.sel_ns_len = (uint16_t)lens[7];
+	if (f.language >= OBI_LANG__MAX)
+		f.language = OBI_LANG_GENERIC;
 	memset(f.pad, 0, sizeof(f.pad));
-	if (off + lens[0] + lens[1] + lens[2] + lens[3] + lens[4] > cap)
+	total = off;
+	for (int i = 0; i < WIRE_PROC_NSTR; i++)
+		total += lens[i];
+	if (total > cap)
 		return -1;
 	memcpy(out, &f, sizeof(f));
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < WIRE_PROC_NSTR; i++) {
 		if (lens[i])
 			memcpy(out + off, parts[i], lens[i]);
 		off += lens[i];
 	}
 	return (ssize_t)off;
+}
+
+ssize_t wire_build_proc(uint8_t *out, size_t cap, const struct obi_wire_proc *fixed,
+			const char *exe, const char *cmdline, size_t cmdline_len,
+			const char *cgroup, const char *svc_name, const char *res_attrs)
+{
+	struct wire_proc_parts pp = {.exe = exe,
+				     .cmdline = cmdline,
+				     .cmdline_len = cmdline_len,
+				     .cgroup = cgroup,
+				     .svc_name = svc_name,
+				     .res_attrs = res_attrs};
+
+	return wire_build_proc_parts(out, cap, fixed, &pp);
+}
+
+const char *wire_lang_name(unsigned lang)
+{
+	static const char *const names[OBI_LANG__MAX] = {
+	    [OBI_LANG_UNKNOWN] = "generic", [OBI_LANG_GENERIC] = "generic",
+	    [OBI_LANG_GO] = "go",	    [OBI_LANG_JAVA] = "java",
+	    [OBI_LANG_PYTHON] = "python",   [OBI_LANG_NODEJS] = "nodejs",
+	    [OBI_LANG_RUBY] = "ruby",	    [OBI_LANG_DOTNET] = "dotnet",
+	    [OBI_LANG_RUST] = "rust",	    [OBI_LANG_PHP] = "php"};
+
+	return lang < OBI_LANG__MAX ? names[lang] : "generic";
 }

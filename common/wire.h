@@ -6,7 +6,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define OBI_WIRE_VERSION 1
+/* 2: PROC_ADD carries the language, the matched selector and its name overrides (48 bytes). */
+#define OBI_WIRE_VERSION 2
 #define OBI_WIRE_MAX_MSG (64 * 1024)
 #define OBI_WIRE_MAGIC "OBI1"
 
@@ -52,7 +53,31 @@ struct obi_wire_proc {
 	uint16_t cgroup_len;
 	uint16_t svc_name_len;	/* OTEL_SERVICE_NAME from the process environment */
 	uint16_t res_attrs_len; /* OTEL_RESOURCE_ATTRIBUTES from the process environment */
-	uint16_t pad[3];
+	uint16_t svc_ns_len;	/* OTEL_SERVICE_NAMESPACE from the process environment */
+	uint16_t sel_name_len;	/* `name` of the discovery selector that matched */
+	uint16_t sel_ns_len;	/* `namespace` of the discovery selector that matched */
+	/*
+	 * Which selector matched: 1 + its index in the selector list in use (discovery.instrument,
+	 * else discovery.services); 0: the OTEL_EBPF_OPEN_PORT / AUTO_TARGET_EXE criteria.
+	 */
+	uint16_t selector;
+	uint8_t language; /* enum obi_wire_lang */
+	uint8_t pad[5];
+};
+
+/* telemetry.sdk.language of a process as the probe detected it. Values are fixed forever. */
+enum obi_wire_lang {
+	OBI_LANG_UNKNOWN = 0, /* not examined yet (a fork described by its parent's facts) */
+	OBI_LANG_GENERIC,
+	OBI_LANG_GO,
+	OBI_LANG_JAVA,
+	OBI_LANG_PYTHON,
+	OBI_LANG_NODEJS,
+	OBI_LANG_RUBY,
+	OBI_LANG_DOTNET,
+	OBI_LANG_RUST,
+	OBI_LANG_PHP,
+	OBI_LANG__MAX,
 };
 
 #define OBI_WIRE_EXE_MAX 4096
@@ -60,6 +85,7 @@ struct obi_wire_proc {
 #define OBI_WIRE_CGROUP_MAX 2048
 #define OBI_WIRE_SVC_MAX 512
 #define OBI_WIRE_RES_MAX 4096
+#define OBI_WIRE_NS_MAX 512 /* any namespace string */
 
 struct obi_wire_pid {
 	uint32_t pid;
@@ -84,7 +110,7 @@ enum obi_wire_probe_stat {
 
 _Static_assert(sizeof(struct obi_wire_hdr) == 16, "wire header size");
 _Static_assert(sizeof(struct obi_wire_hello) == 32, "hello size");
-_Static_assert(sizeof(struct obi_wire_proc) == 40, "proc size");
+_Static_assert(sizeof(struct obi_wire_proc) == 48, "proc size");
 
 /* A received, validated message: payload points into the caller's buffer. */
 struct wire_msg {
@@ -97,7 +123,13 @@ struct wire_msg {
 /* A process description decoded from PROC_ADD; strings point into the message. */
 struct wire_proc_view {
 	struct obi_wire_proc fixed;
-	const char *exe, *cmdline, *cgroup, *svc_name, *res_attrs;
+	const char *exe, *cmdline, *cgroup, *svc_name, *res_attrs, *svc_ns, *sel_name, *sel_ns;
+};
+
+/* The strings of a PROC_ADD being built (NULL: empty); cmdline holds NULs, hence its length. */
+struct wire_proc_parts {
+	const char *exe, *cmdline, *cgroup, *svc_name, *res_attrs, *svc_ns, *sel_name, *sel_ns;
+	size_t cmdline_len;
 };
 
 /* Far below any -errno, so that wire_recv's two kinds of failure cannot be confused. */
@@ -135,6 +167,11 @@ int wire_get_pid(const struct wire_msg *m, uint32_t *pid);
 ssize_t wire_build_proc(uint8_t *out, size_t cap, const struct obi_wire_proc *fixed,
 			const char *exe, const char *cmdline, size_t cmdline_len,
 			const char *cgroup, const char *svc_name, const char *res_attrs);
+/* The same with every string (fixed->selector and ->language are kept); length or -1. */
+ssize_t wire_build_proc_parts(uint8_t *out, size_t cap, const struct obi_wire_proc *fixed,
+			      const struct wire_proc_parts *parts);
+/* OBI's name of a language ("generic" for unknown values). */
+const char *wire_lang_name(unsigned lang);
 
 /* CLOCK_REALTIME - CLOCK_MONOTONIC, now. */
 int64_t wire_mono_to_unix_ns(void);

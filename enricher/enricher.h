@@ -27,6 +27,9 @@ struct proc_entry {
 	uint32_t ns_pid;
 	uint64_t start_unix_ns;
 	uint64_t dead_since_ns; /* 0 while alive; kept a while for records still in flight */
+	/* 1 + index in cfg.discovery.instrument (else .services) of the selector that matched;
+	 * 0: the OTEL_EBPF_OPEN_PORT / AUTO_TARGET_EXE criteria (per-selector settings, later). */
+	unsigned selector;
 	struct span_service svc;
 	char *name, *namespace_, *instance_id, *exe, *cmdline, *cgroup, *res_attrs;
 	struct route_lc *route_lc; /* routes.unmatched low-cardinality state; NULL until used */

@@ -117,26 +117,38 @@ static bool proc_res_attr(const char *attrs, const char *key, char *out, size_t 
 	return false;
 }
 
-/* OBI's order: explicit config name, then the process's own OTEL_SERVICE_NAME, then
- * service.name in its OTEL_RESOURCE_ATTRIBUTES, then the executable's base name. */
+/*
+ * OBI's order (1.14): the matched selector's name; for the OTEL_EBPF_OPEN_PORT /
+ * AUTO_TARGET_EXE criteria (selector 0) the configured service_name; the process's own
+ * OTEL_SERVICE_NAME, then service.name in its OTEL_RESOURCE_ATTRIBUTES; the executable's base
+ * name. The namespace follows the same order (OTEL_SERVICE_NAMESPACE for the process's own).
+ */
 static void proc_name_service(struct proc_entry *p, const struct wire_proc_view *v,
 			      const struct obi_config *cfg)
 {
 	char buf[OBI_WIRE_RES_MAX + 1];
+	const struct obi_wire_proc *f = &v->fixed;
+	bool legacy = f->selector == 0;
 	const char *base;
 
-	if (cfg->service_name && *cfg->service_name) {
+	if (f->sel_name_len)
+		p->name = proc_strndup(v->sel_name, f->sel_name_len);
+	else if (legacy && cfg->service_name && *cfg->service_name)
 		p->name = strdup(cfg->service_name);
-	} else if (v->fixed.svc_name_len) {
-		p->name = proc_strndup(v->svc_name, v->fixed.svc_name_len);
-	} else if (p->res_attrs && proc_res_attr(p->res_attrs, "service.name", buf, sizeof(buf))) {
+	else if (f->svc_name_len)
+		p->name = proc_strndup(v->svc_name, f->svc_name_len);
+	else if (p->res_attrs && proc_res_attr(p->res_attrs, "service.name", buf, sizeof(buf)))
 		p->name = strdup(buf);
-	} else {
+	else {
 		base = strrchr(p->exe, '/');
 		p->name = strdup(base && base[1] ? base + 1 : (*p->exe ? p->exe : "unknown"));
 	}
-	if (cfg->service_namespace && *cfg->service_namespace)
+	if (f->sel_ns_len)
+		p->namespace_ = proc_strndup(v->sel_ns, f->sel_ns_len);
+	else if (legacy && cfg->service_namespace && *cfg->service_namespace)
 		p->namespace_ = strdup(cfg->service_namespace);
+	else if (f->svc_ns_len)
+		p->namespace_ = proc_strndup(v->svc_ns, f->svc_ns_len);
 	else if (p->res_attrs && proc_res_attr(p->res_attrs, "service.namespace", buf, sizeof(buf)))
 		p->namespace_ = strdup(buf);
 	else
@@ -155,6 +167,7 @@ int proc_table_put(struct proc_table *t, const struct wire_proc_view *v,
 	p->pid = pid;
 	p->ns_pid = v->fixed.ns_pid;
 	p->start_unix_ns = v->fixed.start_unix_ns;
+	p->selector = v->fixed.selector;
 	p->exe = proc_strndup(v->exe, v->fixed.exe_len);
 	p->cmdline = proc_strndup(v->cmdline, v->fixed.cmdline_len);
 	p->cgroup = proc_strndup(v->cgroup, v->fixed.cgroup_len);
@@ -170,7 +183,7 @@ int proc_table_put(struct proc_table *t, const struct wire_proc_view *v,
 	    .name = p->name,
 	    .namespace_ = p->namespace_,
 	    .instance_id = p->instance_id,
-	    .sdk_language = "generic",
+	    .sdk_language = wire_lang_name(v->fixed.language),
 	    .exe_path = p->exe,
 	    .resource_attrs = p->res_attrs,
 	    .pid = pid,

@@ -9,7 +9,6 @@
 #include <time.h>
 
 #include "factcache.h"
-#include "glob.h"
 #include "log.h"
 #include "monotime.h"
 #include "probe.h"
@@ -41,9 +40,15 @@ static bool probe_discover_is_self(const char *exe)
 int probe_discover_init(struct probe *p)
 {
 	struct log_ratelimit rl = LOG_RATELIMIT_INIT(1000000000ULL, 5);
+	char err[512];
 
 	p->disc.evfd = -1;
 	p->disc.rl = rl;
+	if (select_build(&p->disc.sel, &p->cfg, err, sizeof(err))) {
+		log_warnx("discovery selectors: %s", err);
+		return -EINVAL;
+	}
+	select_warn_unsupported(&p->cfg);
 	p->selected = calloc(PROBE_PID_LIMIT / 64, sizeof(uint64_t));
 	p->disc.facts = factcache_new();
 	/* The eventfd is made here, before confinement: the run-time filter need not allow it. */
@@ -56,6 +61,10 @@ int probe_discover_init(struct probe *p)
 
 void probe_discover_free(struct probe *p)
 {
+	struct pw_stats st = {0};
+
+	if (p->disc.pw)
+		pw_get_stats(p->disc.pw, &st);
 	pw_pool_stop(p->disc.pw);
 	p->disc.pw = NULL;
 	factcache_free(p->disc.facts);
@@ -64,6 +73,10 @@ void probe_discover_free(struct probe *p)
 	p->disc.scan_pids = NULL;
 	free(p->selected);
 	p->selected = NULL;
+	/* A stuck reader keeps its job, whose prefilter reads the selectors, until its read ends:
+	 * they are left to the process's exit then. */
+	if (!st.stuck)
+		select_free(&p->disc.sel);
 }
 
 bool probe_discover_selected(const struct probe *p, uint32_t pid)
@@ -97,7 +110,8 @@ static void probe_discover_send(struct probe *p, uint32_t pid)
 
 /* Asks the readers about pid. Refused (and counted) when the queue is full or a reader is
  * already stuck on that process: a process that stalls one read would stall the next. */
-static void probe_discover_request(struct probe *p, uint32_t pid, enum pw_why why, uint32_t parent)
+static void probe_discover_request(struct probe *p, uint32_t pid, enum pw_why why, uint32_t parent,
+				   uint16_t listen_port)
 {
 	struct pw_job *j;
 
@@ -117,11 +131,10 @@ static void probe_discover_request(struct probe *p, uint32_t pid, enum pw_why wh
 	j->why = why;
 	j->parent = parent;
 	j->in_scan = why == PW_SCAN || !p->disc.scan_done;
-	if (why == PW_SCAN || why == PW_LISTEN || why == PW_EXEC)
-		j->exe_glob = p->cfg.auto_target_exe;
-	if (why == PW_SCAN && p->cfg.open_port.n) {
-		j->ports = &p->cfg.open_port;
-		j->want_ports = true;
+	if (why == PW_SCAN || why == PW_LISTEN || why == PW_EXEC) {
+		j->sel = &p->disc.sel;
+		j->want_ports = p->disc.sel.any_ports;
+		j->listen_port = listen_port;
 	}
 	if (pw_submit(p->disc.pw, j)) {
 		free(j);
@@ -135,15 +148,21 @@ static void probe_discover_request(struct probe *p, uint32_t pid, enum pw_why wh
 }
 
 /* The kept facts become the job's; the enricher hears of them if connected. */
-static void probe_discover_update(struct probe *p, const struct pw_job *j)
+static void probe_discover_update(struct probe *p, const struct pw_job *j,
+				  const struct select_entry *match)
 {
-	if (factcache_put_job(p->disc.facts, j))
+	struct factcache_sel fs = {0};
+
+	if (match)
+		fs = (struct factcache_sel){match->wire_index, match->name, match->namespace_};
+	if (factcache_put_job(p->disc.facts, j, match ? &fs : NULL))
 		log_warnx("pid %u: facts too large to describe", j->pid);
 	else
 		probe_discover_send(p, j->pid);
 }
 
-static void probe_discover_select(struct probe *p, const struct pw_job *j, const char *why)
+static void probe_discover_select(struct probe *p, const struct pw_job *j, const char *why,
+				  const struct select_entry *match)
 {
 	uint32_t pid = j->pid;
 
@@ -155,13 +174,14 @@ static void probe_discover_select(struct probe *p, const struct pw_job *j, const
 		return;
 	}
 	probe_discover_mark(p, pid, true);
-	log_info("instrumenting pid %u (%s): %s", pid, j->safe.exe, why);
-	probe_discover_update(p, j);
+	log_info("instrumenting pid %u (%s, %s): %s", pid, j->safe.exe,
+		 wire_lang_name(j->mem.read && !j->partial ? j->mem.lang : OBI_LANG_UNKNOWN), why);
+	probe_discover_update(p, j, match);
 	/*
 	 * Children that already exist (nginx forks its workers right after listen(), before the
 	 * LISTEN record reaches us) are listed now that the kernel selects every later fork.
 	 */
-	probe_discover_request(p, pid, PW_KIDS, 0);
+	probe_discover_request(p, pid, PW_KIDS, 0, 0);
 }
 
 void probe_discover_forget(struct probe *p, uint32_t pid)
@@ -178,36 +198,38 @@ void probe_discover_forget(struct probe *p, uint32_t pid)
 		probe_ipc_queue(p, OBI_MSG_PROC_DEL, &m, sizeof(m));
 }
 
-static bool probe_discover_exe_ok(const struct probe *p, const struct pw_job *j)
+/* The selectors' verdict on an answer's facts (the memory facts only if they were read). */
+static enum select_tri probe_discover_eval(const struct probe *p, const struct pw_job *j,
+					   const struct select_entry **match)
 {
-	return !p->cfg.auto_target_exe || glob_match(p->cfg.auto_target_exe, j->safe.exe);
+	bool mem = j->mem.read && !j->partial;
+	struct select_facts f = {.pid = j->pid,
+				 .exe = j->safe.exe,
+				 .cmdline = mem ? j->mem.cmdline : NULL,
+				 .cmdline_len = mem ? j->mem.cmdline_len : 0,
+				 .ports = j->safe.ports,
+				 .nports = j->safe.nports,
+				 .ports_known = j->want_ports,
+				 .lang = mem ? j->mem.lang : OBI_LANG_UNKNOWN,
+				 .in_container = j->safe.in_container};
+
+	return select_eval(&p->disc.sel, &f, match);
 }
 
-static bool probe_discover_ports_ok(const struct probe *p, const struct pw_job *j)
+/* What the answer's reason selects it for (NULL: nothing); *match: the selector that held. */
+static const char *probe_discover_reason(const struct probe *p, const struct pw_job *j,
+					 const struct select_entry **match)
 {
-	if (!p->cfg.open_port.n)
-		return true;
-	for (int i = 0; i < j->safe.nports; i++)
-		if (config_portlist_contains(&p->cfg.open_port, j->safe.ports[i]))
-			return true;
-	return false;
-}
+	static const char *const why[] = {[PW_SCAN] = "matched at start",
+					  [PW_LISTEN] = "matched when it began listening",
+					  [PW_EXEC] = "executable matched at exec"};
 
-/* What the answer's reason selects it for (NULL: nothing). Both criteria, when both are set,
- * must hold (as OBI). */
-static const char *probe_discover_reason(const struct probe *p, const struct pw_job *j)
-{
+	*match = NULL;
 	switch (j->why) {
 	case PW_SCAN:
-		return probe_discover_exe_ok(p, j) && probe_discover_ports_ok(p, j)
-			   ? "matched at start"
-			   : NULL;
 	case PW_LISTEN:
-		return probe_discover_exe_ok(p, j) ? "listening on a selected port" : NULL;
 	case PW_EXEC:
-		return p->cfg.auto_target_exe && !p->cfg.open_port.n && probe_discover_exe_ok(p, j)
-			   ? "executable matched at exec"
-			   : NULL;
+		return probe_discover_eval(p, j, match) == SELECT_YES ? why[j->why] : NULL;
 	case PW_CHILD:
 		/* The pid may have been reused since the parent listed it. */
 		return probe_discover_selected(p, j->parent) && j->safe.ppid == j->parent
@@ -221,6 +243,7 @@ static const char *probe_discover_reason(const struct probe *p, const struct pw_
 static void probe_discover_answer(struct probe *p, const struct pw_job *j)
 {
 	bool sel = probe_discover_selected(p, j->pid);
+	const struct select_entry *match;
 	const char *why;
 
 	if (j->partial)
@@ -233,18 +256,18 @@ static void probe_discover_answer(struct probe *p, const struct pw_job *j)
 	if (j->why == PW_KIDS) {
 		for (int i = 0; sel && i < j->safe.nchildren; i++)
 			if (!probe_discover_selected(p, j->safe.children[i]))
-				probe_discover_request(p, j->safe.children[i], PW_CHILD, j->pid);
+				probe_discover_request(p, j->safe.children[i], PW_CHILD, j->pid, 0);
 		return;
 	}
-	why = probe_discover_reason(p, j);
+	why = probe_discover_reason(p, j, &match);
 	if (!sel && why) {
-		probe_discover_select(p, j, why);
+		probe_discover_select(p, j, why, match);
 	} else if (sel && j->why == PW_FORK && !j->late) {
 		log_info("instrumenting pid %u (%s): forked by selected pid %u", j->pid,
 			 j->safe.exe, j->parent);
-		probe_discover_update(p, j);
+		probe_discover_update(p, j, NULL);
 	} else if (sel && (j->late || j->why == PW_REFRESH || j->why == PW_FORK)) {
-		probe_discover_update(p, j);
+		probe_discover_update(p, j, NULL);
 	}
 }
 
@@ -255,7 +278,7 @@ static void probe_discover_feed(struct probe *p, uint64_t now_ns)
 	unsigned room = pw_room(d->pw);
 
 	while (d->scan_next < d->scan_n && d->outstanding < PROBE_SCAN_INFLIGHT && room > 0) {
-		probe_discover_request(p, d->scan_pids[d->scan_next++], PW_SCAN, 0);
+		probe_discover_request(p, d->scan_pids[d->scan_next++], PW_SCAN, 0, 0);
 		room--;
 	}
 	if (d->scan_done)
@@ -380,7 +403,18 @@ static void probe_discover_on_fork(struct probe *p, const void *data, size_t len
 			       (uint64_t)real.tv_sec * 1000000000ULL + (uint64_t)real.tv_nsec -
 				   (mono > pr.hdr.ktime_ns ? mono - pr.hdr.ktime_ns : 0)) == 0)
 		probe_discover_send(p, pr.hdr.pid);
-	probe_discover_request(p, pr.hdr.pid, PW_FORK, pr.ppid);
+	probe_discover_request(p, pr.hdr.pid, PW_FORK, pr.ppid, 0);
+}
+
+/* A selector holds on this port: the listener is worth reading. */
+static bool probe_discover_port_wanted(const struct probe *p, uint16_t port)
+{
+	const struct select_list *l = &p->disc.sel.include;
+
+	for (unsigned i = 0; i < l->n; i++)
+		if (l->e[i].ports && config_portlist_contains(l->e[i].ports, port))
+			return true;
+	return false;
 }
 
 void probe_discover_on_record(struct probe *p, const void *data, size_t len)
@@ -392,9 +426,9 @@ void probe_discover_on_record(struct probe *p, const void *data, size_t len)
 	case OBI_REC_EXEC:
 		/* Same pid, new program: the enricher must learn the new executable. */
 		if (probe_discover_selected(p, h.pid))
-			probe_discover_request(p, h.pid, PW_REFRESH, 0);
-		else if (p->cfg.auto_target_exe && !p->cfg.open_port.n)
-			probe_discover_request(p, h.pid, PW_EXEC, 0);
+			probe_discover_request(p, h.pid, PW_REFRESH, 0, 0);
+		else if (p->disc.sel.any_exec)
+			probe_discover_request(p, h.pid, PW_EXEC, 0, 0);
 		break;
 	case OBI_REC_FORK:
 		probe_discover_on_fork(p, data, len);
@@ -408,9 +442,8 @@ void probe_discover_on_record(struct probe *p, const void *data, size_t len)
 		if (len < sizeof(l))
 			break;
 		memcpy(&l, data, sizeof(l));
-		if (p->cfg.open_port.n && !probe_discover_selected(p, h.pid) &&
-		    config_portlist_contains(&p->cfg.open_port, l.port))
-			probe_discover_request(p, h.pid, PW_LISTEN, 0);
+		if (!probe_discover_selected(p, h.pid) && probe_discover_port_wanted(p, l.port))
+			probe_discover_request(p, h.pid, PW_LISTEN, 0, l.port);
 		break;
 	}
 	default:

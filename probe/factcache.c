@@ -2,6 +2,8 @@
 #include "factcache.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,18 +79,56 @@ static int factcache_put(struct factcache *c, uint32_t pid, const uint8_t *data,
 	return 0;
 }
 
-int factcache_put_job(struct factcache *c, const struct pw_job *j)
+/* The selector facts of a kept payload (pointing into it); false if none is kept. */
+static bool factcache_sel_of(struct factcache *c, uint32_t pid, struct factcache_sel *out,
+			     char *name, char *ns, size_t cap)
+{
+	const struct factcache_entry *e = *factcache_slot(c, pid);
+	struct wire_msg m = {.type = OBI_MSG_PROC_ADD};
+	struct wire_proc_view v;
+
+	if (!e)
+		return false;
+	m.payload = e->data;
+	m.len = e->len;
+	if (wire_get_proc(&m, &v) != WIRE_OK)
+		return false;
+	snprintf(name, cap, "%.*s", (int)v.fixed.sel_name_len, v.sel_name);
+	snprintf(ns, cap, "%.*s", (int)v.fixed.sel_ns_len, v.sel_ns);
+	*out = (struct factcache_sel){v.fixed.selector, name, ns};
+	return true;
+}
+
+int factcache_put_job(struct factcache *c, const struct pw_job *j, const struct factcache_sel *sel)
 {
 	static uint8_t buf[OBI_WIRE_MAX_MSG - sizeof(struct obi_wire_hdr)];
+	static char name[OBI_WIRE_SVC_MAX + 1], ns[OBI_WIRE_NS_MAX + 1];
 	const struct pw_safe_facts *f = &j->safe;
 	const struct pw_mem_facts *m = &j->mem;
+	struct factcache_sel kept = {0};
 	struct obi_wire_proc w = {
 	    .pid = j->pid, .ns_pid = f->ns_pid, .ppid = f->ppid, .start_unix_ns = f->start_unix_ns};
 	bool mem = !j->partial && m->read;
-	ssize_t n = wire_build_proc(buf, sizeof(buf), &w, f->exe, mem ? m->cmdline : NULL,
-				    mem ? m->cmdline_len : 0, f->cgroup, mem ? m->svc : NULL,
-				    mem ? m->res : NULL);
+	struct wire_proc_parts pp = {.exe = f->exe, .cgroup = f->cgroup};
+	ssize_t n;
 
+	if (!sel && (factcache_sel_of(c, j->pid, &kept, name, ns, sizeof(ns)) ||
+		     (j->parent && factcache_sel_of(c, j->parent, &kept, name, ns, sizeof(ns)))))
+		sel = &kept;
+	if (mem) {
+		pp.cmdline = m->cmdline;
+		pp.cmdline_len = m->cmdline_len;
+		pp.svc_name = m->svc;
+		pp.res_attrs = m->res;
+		pp.svc_ns = m->svc_ns;
+		w.language = (uint8_t)m->lang;
+	}
+	if (sel) {
+		pp.sel_name = sel->name;
+		pp.sel_ns = sel->namespace_;
+		w.selector = sel->index;
+	}
+	n = wire_build_proc_parts(buf, sizeof(buf), &w, &pp);
 	if (n < 0)
 		return -EMSGSIZE;
 	return factcache_put(c, j->pid, buf, (size_t)n);

@@ -13,8 +13,17 @@ struct factcache;
 
 struct factcache *factcache_new(void);
 void factcache_free(struct factcache *c);
-/* Builds pid's PROC_ADD payload from a job's facts (memory facts only if read) and keeps it. */
-int factcache_put_job(struct factcache *c, const struct pw_job *j);
+/* The selector a process matched, as PROC_ADD tells the enricher. */
+struct factcache_sel {
+	uint16_t index; /* obi_wire_proc.selector */
+	const char *name, *namespace_;
+};
+
+/*
+ * Builds pid's PROC_ADD payload from a job's facts (memory facts only if read) and keeps it.
+ * sel NULL: the selector it had, else its parent's (a child selected with its parent).
+ */
+int factcache_put_job(struct factcache *c, const struct pw_job *j, const struct factcache_sel *sel);
 /*
  * A child's payload before its own facts are read: the parent's, with the child's pid, ppid
  * and start time (fork copies the executable, arguments, cgroup and environment). -1 if the

@@ -207,7 +207,8 @@ static int probe_lifecycle_before_load(struct probe *p)
 	cfg->resp_cap = p->cfg.response_capture_size;
 	cfg->resp_max_ns = p->cfg.http_response_max_duration_ns;
 	cfg->track_traceparent = p->cfg.track_request_headers;
-	cfg->exec_events = p->cfg.auto_target_exe != NULL;
+	/* A selector may match at exec; a selected process that execs is described again. */
+	cfg->exec_events = p->disc.sel.any_exec || p->cfg.auto_target_exe != NULL;
 
 	err = err ?: bpf_map__set_max_entries(b->events, p->cfg.ringbuf_size);
 	err = err ?: bpf_map__set_max_entries(b->conns, p->cfg.max_connections);

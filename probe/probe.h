@@ -9,6 +9,7 @@
 #include "config.h"
 #include "log.h"
 #include "obi_abi.h"
+#include "select.h"
 #include "wire.h"
 
 struct ring_buffer;
@@ -81,6 +82,7 @@ struct factcache;
 struct probe_discovery {
 	struct pw_pool *pw;	 /* reader threads, started once the probe is confined */
 	struct factcache *facts; /* PROC_ADD payload of every selected process */
+	struct select_set sel;	 /* the discovery selectors (read-only once built) */
 	int evfd;		 /* readable when the readers have answers; -1 before start */
 	uint32_t *scan_pids;	 /* found at start-up, submitted as the queue has room */
 	size_t scan_n, scan_next;

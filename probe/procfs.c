@@ -10,13 +10,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "glob.h"
 #include "probe.h"
 #include "procparse.h"
 #include "procworker.h"
+#include "select.h"
 
 /* The environment is read this far: the two variables taken from it come first in practice. */
 #define PROBE_PROCFS_ENV_MAX (64 * 1024)
+/* /proc/PID/maps is scanned in chunks, up to a bound (the runtime's library maps early). */
+#define PROBE_PROCFS_MAPS_CHUNK (64 * 1024)
+#define PROBE_PROCFS_MAPS_KEEP 256
+#define PROBE_PROCFS_MAPS_MAX (4 * 1024 * 1024)
 
 /* Reads a whole small /proc file into buf (NUL-terminated); returns bytes read or -1. */
 static ssize_t probe_procfs_read(const char *path, char *buf, size_t cap)
@@ -149,6 +153,16 @@ static void probe_procfs_ports(uint32_t pid, struct pw_safe_facts *f)
 	closedir(d);
 }
 
+/* The LISTEN record's port, if the /proc read did not see it (closed since, or not asked). */
+static void probe_procfs_add_port(struct pw_safe_facts *f, uint16_t port)
+{
+	for (int i = 0; i < f->nports; i++)
+		if (f->ports[i] == port)
+			return;
+	if (port && f->nports < PW_MAX_PORTS)
+		f->ports[f->nports++] = port;
+}
+
 /* Direct children of every thread of the process. */
 static void probe_procfs_children(uint32_t pid, struct pw_safe_facts *f)
 {
@@ -192,20 +206,104 @@ static void probe_procfs_memory(uint32_t pid, struct pw_mem_facts *m)
 		snprintf(m->svc, sizeof(m->svc), "%.*s", (int)vlen, v);
 	if (n > 0 && (v = procparse_env_get(env, (size_t)n, "OTEL_RESOURCE_ATTRIBUTES", &vlen)))
 		snprintf(m->res, sizeof(m->res), "%.*s", (int)vlen, v);
+	if (n > 0 && (v = procparse_env_get(env, (size_t)n, "OTEL_SERVICE_NAMESPACE", &vlen)))
+		snprintf(m->svc_ns, sizeof(m->svc_ns), "%.*s", (int)vlen, v);
 	m->read = true;
 	free(env);
 }
 
-/* Whether the job's prefilter already rules the process out (its memory is then not read). */
+static ssize_t probe_procfs_pread(void *ctx, void *buf, size_t n, uint64_t off)
+{
+	ssize_t got, total = 0;
+
+	while ((size_t)total < n) {
+		got = pread(*(int *)ctx, (char *)buf + total, n - (size_t)total,
+			    (off_t)(off + (uint64_t)total));
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		total += got;
+	}
+	return total;
+}
+
+/* The first runtime library among the mappings (read in chunks: a JVM maps thousands). */
+static unsigned probe_procfs_maps_lang(uint32_t pid)
+{
+	char path[64], *buf = malloc(PROBE_PROCFS_MAPS_CHUNK + PROBE_PROCFS_MAPS_KEEP);
+	unsigned lang = OBI_LANG_UNKNOWN;
+	size_t keep = 0, total = 0, len;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
+	fd = buf ? open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) : -1;
+	while (fd >= 0 && lang == OBI_LANG_UNKNOWN && total < PROBE_PROCFS_MAPS_MAX) {
+		ssize_t n = read(fd, buf + keep, PROBE_PROCFS_MAPS_CHUNK);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		total += (size_t)n;
+		len = keep + (size_t)n;
+		lang = select_lang_from_maps(buf, len);
+		/* A name cut by the chunk's end is found whole in the next round. */
+		keep = len < PROBE_PROCFS_MAPS_KEEP ? len : PROBE_PROCFS_MAPS_KEEP;
+		memmove(buf, buf + len - keep, keep);
+	}
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return lang;
+}
+
+/* The language, from the libraries, the name, then the ELF file (opened through the link). */
+static unsigned probe_procfs_lang(uint32_t pid, const char *exe)
+{
+	char path[64];
+	unsigned maps = probe_procfs_maps_lang(pid), elf = OBI_LANG_UNKNOWN;
+	unsigned name = select_lang_from_exe(exe);
+	int fd;
+
+	if (maps != OBI_LANG_UNKNOWN || name != OBI_LANG_UNKNOWN)
+		return select_lang_decide(maps, name, elf);
+	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		elf = select_lang_from_elf(probe_procfs_pread, &fd);
+		close(fd);
+	}
+	return select_lang_decide(maps, name, elf);
+}
+
+/* containers_only: the process's namespaces against the host's (select.h states the rule). */
+static void probe_procfs_namespaces(const struct pw_job *j, struct pw_safe_facts *f)
+{
+	char links[3][64], path[64];
+	const char *const names[3] = {"pid", "mnt", "net"};
+
+	for (int i = 0; i < 3; i++) {
+		ssize_t n;
+
+		snprintf(path, sizeof(path), "/proc/%u/ns/%s", j->pid, names[i]);
+		n = readlink(path, links[i], sizeof(links[i]) - 1);
+		links[i][n > 0 ? n : 0] = '\0';
+	}
+	f->in_container = select_in_container(&j->sel->host, links[0], links[1], links[2]);
+}
+
+/* Whether the selectors already rule the process out (its memory is then not read). */
 static bool probe_procfs_ruled_out(const struct pw_job *j)
 {
-	bool port_ok = !j->ports;
+	struct select_facts sf = {.pid = j->pid,
+				  .exe = j->safe.exe,
+				  .ports = j->safe.ports,
+				  .nports = j->safe.nports,
+				  .ports_known = j->want_ports,
+				  .in_container = j->safe.in_container};
 
-	if (j->exe_glob && !glob_match(j->exe_glob, j->safe.exe))
-		return true;
-	for (int i = 0; i < j->safe.nports && !port_ok; i++)
-		port_ok = config_portlist_contains(j->ports, j->safe.ports[i]);
-	return !port_ok;
+	return j->sel && select_eval(j->sel, &sf, NULL) == SELECT_NO;
 }
 
 void probe_procfs_gather(struct pw_job *j)
@@ -219,12 +317,18 @@ void probe_procfs_gather(struct pw_job *j)
 		probe_procfs_cgroup(j->pid, f);
 		if (j->want_ports)
 			probe_procfs_ports(j->pid, f);
+		probe_procfs_add_port(f, j->listen_port);
+		f->in_container = -1;
+		if (j->sel && j->sel->need_ns)
+			probe_procfs_namespaces(j, f);
 		if (j->why == PW_KIDS)
 			probe_procfs_children(j->pid, f);
 	}
 	/* From here on the main loop may take the safe facts if the rest never comes. */
 	atomic_store_explicit(&j->stage, PW_STAGE_SAFE, memory_order_release);
-	if (f->alive && j->why != PW_KIDS && !probe_procfs_ruled_out(j))
+	if (f->alive && j->why != PW_KIDS && !probe_procfs_ruled_out(j)) {
 		probe_procfs_memory(j->pid, &j->mem);
+		j->mem.lang = probe_procfs_lang(j->pid, f->exe);
+	}
 	atomic_store_explicit(&j->stage, PW_STAGE_DONE, memory_order_release);
 }

@@ -292,6 +292,9 @@ static struct pw_job *pw_partial_copy(const struct pw_job *j)
 	c->parent = j->parent;
 	c->why = j->why;
 	c->in_scan = j->in_scan;
+	c->sel = j->sel;
+	c->want_ports = j->want_ports;
+	c->listen_port = j->listen_port;
 	c->partial = true;
 	if (atomic_load(&j->stage) >= PW_STAGE_SAFE) {
 		c->safe = j->safe;

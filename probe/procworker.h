@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "select.h"
 #include "wire.h"
 
 /*
@@ -49,6 +50,7 @@ struct pw_safe_facts {
 	int nports;
 	uint32_t children[PW_MAX_CHILDREN]; /* only for PW_KIDS */
 	int nchildren;
+	int in_container; /* select_in_container(), when a selector asks; else -1 */
 };
 
 /* Read from the process's memory (cmdline, environ): a page fault there may never end. */
@@ -58,6 +60,8 @@ struct pw_mem_facts {
 	size_t cmdline_len;
 	char svc[OBI_WIRE_SVC_MAX + 1];
 	char res[OBI_WIRE_RES_MAX + 1];
+	char svc_ns[OBI_WIRE_NS_MAX + 1];
+	unsigned lang; /* enum obi_wire_lang (select_lang.c) */
 };
 
 enum pw_stage { PW_STAGE_NONE = 0, PW_STAGE_SAFE, PW_STAGE_DONE };
@@ -69,12 +73,12 @@ struct pw_job {
 	enum pw_why why;
 	bool in_scan; /* issued while the start-up scan runs */
 	/*
-	 * Prefilter: the reader skips the memory of a process these already rule out (read-only
-	 * configuration; the decision itself is the main loop's). NULL: no such criterion.
+	 * Prefilter: the reader skips the memory of a process the selectors already rule out
+	 * (read-only after start; the decision itself is the main loop's). NULL: none.
 	 */
-	const char *exe_glob;
-	const struct config_portlist *ports;
+	const struct select_set *sel;
 	bool want_ports;
+	uint16_t listen_port; /* PW_LISTEN: the port of the LISTEN record (0: none) */
 	/* Main loop only: the deadline copy of this job was answered; this is the late rest. */
 	bool late;
 	bool partial;	   /* this is the deadline copy: the memory facts are missing */

@@ -30,6 +30,11 @@ const struct sandbox_rule probe_seccomp_runtime[] = {
     {"getdents64", 0, {{0}}, "listing /proc and /proc/PID/fd while discovering processes"},
     {"readlink", 0, {{0}}, "/proc/PID/exe and /proc/PID/fd/N of new processes"},
     {"readlinkat", 0, {{0}}, "the same through the *at form"},
+    {"pread64",
+     0,
+     {{0}},
+     "the /proc readers: ELF section headers of /proc/PID/exe, opened read-only (language "
+     "detection)"},
     {"bpf", 0, {SB_EQ(0, BPF_MAP_LOOKUP_ELEM)}, "reading the kernel-side statistics map"},
     {"bpf", 0, {SB_EQ(0, BPF_MAP_UPDATE_ELEM)}, "selecting a process (pids map)"},
     {"bpf", 0, {SB_EQ(0, BPF_MAP_DELETE_ELEM)}, "forgetting an exited process (pids map)"},

@@ -826,7 +826,7 @@ REC_HTTP = 1
 ROLE_SERVER = 1
 HDR = struct.Struct("<IIII")
 HELLO = struct.Struct("<4sHHIIqII")
-PROC = struct.Struct("<IIIIQHHHHH6x")
+PROC = struct.Struct("<IIIIQHHHHHHHHHB5x")
 REC_HTTP_HDR = struct.Struct("<BBHIIIQ" "QQQQQQ16s16sHHBBH16s8s8sHHI8s")
 def _abi_version():
     """OBI_ABI_VERSION of the sources the binaries were built from."""
@@ -835,8 +835,16 @@ def _abi_version():
         return int(re.search(r"#define OBI_ABI_VERSION (\d+)", f.read()).group(1))
 
 
+def _wire_version():
+    """OBI_WIRE_VERSION of the sources the binaries were built from."""
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common",
+                           "wire.h")) as f:
+        return int(re.search(r"#define OBI_WIRE_VERSION (\d+)", f.read()).group(1))
+
+
 ABI_VERSION = _abi_version()
-assert HDR.size == 16 and HELLO.size == 32 and PROC.size == 40 and REC_HTTP_HDR.size == 160
+WIRE_VERSION = _wire_version()
+assert HDR.size == 16 and HELLO.size == 32 and PROC.size == 48 and REC_HTTP_HDR.size == 160
 
 
 def wire_msg(mtype, seq, payload, flags=0, length=None):
@@ -902,17 +910,17 @@ def t_bad_input_fake_probe(ctx):
             check(len(m) == 48, "%s: enricher hello is %d bytes" % (tag, len(m)))
             t, n, _, fl = HDR.unpack_from(m)
             magic, wv, av, role, _, _, _, _ = HELLO.unpack_from(m, 16)
-            check((t, n, fl, magic, wv, av, role) == (MSG_HELLO, 48, 0, b"OBI1", 1, ABI_VERSION, 2),
+            check((t, n, fl, magic, wv, av, role) == (MSG_HELLO, 48, 0, b"OBI1", WIRE_VERSION, ABI_VERSION, 2),
                   "%s: bad enricher hello %r" % (tag, (t, n, fl, magic, wv, av, role)))
             mono_to_unix = time.time_ns() - time.monotonic_ns()
-            conn.send(wire_msg(MSG_HELLO, 0, HELLO.pack(b"OBI1", 1, ABI_VERSION, 1, os.getpid(),
+            conn.send(wire_msg(MSG_HELLO, 0, HELLO.pack(b"OBI1", WIRE_VERSION, ABI_VERSION, 1, os.getpid(),
                                                         mono_to_unix, 65536, 0)))
             return conn, mono_to_unix
 
         fake_pid = 4000000 + random.randint(0, 100000)
         exe, cmd, cg, svc = b"/usr/bin/fakesvc", b"fakesvc\0--x", b"0::/fake", b"fakesvc"
         proc = PROC.pack(fake_pid, fake_pid, 1, 0, time.time_ns(), len(exe), len(cmd), len(cg),
-                         len(svc), 0) + exe + cmd + cg + svc
+                         len(svc), 0, 0, 0, 0, 0, 0) + exe + cmd + cg + svc
 
         conn, m2u = session("session 1")
         conn.send(wire_msg(MSG_PROC_ADD, 1, proc))

@@ -78,9 +78,12 @@ static void fuzz_wire_check_proc(const struct wire_msg *m, const struct wire_pro
 
 	if (v->exe != base + sizeof(*f) || v->cmdline != v->exe + f->exe_len ||
 	    v->cgroup != v->cmdline + f->cmdline_len || v->svc_name != v->cgroup + f->cgroup_len ||
-	    v->res_attrs != v->svc_name + f->svc_name_len || v->res_attrs + f->res_attrs_len != end)
+	    v->res_attrs != v->svc_name + f->svc_name_len ||
+	    v->svc_ns != v->res_attrs + f->res_attrs_len ||
+	    v->sel_name != v->svc_ns + f->svc_ns_len ||
+	    v->sel_ns != v->sel_name + f->sel_name_len || v->sel_ns + f->sel_ns_len != end)
 		abort();
-	if (f->pid == 0)
+	if (f->pid == 0 || f->language >= OBI_LANG__MAX)
 		abort();
 }
 
@@ -92,7 +95,7 @@ static void fuzz_wire_check_entry(const struct proc_entry *p)
 		abort();
 	if (strlen(p->exe) > OBI_WIRE_EXE_MAX || strlen(p->cmdline) > OBI_WIRE_CMDLINE_MAX ||
 	    strlen(p->cgroup) > OBI_WIRE_CGROUP_MAX || strlen(p->res_attrs) > OBI_WIRE_RES_MAX ||
-	    strlen(p->name) > OBI_WIRE_RES_MAX || p->svc.name != p->name)
+	    strlen(p->name) > OBI_WIRE_RES_MAX || p->svc.name != p->name || !p->svc.sdk_language)
 		abort();
 }
 

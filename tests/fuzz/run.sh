@@ -33,6 +33,7 @@ fuzz_srcs() {
 		build/proto/opentelemetry/proto/collector/*/v1/*.pb.c \
 		"-Ibuild/proto -lprotobuf-nanopb -lcjson -lz -lcurl" ;;
 	procparse) echo "probe/procparse.c" ;;
+	select_lang) echo "probe/select_lang.c common/glob.c common/wire.c" ;;
 	glob) echo "common/glob.c" ;;
 	printer) echo "enricher/printer.c enricher/span_build.c enricher/http_parse.c" \
 		"$(ls common/config*.c) common/glob.c common/log.c -lyaml -lcjson" ;;

@@ -158,11 +158,15 @@ static void test_wire_direction(void **state)
 	assert_int_equal(test_wire_check(OBI_MSG_HELLO, 32, OBI_WIRE_ROLE_PROBE), WIRE_OK);
 	assert_int_equal(test_wire_check(OBI_MSG_HELLO, 32, OBI_WIRE_ROLE_ENRICHER), WIRE_OK);
 	/* everything else only from the probe */
-	assert_int_equal(test_wire_check(OBI_MSG_PROC_ADD, 40, OBI_WIRE_ROLE_ENRICHER), WIRE_ETYPE);
+	assert_int_equal(
+	    test_wire_check(OBI_MSG_PROC_ADD, sizeof(struct obi_wire_proc), OBI_WIRE_ROLE_ENRICHER),
+	    WIRE_ETYPE);
 	assert_int_equal(test_wire_check(OBI_MSG_PROC_DEL, 8, OBI_WIRE_ROLE_ENRICHER), WIRE_ETYPE);
 	assert_int_equal(test_wire_check(OBI_MSG_RECORDS, 24, OBI_WIRE_ROLE_ENRICHER), WIRE_ETYPE);
 	assert_int_equal(test_wire_check(OBI_MSG_STATS, 8, OBI_WIRE_ROLE_ENRICHER), WIRE_ETYPE);
-	assert_int_equal(test_wire_check(OBI_MSG_PROC_ADD, 40, OBI_WIRE_ROLE_PROBE), WIRE_OK);
+	assert_int_equal(
+	    test_wire_check(OBI_MSG_PROC_ADD, sizeof(struct obi_wire_proc), OBI_WIRE_ROLE_PROBE),
+	    WIRE_OK);
 	/* an unknown role may send nothing */
 	assert_int_equal(test_wire_check(OBI_MSG_HELLO, 32, (enum obi_wire_role)0), WIRE_ETYPE);
 	assert_int_equal(test_wire_check(OBI_MSG_HELLO, 32, (enum obi_wire_role)3), WIRE_ETYPE);
