@@ -53,6 +53,11 @@ static void k8s_trim(char *s, size_t *len)
 		s[--*len] = '\0';
 }
 
+static bool k8s_ts_eq(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
 int k8s_secret_refresh(struct k8s_secret *s)
 {
 	struct stat st;
@@ -62,8 +67,8 @@ int k8s_secret_refresh(struct k8s_secret *s)
 
 	if (!s->file)
 		return 0;
-	if (stat(s->file, &st) == 0 && s->data && st.st_mtime == s->mtime &&
-	    st.st_size == s->size && st.st_ino == s->ino)
+	if (stat(s->file, &st) == 0 && s->data && k8s_ts_eq(&st.st_mtim, &s->mtime) &&
+	    k8s_ts_eq(&st.st_ctim, &s->ctime) && st.st_size == s->size && st.st_ino == s->ino)
 		return 0;
 	rc = k8s_read_file(s->file, &data, &len, &st);
 	if (rc)
@@ -72,7 +77,8 @@ int k8s_secret_refresh(struct k8s_secret *s)
 	free(s->data);
 	s->data = data;
 	s->len = len;
-	s->mtime = st.st_mtime;
+	s->mtime = st.st_mtim;
+	s->ctime = st.st_ctim;
 	s->size = st.st_size;
 	s->ino = st.st_ino;
 	return 1;

@@ -14,9 +14,11 @@ struct k8s_secret {
 	char *file;
 	char *data; /* inline, or the file's last contents */
 	size_t len;
-	time_t mtime; /* of file when read */
+	/* Of the file when read: a rotation (kubelet: symlink swap; else rename or rewrite) changes
+	 * at least one, even when an inode number is reused within the same second. */
+	struct timespec mtime, ctime;
 	off_t size;
-	ino_t ino; /* a kubelet rotation swaps a symlink: a new inode */
+	ino_t ino;
 };
 
 struct k8s_conn {

@@ -132,6 +132,65 @@ def small_world():
     return {"pods": pods, "replicasets": rss, "jobs": jobs, "services": svcs, "nodes": nodes}
 
 
+def bench_world(n_pods, n_svcs, n_nodes):
+    """A cluster of n_pods pods (Deployments of 10 replicas, some StatefulSets and DaemonSets),
+    n_svcs services and n_nodes nodes, objects as heavy as real ones (managedFields, probes,
+    resources, many labels): what the client must reduce while parsing."""
+    nodes = [f"node-{i:04d}" for i in range(max(n_nodes, 1))]
+    rv = 2000
+    for i, n in enumerate(nodes):
+        rv += 1
+        yield "nodes", node(n, rv, f"10.0.{i // 250}.{i % 250 + 1}",
+                            labels={"topology.kubernetes.io/zone": f"z{i % 3}",
+                                    "kubernetes.io/hostname": n})
+    for i in range(n_svcs):
+        rv += 1
+        yield "services", service(f"svc-{i:05d}", f"ns-{i % 50:02d}", rv,
+                                  f"10.96.{i // 250}.{i % 250 + 1}")
+    for d in range((n_pods + 9) // 10):
+        ns = f"ns-{d % 50:02d}"
+        rv += 1
+        yield "replicasets", replicaset(f"app-{d:05d}-7c9d8f6b5", ns, rv,
+                                        deployment=f"app-{d:05d}")
+    for i in range(n_pods):
+        d = i // 10
+        ns = f"ns-{d % 50:02d}"
+        name = f"app-{d:05d}-7c9d8f6b5-{i % 10:05d}"
+        rv += 1
+        p = pod(name, ns, rv, nodes[i % len(nodes)],
+                f"10.{64 + i // 65000}.{(i // 250) % 260 % 256}.{i % 250 + 1}",
+                ["app", "sidecar"], owners=[("apps/v1", "ReplicaSet", f"app-{d:05d}-7c9d8f6b5")],
+                labels={"app.kubernetes.io/name": f"app-{d:05d}",
+                        "app.kubernetes.io/part-of": f"suite-{d % 20}",
+                        "app.kubernetes.io/version": "2.3.1", "pod-template-hash": "7c9d8f6b5",
+                        "team": f"team-{d % 7}", "tier": "backend"},
+                annotations={"kubectl.kubernetes.io/restartedAt": CREATED,
+                             "prometheus.io/scrape": "true", "prometheus.io/port": "9090"},
+                env={"app": [{"name": "LOG_LEVEL", "value": "info"},
+                             {"name": "OTEL_RESOURCE_ATTRIBUTES",
+                              "value": f"deployment.environment=prod,team=team-{d % 7}"}]})
+        for c in p["spec"]["containers"]:
+            c["resources"] = {"requests": {"cpu": "100m", "memory": "128Mi"},
+                              "limits": {"memory": "256Mi"}}
+            c["ports"] = [{"containerPort": 8080, "name": "http", "protocol": "TCP"}]
+            c["readinessProbe"] = {"httpGet": {"path": "/ready", "port": 8080},
+                                   "periodSeconds": 10}
+            c["volumeMounts"] = [{"name": "kube-api-access-x", "readOnly": True,
+                                  "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"}]
+        p["metadata"]["managedFields"] = [{
+            "manager": "kube-controller-manager", "operation": "Update", "apiVersion": "v1",
+            "time": CREATED, "fieldsType": "FieldsV1",
+            "fieldsV1": {"f:metadata": {"f:labels": {f"f:{k}": {} for k in p["metadata"]["labels"]}},
+                         "f:spec": {"f:containers": {'k:{"name":"app"}': {
+                             ".": {}, "f:image": {}, "f:name": {}, "f:ports": {}}}}}}]
+        p["status"]["conditions"] = [{"type": t, "status": "True", "lastTransitionTime": CREATED,
+                                      "lastProbeTime": None}
+                                     for t in ("Initialized", "Ready", "ContainersReady",
+                                               "PodScheduled")]
+        p["status"]["qosClass"] = "Burstable"
+        yield "pods", p
+
+
 LIST_KIND = {"pods": ("v1", "PodList"), "replicasets": ("apps/v1", "ReplicaSetList"),
              "jobs": ("batch/v1", "JobList"), "services": ("v1", "ServiceList"),
              "nodes": ("v1", "NodeList")}
