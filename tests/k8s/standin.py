@@ -13,6 +13,7 @@ injection. Control endpoints (no auth, 127.0.0.1 only):
   POST /control/compact   {"drop": [{resource, namespace, name}]} forget history (older
                           watches get 410), dropping objects without DELETED events
   POST /control/fail      {"prefix": "/api/v1/pods", "code": 500, "count": 2, "retry_after": 1}
+  POST /control/churn     {"resource": "pods", "count": N} N MODIFIED events (throughput)
   POST /control/cut       end every open watch stream in the middle of an object
   GET  /control/stats     request counts
 
@@ -20,6 +21,7 @@ injection. Control endpoints (no auth, 127.0.0.1 only):
 """
 import argparse
 import base64
+import bisect
 import json
 import os
 import ssl
@@ -48,6 +50,7 @@ class World:
         self.compacted = 0
         self.cut_gen = 0
         self.faults = []
+        self.list_cache = (None, None)
         self.stats = {"list": 0, "watch": 0, "denied": 0, "gone": 0, "faults": 0}
 
     @staticmethod
@@ -55,13 +58,17 @@ class World:
         m = obj["metadata"]
         return f"{m.get('namespace', '')}/{m['name']}"
 
-    def upsert(self, res, obj, log=True):
+    def upsert(self, res, obj, log=True, lite=False):
+        """lite: keep only what selectors and DELETED events need (benchmark worlds)."""
         with self.lock:
             self.rv += 1
             obj["metadata"]["resourceVersion"] = str(self.rv)
             k = self.key(obj)
             typ = "MODIFIED" if k in self.objs[res] else "ADDED"
             text = json.dumps(obj, separators=(",", ":"))
+            if lite:
+                obj = {"metadata": obj["metadata"],
+                       "spec": {"nodeName": obj.get("spec", {}).get("nodeName")}}
             self.objs[res][k] = (self.rv, text, obj)
             if log:
                 self.log.append((self.rv, res, typ, text, obj))
@@ -77,6 +84,24 @@ class World:
                 self.log.append((self.rv, res, "DELETED", json.dumps(obj), obj))
                 self.lock.notify_all()
             return e is not None
+
+    def churn(self, res, count):
+        """count MODIFIED events over the existing objects of res (watch throughput)."""
+        with self.lock:
+            keys = list(self.objs[res])
+            for i in range(count):
+                k = keys[i % len(keys)]
+                old_rv, text, obj = self.objs[res][k]
+                self.rv += 1
+                text = text.replace(f'"resourceVersion":"{old_rv}"',
+                                    f'"resourceVersion":"{self.rv}"', 1)
+                self.objs[res][k] = (self.rv, text, obj)
+                self.log.append((self.rv, res, "MODIFIED", text, obj))
+            self.lock.notify_all()
+
+    def since(self, rv, res):
+        i = bisect.bisect_right(self.log, rv, key=lambda e: e[0])
+        return [e for e in self.log[i:] if e[1] == res]
 
     def compact(self, drop=()):
         """History before now is gone (a watcher behind gets 410); drop: objects deleted
@@ -109,7 +134,7 @@ def load_world(w, spec):
     elif spec.startswith("bench:"):
         p, s, n = (int(x) for x in spec[6:].split(","))
         for res, o in k8sworld.bench_world(p, s, n):
-            w.upsert(res, o, log=False)
+            w.upsert(res, o, log=False, lite=True)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -157,6 +182,8 @@ class Handler(BaseHTTPRequestHandler):
         elif path == "/control/delete":
             if not w.delete(body["resource"], body.get("namespace"), body["name"]):
                 return self.status(404, "NotFound", "no such object")
+        elif path == "/control/churn":
+            w.churn(body["resource"], int(body["count"]))
         elif path == "/control/compact":
             w.compact([(d["resource"], d.get("namespace"), d["name"])
                        for d in body.get("drop", [])])
@@ -273,9 +300,13 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 list_rv = w.rv
             # a consistent snapshot: objects by key order, those not newer than list_rv
-            items = sorted((k, e) for k, e in w.objs[res].items()
-                           if (ns is None or e[2]["metadata"].get("namespace") == ns)
-                           and matches(e[2], q.get("fieldSelector")) and e[0] <= list_rv)
+            ck = (res, ns, q.get("fieldSelector"), list_rv, w.rv)
+            if w.list_cache[0] != ck:  # pages of one snapshot share one sorted selection
+                w.list_cache = (ck, sorted(
+                    (k, e) for k, e in w.objs[res].items()
+                    if (ns is None or e[2]["metadata"].get("namespace") == ns)
+                    and matches(e[2], q.get("fieldSelector")) and e[0] <= list_rv))
+            items = w.list_cache[1]
             if not q.get("continue"):
                 snap = list_rv
         page = items[start:start + limit] if limit else items[start:]
@@ -334,10 +365,10 @@ class Handler(BaseHTTPRequestHandler):
                             "reason": "Expired", "code": 410}}) + "\n")
                         w.stats["gone"] += 1
                         return self.end_chunks()
-                    new = [e for e in w.log if e[0] > rv and e[1] == res]
+                    new = w.since(rv, res)
                     if not new:
                         w.lock.wait(timeout=0.2)
-                        new = [e for e in w.log if e[0] > rv and e[1] == res]
+                        new = w.since(rv, res)
                     top = w.rv
                 out = []
                 for e_rv, _, typ, text, obj in new:
