@@ -72,6 +72,16 @@ static const char *k8s_res_attr(struct k8s_store *st, const char *list, const ch
 	return NULL;
 }
 
+static uint64_t k8s_env_hash(const struct k8s_ctr_ref *r)
+{
+	const char *v[3] = {r->env_service_name, r->env_res_attrs, r->env_service_ns};
+	uint64_t h = 0;
+
+	for (int i = 0; i < 3; i++)
+		h = h * 31 + (v[i] ? k8s_hash(v[i], strlen(v[i])) : 7);
+	return h;
+}
+
 static void k8s_ctr_fill(struct k8s_store *st, struct k8s_pod *pod, struct k8s_pod_meta *m,
 			 const struct k8s_ctr_ref *r)
 {
@@ -87,6 +97,7 @@ static void k8s_ctr_fill(struct k8s_store *st, struct k8s_pod *pod, struct k8s_p
 	m->env_svc_ns = k8s_res_attr(st, r->env_res_attrs, "service.namespace");
 	if (!m->env_svc_ns)
 		m->env_svc_ns = k8s_s(st, r->env_service_ns);
+	m->env_hash = k8s_env_hash(r);
 }
 
 static void k8s_ctr_release(struct k8s_store *st, struct k8s_pod_meta *m)
@@ -100,20 +111,37 @@ static void k8s_ctr_release(struct k8s_store *st, struct k8s_pod_meta *m)
 	k8s_p(st, m->env_svc_ns);
 }
 
-static void k8s_kv_fill(struct k8s_store *st, struct k8s_kv *dst, uint8_t *n,
-			const struct k8s_kv *src, unsigned n_src)
+/* Interned copies of a + b in one exact-size allocation (most pods keep 0-4 of each). */
+static struct k8s_kv *k8s_kv_fill(struct k8s_store *st, const struct k8s_kv *a, unsigned na,
+				  const struct k8s_kv *b, unsigned nb)
 {
-	*n = 0;
-	for (unsigned i = 0; i < n_src; i++)
-		dst[(*n)++] = (struct k8s_kv){k8s_s(st, src[i].k), k8s_s(st, src[i].v)};
+	struct k8s_kv *kv;
+
+	if (!na && !nb)
+		return NULL;
+	kv = calloc(na + nb, sizeof(*kv));
+	if (!kv) {
+		st->enomem++;
+		return NULL;
+	}
+	for (unsigned i = 0; i < na + nb; i++) {
+		const struct k8s_kv *src = i < na ? &a[i] : &b[i - na];
+
+		kv[i] = (struct k8s_kv){k8s_s(st, src->k), k8s_s(st, src->v)};
+	}
+	st->bytes += (na + nb) * sizeof(*kv);
+	return kv;
 }
 
-static void k8s_kv_release(struct k8s_store *st, struct k8s_kv *kv, uint8_t n)
+static void k8s_kv_release(struct k8s_store *st, struct k8s_kv *kv, unsigned n)
 {
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned i = 0; kv && i < n; i++) {
 		k8s_p(st, kv[i].k);
 		k8s_p(st, kv[i].v);
 	}
+	if (kv)
+		st->bytes -= n * sizeof(*kv);
+	free(kv);
 }
 
 /* IPs: the newest object holding an IP owns its index entry. */
@@ -148,8 +176,8 @@ static void k8s_pod_release(struct k8s_store *st, struct k8s_pod *p)
 		k8s_p(st, p->owners[i].kind);
 		k8s_p(st, p->owners[i].name);
 	}
-	k8s_kv_release(st, p->labels, p->n_labels);
-	k8s_kv_release(st, p->annots, p->n_annots);
+	k8s_kv_release(st, p->labels, p->n_labels + p->n_annots);
+	p->labels = p->annots = NULL;
 	k8s_p(st, p->name);
 	k8s_p(st, p->ns);
 	k8s_p(st, p->node);
@@ -164,14 +192,17 @@ static int k8s_pod_fill(struct k8s_store *st, struct k8s_pod *p, const struct k8
 	p->name = k8s_s(st, o->name);
 	p->ns = k8s_s(st, o->ns);
 	p->node = k8s_s(st, o->node_name);
+	p->created = o->created;
 	k8s_format_time(o->created, ts);
 	p->start_time = ts[0] ? k8s_s(st, ts) : NULL;
 	for (unsigned i = 0; i < o->n_owners; i++)
 		p->owners[i] =
 		    (struct k8s_owner){k8s_s(st, o->owners[i].kind), k8s_s(st, o->owners[i].name)};
 	p->n_owners = (uint8_t)o->n_owners;
-	k8s_kv_fill(st, p->labels, &p->n_labels, o->labels, o->n_labels);
-	k8s_kv_fill(st, p->annots, &p->n_annots, o->annots, o->n_annots);
+	p->labels = k8s_kv_fill(st, o->labels, o->n_labels, o->annots, o->n_annots);
+	p->n_labels = p->labels ? (uint8_t)o->n_labels : 0;
+	p->n_annots = p->labels ? (uint8_t)o->n_annots : 0;
+	p->annots = p->labels ? p->labels + p->n_labels : NULL;
 	for (unsigned i = 0; i < o->n_ips; i++)
 		p->ips[i] = k8s_s(st, o->ips[i]);
 	p->n_ips = (uint8_t)o->n_ips;
@@ -204,6 +235,46 @@ static void k8s_pod_destroy(struct k8s_store *st, struct k8s_pod *p)
 	free(p);
 }
 
+/* An interned string (or NULL) against a parsed one (or NULL). */
+static bool k8s_eq(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool k8s_kv_same(const struct k8s_kv *a, unsigned na, const struct k8s_kv *b, unsigned nb)
+{
+	if (na != nb)
+		return false;
+	for (unsigned i = 0; i < na; i++)
+		if (!k8s_eq(a[i].k, b[i].k) || !k8s_eq(a[i].v, b[i].v))
+			return false;
+	return true;
+}
+
+/* Most MODIFIED events change what is not kept (conditions, probes): nothing to redo then. */
+static bool k8s_pod_same(const struct k8s_pod *p, const struct k8s_obj *o)
+{
+	if (!k8s_eq(p->name, o->name) || !k8s_eq(p->ns, o->ns) || !k8s_eq(p->node, o->node_name) ||
+	    p->created != o->created || p->n_owners != o->n_owners || p->n_ips != o->n_ips ||
+	    p->n_ctrs != o->n_ctrs ||
+	    !k8s_kv_same(p->labels, p->n_labels, o->labels, o->n_labels) ||
+	    !k8s_kv_same(p->annots, p->n_annots, o->annots, o->n_annots))
+		return false;
+	for (unsigned i = 0; i < o->n_owners; i++)
+		if (!k8s_eq(p->owners[i].kind, o->owners[i].kind) ||
+		    !k8s_eq(p->owners[i].name, o->owners[i].name))
+			return false;
+	for (unsigned i = 0; i < o->n_ips; i++)
+		if (!k8s_eq(p->ips[i], o->ips[i]))
+			return false;
+	for (unsigned i = 0; i < o->n_ctrs; i++)
+		if (!k8s_eq(p->ctrs[i].name, o->ctrs[i].name) ||
+		    !k8s_eq(p->ctrs[i].id, o->ctrs[i].id) ||
+		    p->ctrs[i].env_hash != k8s_env_hash(&o->ctrs[i]))
+			return false;
+	return true;
+}
+
 static int k8s_pod_upsert(struct k8s_store *st, const struct k8s_obj *o)
 {
 	struct k8s_pod *p = k8s_map_get(&st->pods, o->uid);
@@ -221,6 +292,9 @@ static int k8s_pod_upsert(struct k8s_store *st, const struct k8s_obj *o)
 		}
 		st->bytes += sizeof(*p);
 		st->n_pods++;
+	} else if (k8s_pod_same(p, o)) {
+		p->gen = st->gen[K8S_POD];
+		return 0;
 	} else {
 		k8s_pod_release(st, p);
 	}
@@ -278,6 +352,7 @@ static void k8s_other_release(struct k8s_store *st, struct k8s_other *x)
 	for (unsigned i = 0; i < x->n_ips; i++)
 		k8s_p(st, x->ips[i]);
 	k8s_kv_release(st, x->labels, x->n_labels);
+	x->labels = NULL;
 	k8s_p(st, x->name);
 	k8s_p(st, x->ns);
 	k8s_p(st, x->owner_kind);
@@ -306,7 +381,8 @@ static void k8s_other_fill(struct k8s_store *st, struct k8s_other *x, const stru
 		x->owner_kind = k8s_s(st, ow->kind);
 		x->owner_name = k8s_s(st, ow->name);
 	}
-	k8s_kv_fill(st, x->labels, &x->n_labels, o->labels, o->n_labels);
+	x->labels = k8s_kv_fill(st, o->labels, o->n_labels, NULL, 0);
+	x->n_labels = x->labels ? (uint8_t)o->n_labels : 0;
 	for (unsigned i = 0; i < o->n_ips; i++)
 		x->ips[i] = k8s_s(st, o->ips[i]);
 	x->n_ips = (uint8_t)o->n_ips;
@@ -436,13 +512,20 @@ const struct k8s_other *k8s_store_other(const struct k8s_store *st, enum k8s_kin
 
 void k8s_store_free(struct k8s_store *st)
 {
-	for (size_t i = 0; i < st->pods.cap; i++)
-		if (st->pods.slots[i].key)
-			k8s_pod_release(st, st->pods.slots[i].val), free(st->pods.slots[i].val);
+	for (size_t i = 0; i < st->pods.cap; i++) {
+		if (!st->pods.slots[i].key)
+			continue;
+		k8s_pod_release(st, st->pods.slots[i].val);
+		free(st->pods.slots[i].val);
+	}
 	for (int k = 0; k < K8S_KINDS; k++) {
 		for (size_t i = 0; i < st->others[k].cap; i++)
-			if (st->others[k].slots[i].key)
-				free(st->others[k].slots[i].val);
+			if (st->others[k].slots[i].key) {
+				struct k8s_other *x = st->others[k].slots[i].val;
+
+				free(x->labels);
+				free(x);
+			}
 		k8s_map_free(&st->others[k]);
 	}
 	k8s_map_free(&st->pods);

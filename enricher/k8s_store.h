@@ -27,8 +27,9 @@ struct k8s_pod_meta {
 	const struct k8s_pod *pod;
 	const char *name, *id;	 /* container name, runtime id */
 	const char *instance_id; /* namespace.pod.container */
-	const char *env_svc_name,
-	    *env_svc_ns; /* OTEL_SERVICE_NAME / service.name in OTEL_RESOURCE_ATTRIBUTES */
+	/* OTEL_SERVICE_NAME (else service.name of OTEL_RESOURCE_ATTRIBUTES) and the namespace */
+	const char *env_svc_name, *env_svc_ns;
+	uint64_t env_hash; /* of the raw env values: a MODIFIED event that changed nothing kept */
 };
 
 struct k8s_owner {
@@ -37,8 +38,9 @@ struct k8s_owner {
 
 struct k8s_pod {
 	const char *uid, *name, *ns, *node, *start_time; /* start_time: OBI's format */
+	int64_t created;
 	struct k8s_owner owners[K8S_MAX_OWNERS];
-	struct k8s_kv labels[K8S_MAX_KV], annots[K8S_MAX_KV];
+	struct k8s_kv *labels, *annots; /* one allocation: labels, then annotations */
 	const char *ips[K8S_MAX_IPS];
 	struct k8s_pod_meta *ctrs;
 	struct k8s_peer peer;
@@ -56,7 +58,7 @@ struct k8s_other {
 	const char *name, *ns;
 	const char *owner_kind, *owner_name; /* controller owner (ReplicaSet -> Deployment ...) */
 	const char *ips[K8S_MAX_IPS];
-	struct k8s_kv labels[K8S_MAX_KV];
+	struct k8s_kv *labels; /* kept labels only (nodes: cluster name, zone) */
 	struct k8s_peer peer;
 	uint8_t n_ips, n_labels;
 	uint32_t gen;

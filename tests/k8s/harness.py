@@ -124,7 +124,8 @@ class Tool:
         line = self.proc.stdout.readline()
         if not line:
             raise AssertionError("k8s-tool exited: " + open(self.log_path).read())
-        self.ready_s = json.loads(line)["ready"]
+        first = json.loads(line)
+        self.ready_s, self.ready_cpu_s = first["ready"], first["cpu_s"]
 
     def ask(self, cmd):
         self.proc.stdin.write(cmd + "\n")

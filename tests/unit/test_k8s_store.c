@@ -293,6 +293,43 @@ static void test_modified_is_stable(void **state)
 	free(w);
 }
 
+/* A MODIFIED event that changes a kept field is applied (the unchanged fast path is not taken):
+ * a new label value names the service, a restarted container's new id resolves, the old not. */
+static void test_modified_applies(void **state)
+{
+	struct world *w = calloc(1, sizeof(*w));
+	struct k8s_parse_opts opts = {.want_label = k8s_t_want};
+	const char *newid = "0000000000000000000000000000000000000000000000000000000000000001";
+	size_t len;
+	char *text = k8s_t_read("pods.json", &len);
+	cJSON *list = cJSON_Parse(text),
+	      *pod = cJSON_GetArrayItem(cJSON_GetObjectItem(list, "items"), 0);
+	cJSON *labels = cJSON_GetObjectItem(cJSON_GetObjectItem(pod, "metadata"), "labels");
+	cJSON *st0 = cJSON_GetArrayItem(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(pod, "status"), "containerStatuses"), 0);
+	struct k8s_obj obj;
+	char id[80];
+
+	(void)state;
+	assert_non_null(w);
+	assert_non_null(pod);
+	world_load(w, 4096);
+	cJSON_ReplaceItemInObject(labels, "app.kubernetes.io/name", cJSON_CreateString("renamed"));
+	snprintf(id, sizeof(id), "containerd://%s", newid);
+	cJSON_ReplaceItemInObject(st0, "containerID", cJSON_CreateString(id));
+	assert_int_equal(k8s_parse_obj(pod, K8S_POD, &opts, &obj), 0);
+	assert_int_equal(k8s_store_upsert(&w->st, &obj), 0);
+	assert_null(k8s_store_container(&w->st, WEB_ID));
+	attrs_of(w, "0::/kubepods/podx/"
+		    "0000000000000000000000000000000000000000000000000000000000000001");
+	assert_attr(w, "service.name", "renamed");
+	assert_attr(w, "k8s.container.name", "web");
+	cJSON_Delete(list);
+	free(text);
+	k8s_store_free(&w->st);
+	free(w);
+}
+
 static void test_time_format(void **state)
 {
 	char out[40];
@@ -325,6 +362,7 @@ int main(void)
 	const struct CMUnitTest alone[] = {
 	    cmocka_unit_test(test_delete_grace_and_relist),
 	    cmocka_unit_test(test_modified_is_stable),
+	    cmocka_unit_test(test_modified_applies),
 	    cmocka_unit_test(test_time_format),
 	};
 
