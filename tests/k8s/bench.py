@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""tests/k8s/bench.py BUILD: the Kubernetes client at scale against the stand-in (make bench-k8s):
+"""tests/k8s/bench.py BUILD [PODS]: the Kubernetes client at scale against the stand-in (make bench-k8s):
 initial sync time, peak RSS, cache bytes per pod, watch events/s (end to end through the
 stand-in, and the client alone on a recorded stream), lookup cost per span. One JSON line per
 scenario, then a Markdown table for docs/benchmarks.md."""
@@ -53,8 +53,11 @@ def scenario(build, pods, svcs, nodes, churn):
 
 def main():
     build = sys.argv[1]
+    only = int(sys.argv[2]) if len(sys.argv) > 2 else None  # one world size (pods)
     rows = []
     for pods, svcs, nodes, churn in ((10000, 2000, 500, 50000), (100000, 2000, 500, 0)):
+        if only and pods != only:
+            continue
         r = scenario(build, pods, svcs, nodes, churn)
         print(json.dumps(r), flush=True)
         rows.append(r)

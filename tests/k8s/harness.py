@@ -51,7 +51,7 @@ class Standin:
             [sys.executable, os.path.join(HERE, "standin.py"), "--port-file", port_file,
              "--token-file", self.server_token, "--world", world, "--bookmark", str(bookmark),
              "--tls", certs()])
-        wait_for(lambda: os.path.exists(port_file), 120, "the stand-in to listen")
+        wait_for(lambda: os.path.exists(port_file), 900, "the stand-in to listen")
         with open(port_file) as f:
             self.port = int(f.read())
         self.url = f"https://127.0.0.1:{self.port}"
