@@ -161,8 +161,15 @@ static void k8s_extra_attrs(const struct k8s_ident *id, const struct k8s_pod *p,
 	}
 }
 
+const char *k8s_ident_instance(const struct k8s_pod_meta *m, struct k8s_owners *o)
+{
+	snprintf(o->instance_id, sizeof(o->instance_id), "%s.%s.%s", m->pod->ns, m->pod->name,
+		 m->name ? m->name : "");
+	return o->instance_id;
+}
+
 size_t k8s_ident_attrs(const struct k8s_ident *id, const struct k8s_pod_meta *m,
-		       const struct k8s_owners *o, struct otlp_attr *out, size_t *n, size_t cap)
+		       struct k8s_owners *o, struct otlp_attr *out, size_t *n, size_t cap)
 {
 	const struct k8s_pod *p = m->pod;
 	const char *svc, *svc_ns;
@@ -171,7 +178,7 @@ size_t k8s_ident_attrs(const struct k8s_ident *id, const struct k8s_pod_meta *m,
 	k8s_ident_service(id, m, o, &svc, &svc_ns);
 	k8s_put(out, n, cap, "service.name", svc);
 	k8s_put(out, n, cap, "service.namespace", svc_ns);
-	k8s_put(out, n, cap, "service.instance.id", m->instance_id);
+	k8s_put(out, n, cap, "service.instance.id", k8s_ident_instance(m, o));
 	k8s_put(out, n, cap, "k8s.namespace.name", p->ns);
 	k8s_put(out, n, cap, "k8s.pod.name", p->name);
 	k8s_put(out, n, cap, "k8s.container.name", m->name);

@@ -23,9 +23,15 @@ struct k8s_owners {
 	const char *deployment, *replicaset, *statefulset, *daemonset, *job, *cronjob;
 	const char *top_kind, *top_name;
 	char guess_dep[K8S_MAX_STR + 1], guess_cron[K8S_MAX_STR + 1];
+	/* service.instance.id, built per call: unique per container, not worth caching (100,000
+	 * pods x 2 containers x ~100 bytes of interned string and index slot) */
+	char instance_id[3 * K8S_MAX_STR + 3];
 };
 
 void k8s_ident_owners(const struct k8s_ident *id, const struct k8s_pod *p, struct k8s_owners *o);
+
+/* namespace.pod.container into o->instance_id; returns it. */
+const char *k8s_ident_instance(const struct k8s_pod_meta *m, struct k8s_owners *o);
 
 /* OBI 1.14 precedence: container env, annotations, resource_labels, top owner / pod name. */
 void k8s_ident_service(const struct k8s_ident *id, const struct k8s_pod_meta *m,
@@ -38,6 +44,6 @@ void k8s_ident_service(const struct k8s_ident *id, const struct k8s_pod_meta *m,
  * changes and while o lives. Returns the number appended.
  */
 size_t k8s_ident_attrs(const struct k8s_ident *id, const struct k8s_pod_meta *m,
-		       const struct k8s_owners *o, struct otlp_attr *out, size_t *n, size_t cap);
+		       struct k8s_owners *o, struct otlp_attr *out, size_t *n, size_t cap);
 
 #endif /* OBI_K8S_IDENT_H */

@@ -85,13 +85,9 @@ static uint64_t k8s_env_hash(const struct k8s_ctr_ref *r)
 static void k8s_ctr_fill(struct k8s_store *st, struct k8s_pod *pod, struct k8s_pod_meta *m,
 			 const struct k8s_ctr_ref *r)
 {
-	char buf[3 * K8S_MAX_STR + 3];
-
 	m->pod = pod;
 	m->name = k8s_s(st, r->name);
 	m->id = k8s_s(st, r->id);
-	snprintf(buf, sizeof(buf), "%s.%s.%s", pod->ns, pod->name, r->name);
-	m->instance_id = k8s_s(st, buf);
 	m->env_svc_name = r->env_service_name ? k8s_s(st, r->env_service_name)
 					      : k8s_res_attr(st, r->env_res_attrs, "service.name");
 	m->env_svc_ns = k8s_res_attr(st, r->env_res_attrs, "service.namespace");
@@ -106,7 +102,6 @@ static void k8s_ctr_release(struct k8s_store *st, struct k8s_pod_meta *m)
 		k8s_map_del(&st->ctrs, m->id);
 	k8s_p(st, m->name);
 	k8s_p(st, m->id);
-	k8s_p(st, m->instance_id);
 	k8s_p(st, m->env_svc_name);
 	k8s_p(st, m->env_svc_ns);
 }

@@ -25,8 +25,7 @@ struct k8s_peer {
  */
 struct k8s_pod_meta {
 	const struct k8s_pod *pod;
-	const char *name, *id;	 /* container name, runtime id */
-	const char *instance_id; /* namespace.pod.container */
+	const char *name, *id; /* container name, runtime id */
 	/* OTEL_SERVICE_NAME (else service.name of OTEL_RESOURCE_ATTRIBUTES) and the namespace */
 	const char *env_svc_name, *env_svc_ns;
 	uint64_t env_hash; /* of the raw env values: a MODIFIED event that changed nothing kept */

@@ -131,7 +131,13 @@ static void test_init_container(void **state)
 	}
 	assert_non_null(m);
 	assert_string_equal(m->pod->name, "web-5d8f9c7b6-x2x4z");
-	assert_string_equal(m->instance_id, "shop.web-5d8f9c7b6-x2x4z.migrate");
+	{
+		struct k8s_owners *ow = malloc(sizeof(*ow));
+
+		assert_non_null(ow);
+		assert_string_equal(k8s_ident_instance(m, ow), "shop.web-5d8f9c7b6-x2x4z.migrate");
+		free(ow);
+	}
 }
 
 static void test_statefulset_annotations(void **state)
