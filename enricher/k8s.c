@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -166,6 +167,8 @@ int k8s_new(struct k8s **out, struct evloop *loop, const struct obi_config *cfg,
 	k->loop = loop;
 	k->cfg = cfg;
 	k->rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(1000000000ULL, 10);
+	if (getrandom(&k->rnd, sizeof(k->rnd), 0) != sizeof(k->rnd) || !k->rnd)
+		k->rnd = evloop_now(loop) | 1; /* jitter only: any non-zero seed will do */
 	k8s_store_init(&k->st);
 	ev_timer_init(&k->sync_timer, k8s_on_sync_timeout, k);
 	ev_timer_init(&k->expire_timer, k8s_on_expire, k);
@@ -255,6 +258,14 @@ size_t k8s_resource_attrs(struct k8s *k, const struct k8s_pod_meta *m, struct k8
 {
 	k8s_ident_owners(&k->ident, m->pod, scratch);
 	return k8s_ident_attrs(&k->ident, m, scratch, out, n, cap);
+}
+
+double k8s_rand01(struct k8s *k)
+{
+	k->rnd ^= k->rnd << 13;
+	k->rnd ^= k->rnd >> 7;
+	k->rnd ^= k->rnd << 17;
+	return (double)(k->rnd >> 11) / 9007199254740992.0;
 }
 
 uint64_t k8s_changes(const struct k8s *k)

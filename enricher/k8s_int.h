@@ -48,7 +48,11 @@ struct k8s {
 	bool sync_timed_out;
 	char auth[8192]; /* "Authorization: Bearer ..." (never logged) */
 	struct log_ratelimit rl;
+	uint64_t rnd; /* xorshift state for back-off jitter, seeded by getrandom: agents differ */
 };
+
+/* Uniform in [0, 1). */
+double k8s_rand01(struct k8s *k);
 
 #define k8s_warn_rl(k, fmt, ...)                                                                   \
 	log_ratelimited(&(k)->rl, evloop_now((k)->loop), LOG_LVL_WARN, fmt, ##__VA_ARGS__)

@@ -137,7 +137,7 @@ static void k8s_watch_backoff(struct k8s_watch *w, uint64_t floor_ns)
 
 	if (d > K8S_BACKOFF_MAX_NS)
 		d = K8S_BACKOFF_MAX_NS;
-	d = d / 2 + (uint64_t)((double)d * ((double)random() / ((double)RAND_MAX + 1.0)));
+	d = d / 2 + (uint64_t)((double)d * k8s_rand01(w->k));
 	if (d < floor_ns)
 		d = floor_ns;
 	if (w->retry_after)
@@ -270,8 +270,9 @@ static int k8s_watch_url(struct k8s_watch *w, char *url, size_t n)
 		len = snprintf(url, n,
 			       "%s%s?watch=1&allowWatchBookmarks=true&resourceVersion=%s&"
 			       "timeoutSeconds=%ld%s%s",
-			       w->k->conn.server, w->path, rv ? rv : "0", 300 + random() % 300,
-			       *sel ? "&fieldSelector=" : "", sel);
+			       w->k->conn.server, w->path, rv ? rv : "0",
+			       300 + (long)(k8s_rand01(w->k) * 300), *sel ? "&fieldSelector=" : "",
+			       sel);
 	curl_free(cont);
 	curl_free(rv);
 	return len > 0 && (size_t)len < n ? 0 : -ENAMETOOLONG;
