@@ -1,4 +1,5 @@
 """tests/k8s/harness.py: starts the API stand-in and the k8s-tool client, waits for conditions."""
+import atexit
 import json
 import os
 import shutil
@@ -33,6 +34,7 @@ def certs():
     global _CERTS
     if _CERTS is None:
         d = tempfile.mkdtemp(prefix="obi-k8s-certs-")
+        atexit.register(shutil.rmtree, d, True)
         subprocess.run(["bash", os.path.join(HERE, "..", "otlp", "mkcerts.sh"), d], check=True)
         _CERTS = d
     return _CERTS
