@@ -6,6 +6,7 @@
 #   make bench      side-by-side benchmarks (not part of make test)
 #   make bench-enricher  enricher capacity alone: socket -> OTLP bytes, spans/s on one core
 #   make test-otlp  OTLP encoding/export/sampler/evloop tests with the node test receiver
+#   make test-k8s   Kubernetes client vs the API stand-in, kubectl, python3-kubernetes (bench-k8s: scale)
 #   make test-kernels  Debian's Linux 6.1 (syscall front end) and 5.10 (compat object) under qemu
 #   make fuzz       short libFuzzer runs of every harness
 #   make lint       clang-tidy + cppcheck + clang-format check
@@ -93,7 +94,7 @@ SECCOMP_PROFILE := $(BUILD)/seccomp/obi-probe.json
 SECCOMP_TABLE_OBJ := $(BUILD)/common/sandbox.o $(BUILD)/common/log.o \
 	$(BUILD)/probe/seccomp_tables.o $(BUILD)/enricher/seccomp_table.o
 
-.PHONY: image test-containers all deps run test test-unit test-otlp test-e2e test-e2e-san test-kernels bench bench-enricher fuzz lint format docs clean check-headers unit-bins route-eval
+.PHONY: image test-containers all deps run test test-unit test-otlp test-e2e test-e2e-san test-kernels bench bench-enricher fuzz lint format docs clean check-headers unit-bins route-eval test-k8s bench-k8s
 
 all: $(BINS) $(SECCOMP_PROFILE) $(BUILD)/tools/seccomp_oci_exec
 
@@ -197,6 +198,27 @@ $(ROUTE_EVAL): $(BUILD)/tests/route_eval.o $(ENRICHER_LIB_OBJ) $(COMMON_OBJ)
 route-eval: $(ROUTE_EVAL)
 	$(Q)$(ROUTE_EVAL) --bench
 
+# Kubernetes metadata (docs/architecture.md, "Kubernetes metadata"): the client driven by line
+# commands against the API stand-in (tests/k8s/standin.py), kubectl and python3-kubernetes
+# against the same stand-in; bench-k8s: sync time, RSS, events/s, lookup cost (not in make test).
+K8S_TOOL := $(BUILD)/tests/k8s-tool
+
+$(BUILD)/tests/k8s_tool.o: tests/k8s/k8s_tool.c | $(PROTO_STAMP)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Ienricher -c $< -o $@
+
+$(K8S_TOOL): $(BUILD)/tests/k8s_tool.o $(ENRICHER_LIB_OBJ) $(COMMON_OBJ) $(PROTO_OBJ)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_ENRICHER) -o $@
+
+test-k8s:
+	$(Q)$(MAKE) --no-print-directory SAN=1 build-san/tests/k8s-tool
+	$(Q)bash tests/k8s/run.sh build-san
+
+bench-k8s:
+	$(Q)$(MAKE) --no-print-directory build/tests/k8s-tool
+	$(Q)bash tests/k8s/bench.sh build
+
 deps:
 	$(Q)bash tests/deps.sh
 
@@ -253,6 +275,7 @@ endif
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory bench-enricher
+	$(Q)$(MAKE) --no-print-directory bench-k8s
 	$(Q)bash tests/bench/run.sh $(BUILD)
 
 # Enricher capacity (docs/benchmarks.md): records over a socketpair -> spans -> OTLP protobuf,

@@ -43,6 +43,8 @@ fuzz_srcs() {
 		"enricher/span_filter.c" \
 		"enricher/proc_table.c enricher/span_build.c enricher/http_parse.c" \
 		"enricher/printer.c $(ls common/config*.c) common/glob.c common/log.c -lyaml -lcjson" ;;
+	k8s_event) echo "enricher/k8s_jsplit.c enricher/k8s_parse.c enricher/k8s_store.c" \
+		"enricher/k8s_map.c enricher/k8s_ident.c enricher/k8s_cgroup.c -lcjson" ;;
 	*) return 1 ;;
 	esac
 }

@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""tests/k8s/bench.py BUILD [PODS]: the Kubernetes client at scale against the stand-in (make bench-k8s):
+initial sync time, peak RSS, cache bytes per pod, watch events/s (end to end through the
+stand-in, and the client alone on a recorded stream), lookup cost per span. One JSON line per
+scenario, then a Markdown table for docs/benchmarks.md."""
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Standin, Tool, wait_for  # noqa: E402
+import k8sworld as W  # noqa: E402
+
+
+def scenario(build, pods, svcs, nodes, churn):
+    t0 = time.monotonic()
+    s = Standin(world=f"bench:{pods},{svcs},{nodes}", bookmark=5)
+    gen_s = time.monotonic() - t0
+    try:
+        t = Tool(build, s, {"ASAN_OPTIONS": "", "OTEL_EBPF_KUBE_INFORMERS_SYNC_TIMEOUT": "900s"})
+        st = t.ask("stats")
+        assert st["pods"] == pods, st
+        r = {"pods": pods, "services": svcs, "nodes": nodes, "standin_build_s": round(gen_s, 1),
+             "sync_s": round(t.ready_s, 3), "sync_cpu_s": round(t.ready_cpu_s, 3),
+             "load": os.getloadavg()[0], "rss_mib": round(st["hwm_kib"] / 1024, 1),
+             "cache_mib": round(st["bytes"] / 1048576, 2),
+             "bytes_per_pod": round(st["bytes"] / pods), "strings": st["strings"]}
+        cid = W.cid(f"ns-00/app-00000-7c9d8f6b5-00000/app")
+        r["lookup_ns"] = round(t.ask(f"bench-lookup {cid}")["lookup_ns"], 1)
+        if churn:
+            before = st["events"]
+            t1 = time.monotonic()
+            s.control("churn", {"resource": "pods", "count": churn})
+            wait_for(lambda: t.ask("stats")["events"] - before >= churn, 300, "the churn")
+            r["watch_events_per_s_e2e"] = round(churn / (time.monotonic() - t1))
+            st = t.ask("stats")
+            r["rss_mib_after_churn"] = round(st["hwm_kib"] / 1024, 1)
+            path = os.path.join(s.dir, "events.json")
+            with open(path, "w") as f:
+                for res, o in W.bench_world(min(pods, 10000), 0, 1):
+                    if res == "pods":
+                        f.write(json.dumps({"type": "MODIFIED", "object": o},
+                                           separators=(",", ":")) + "\n")
+            b = t.ask(f"bench-events {path}")
+            r["watch_events_per_s_client_add"] = round(b["add_per_s"])
+            r["watch_events_per_s_client_modify"] = round(b["modify_per_s"])
+        t.close()
+        return r
+    finally:
+        s.close()
+
+
+def main():
+    build = sys.argv[1]
+    only = int(sys.argv[2]) if len(sys.argv) > 2 else None  # one world size (pods)
+    rows = []
+    for pods, svcs, nodes, churn in ((10000, 2000, 500, 50000), (100000, 2000, 500, 0)):
+        if only and pods != only:
+            continue
+        r = scenario(build, pods, svcs, nodes, churn)
+        print(json.dumps(r), flush=True)
+        rows.append(r)
+    print("\n| pods / services / nodes | sync wall (client CPU) | peak RSS | cache | bytes/pod | "
+          "lookup | watch events/s (e2e / client CPU: add / modify) |")
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        ev = (f"{r['watch_events_per_s_e2e']:,} / {r['watch_events_per_s_client_add']:,} / "
+              f"{r['watch_events_per_s_client_modify']:,}"
+              if "watch_events_per_s_e2e" in r else "-")
+        print(f"| {r['pods']:,} / {r['services']:,} / {r['nodes']} | {r['sync_s']} s "
+              f"({r['sync_cpu_s']} s) | "
+              f"{r['rss_mib']} MiB | {r['cache_mib']} MiB | {r['bytes_per_pod']} | "
+              f"{r['lookup_ns']} ns | {ev} |")
+
+
+if __name__ == "__main__":
+    main()
