@@ -21,8 +21,10 @@ static void config_cross_checks(const struct obi_config *cfg, unsigned proc, str
 	const struct config_otlp_traces *t = &cfg->otlp.traces;
 
 	if ((proc & CONFIG_PROC_PROBE) && !config_has_selection(cfg))
-		config_errs_add(e, "config: nothing to instrument: set OTEL_EBPF_OPEN_PORT or "
-				   "OTEL_EBPF_AUTO_TARGET_EXE (or open_port in the YAML file)");
+		config_errs_add(e,
+				"config: nothing to instrument: set OTEL_EBPF_OPEN_PORT or "
+				"OTEL_EBPF_AUTO_TARGET_EXE, or discovery.instrument (or open_port) "
+				"in the YAML file");
 	if ((proc & CONFIG_PROC_PROBE) && cfg->ebpf.enable_context_propagation &&
 	    cfg->ebpf.context_propagation)
 		config_errs_add(e, "config: ebpf.enable_context_propagation and "

@@ -788,8 +788,10 @@ static void test_validate(void **state)
 	(void)state;
 	config_init_defaults(&c);
 	assert_int_equal(config_validate(&c, CONFIG_PROC_PROBE, err, sizeof(err)), -1);
-	assert_string_equal(err, "config: nothing to instrument: set OTEL_EBPF_OPEN_PORT or "
-				 "OTEL_EBPF_AUTO_TARGET_EXE (or open_port in the YAML file)");
+	assert_string_equal(err,
+			    "config: nothing to instrument: set OTEL_EBPF_OPEN_PORT or "
+			    "OTEL_EBPF_AUTO_TARGET_EXE, or discovery.instrument (or open_port) "
+			    "in the YAML file");
 	assert_int_equal(config_validate(&c, CONFIG_PROC_ENRICHER, err, sizeof(err)), 0);
 	assert_int_equal(config_apply_env(&c, exe, err, sizeof(err)), 0);
 	assert_int_equal(config_validate(&c, CONFIG_PROC_ALL, err, sizeof(err)), 0);
