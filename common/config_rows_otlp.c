@@ -87,8 +87,8 @@ static const struct config_row config_rows_otlp[] = {
      .type = CONFIG_T_MAP,
      CONFIG_FIELD(otlp.resource_attributes),
      .proc = CONFIG_PROC_ENRICHER,
-     .status = CONFIG_PLANNED,
-     .doc = "Extra resource attributes of obi's own telemetry (k=v list)."},
+     .doc = "Resource attributes added to every service's spans and metrics (k=v list, "
+	    "%-escapes); a process's own OTEL_RESOURCE_ATTRIBUTES wins a duplicate key."},
     {.yaml = NULL,
      .env = {"OTEL_EXPORTER_OTLP_CERTIFICATE"},
      .type = CONFIG_T_STRING,

@@ -28,6 +28,41 @@ static void emit_host_id(struct emit *m)
 	fclose(f);
 }
 
+/*
+ * obi's own OTEL_RESOURCE_ATTRIBUTES, which the config layer has decoded and checked, back in
+ * the specification's k=v,k=v form with every byte that has a meaning there escaped: the
+ * resource builder reads that form (it also reads each process's own variable).
+ */
+static int emit_resource_attrs(struct emit *m, const struct config_map *map)
+{
+	size_t cap = 1;
+	char *p;
+
+	for (unsigned i = 0; i < map->n; i++)
+		cap += 3 * (strlen(map->kv[i].k) + strlen(map->kv[i].v)) + 2;
+	m->resource_attrs = p = malloc(cap);
+	if (!p)
+		return -ENOMEM;
+	for (unsigned i = 0; i < map->n; i++) {
+		const char *parts[2] = {map->kv[i].k, map->kv[i].v};
+
+		if (i)
+			*p++ = ',';
+		for (int j = 0; j < 2; j++) {
+			for (const unsigned char *c = (const unsigned char *)parts[j]; *c; c++) {
+				if (*c > 0x20 && *c < 0x7f && !strchr("%,=", *c))
+					*p++ = (char)*c;
+				else
+					p += sprintf(p, "%%%02X", *c);
+			}
+			if (!j)
+				*p++ = '=';
+		}
+	}
+	*p = 0;
+	return 0;
+}
+
 static int emit_curl(struct emit *m, char *err, size_t errlen)
 {
 	if (m->curl_ready)
@@ -100,6 +135,11 @@ int emit_init(struct enricher *e, char *err, size_t errlen)
 				     .sdk_name = "opentelemetry-ebpf-instrumentation",
 				     .sdk_version = EMIT_VERSION};
 	m->scope = (struct otlp_scope){.name = EMIT_SCOPE_NAME, .version = EMIT_VERSION};
+	if (!rc && emit_resource_attrs(m, &e->cfg.otlp.resource_attributes)) {
+		snprintf(err, errlen, "out of memory (OTEL_RESOURCE_ATTRIBUTES)");
+		rc = -ENOMEM;
+	}
+	m->host.resource_attrs = m->resource_attrs;
 	if (!rc)
 		rc = export_config_traces(&m->xcfg, &e->cfg, &m->host, &m->scope, err, errlen);
 	if (!rc)
@@ -155,6 +195,8 @@ void emit_free(struct enricher *e)
 	m->metrics = NULL;
 	m->curl_ready = false;
 	free(m->stage);
+	free(m->resource_attrs);
+	m->resource_attrs = NULL;
 	export_config_free(&m->xcfg);
 	m->traces = NULL;
 	m->stage = NULL;

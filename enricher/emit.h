@@ -33,8 +33,9 @@ struct emit {
 	struct export_traces xcfg; /* what the exporter borrows */
 	struct otlp_host host;
 	struct otlp_scope scope;
-	char host_id[64];   /* /etc/machine-id, read before the sandbox */
-	struct span *stage; /* [EMIT_STAGE_MAX] copies: the exporter reads them in one call */
+	char host_id[64];     /* /etc/machine-id, read before the sandbox */
+	char *resource_attrs; /* obi's OTEL_RESOURCE_ATTRIBUTES, re-encoded (k=v,...) */
+	struct span *stage;   /* [EMIT_STAGE_MAX] copies: the exporter reads them in one call */
 	size_t n_stage;
 	struct emit_stats st;
 };

@@ -140,7 +140,10 @@ def t_export_http_protobuf(ctx):
     arrives once, with the ids, timestamps and attributes the printer shows, and the resource."""
     rcv = Receiver(ctx)
     srv, port, _ = start_python_server(ctx, "py")
-    obi = start_obi(ctx, srv, port, export_env("http://127.0.0.1:%d" % rcv.port))
+    # obi's own resource attributes (the sidecar/DaemonSet manifests' env), %-escapes included.
+    obi = start_obi(ctx, srv, port, export_env(
+        "http://127.0.0.1:%d" % rcv.port,
+        OTEL_RESOURCE_ATTRIBUTES="deployment.environment=e2e,team=obs%20one,k8s.cluster.name=c%2C1"))
     n = 20
     requests(port, n - 1)
     tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
@@ -171,6 +174,8 @@ def t_export_http_protobuf(ctx):
         check(res.get("service.name") == p["service"]["name"] and
               res.get("process.pid") == srv.pid and res.get("host.name") == socket.gethostname()
               and res.get("telemetry.sdk.language"), "resource %r" % res)
+        check(res.get("deployment.environment") == "e2e" and res.get("team") == "obs one" and
+              res.get("k8s.cluster.name") == "c,1", "OTEL_RESOURCE_ATTRIBUTES: resource %r" % res)
         check(scope.get("name"), "instrumentation scope %r" % scope)
     par = [sp for _, sp, _ in got if attrs(sp["attributes"])["url.path"] == "/parent0"][0]
     check(par["traceId"] == "0af7651916cd43dd8448eb211c80319c" and
