@@ -3,11 +3,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <grp.h>
 #include <unistd.h>
 
 #include "enricher.h"
+#include "k8s.h"
 #include "metrics.h"
 #include "landlock.h"
 #include "otlp_http.h"
@@ -33,6 +35,25 @@ static void enricher_landlock_sender(const struct otlp_http_config *h, const cha
 	lp->tcp_ports[(*np)++] = export_config_url_port(h->url);
 }
 
+/*
+ * The Kubernetes API client's files: the CA, client certificate and key it re-reads when they
+ * change, and the token. The service account's directory as a whole, because the kubelet
+ * rotates its token by swapping a symlinked directory (a rule on the old file's inode would
+ * refuse the new one); a kubeconfig's token file by its own path.
+ */
+static void enricher_landlock_k8s(const struct k8s_conn *c, const char **paths,
+				  struct landlock_paths *lp, size_t *n, size_t *np)
+{
+	const char *files[] = {c->ca.file, c->token.file, c->cert.file, c->key.file};
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (files[i] && strncmp(files[i], K8S_SA_DIR "/", sizeof(K8S_SA_DIR)))
+			paths[(*n)++] = files[i];
+	if (!strcmp(c->source, "in-cluster"))
+		paths[(*n)++] = K8S_SA_DIR;
+	lp->tcp_ports[(*np)++] = export_config_url_port(c->server);
+}
+
 static int enricher_landlock_apply(struct enricher *e)
 {
 	static const char *const sys[] = {"/etc/ssl",		"/usr/share/ca-certificates",
@@ -48,6 +69,8 @@ static int enricher_landlock_apply(struct enricher *e)
 	if (e->emit.metrics)
 		enricher_landlock_sender(metrics_sender_config(e->emit.metrics), paths, &lp, &n,
 					 &np);
+	if (e->k8s)
+		enricher_landlock_k8s(k8s_connection(e->k8s), paths, &lp, &n, &np);
 	if (np) {
 		for (size_t i = 0; sys[i]; i++)
 			paths[n++] = sys[i];

@@ -16,6 +16,7 @@
 #include "wire.h"
 
 struct exch_hold;
+struct k8s;
 struct route_lc;
 struct span_route;
 struct span_filter;
@@ -33,6 +34,12 @@ struct proc_entry {
 	struct span_service svc;
 	char *name, *namespace_, *instance_id, *exe, *cmdline, *cgroup, *res_attrs;
 	struct route_lc *route_lc; /* routes.unmatched low-cardinality state; NULL until used */
+	/* Kubernetes decoration (k8s_decorate.c): whether the name and namespace came from the
+	 * executable only (then the pod's identity replaces them), and the pod's copies (freed
+	 * with the entry). */
+	bool name_fallback, ns_fallback;
+	char *k8s_res, *k8s_name, *k8s_ns, *k8s_inst;
+	uint64_t k8s_gen, k8s_checked_ns;
 };
 
 #define PROC_TABLE_BUCKETS 4096
@@ -58,6 +65,7 @@ struct enricher {
 	struct printer printer;
 	struct enricher_stats st;
 	struct exch_hold *hold; /* records.c: snapshots awaiting their final; NULL until needed */
+	struct k8s *k8s;	/* Kubernetes metadata (k8s.c); NULL when decoration is off */
 	struct span_route *routes;  /* routes.*, built once at start (span_route.c) */
 	struct span_filter *filter; /* filter.application; NULL: every span passes */
 	struct log_ratelimit bad_rl, drop_rl, conn_rl;

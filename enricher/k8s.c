@@ -303,3 +303,8 @@ void k8s_get_stats(const struct k8s *k, struct k8s_stats *s)
 		s->oversized += w->split.oversized_n;
 	}
 }
+
+const struct k8s_conn *k8s_connection(const struct k8s *k)
+{
+	return &k->conn;
+}

@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "evloop.h"
+#include "k8s_config.h"
 #include "k8s_ident.h"
 #include "k8s_store.h"
 #include "otlp_model.h"
@@ -46,6 +47,9 @@ void k8s_peer_service(struct k8s *k, const struct k8s_peer *p, const char **name
  */
 size_t k8s_resource_attrs(struct k8s *k, const struct k8s_pod_meta *m, struct k8s_owners *scratch,
 			  struct otlp_attr *out, size_t *n, size_t cap);
+
+/* Where the API server is and the files authenticating to it (what the sandbox must allow). */
+const struct k8s_conn *k8s_connection(const struct k8s *k);
 
 /* Bumped on every cache change. */
 uint64_t k8s_changes(const struct k8s *k);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "enricher.h"
+#include "k8s.h"
 #include "metrics.h"
 #include "sandbox.h"
 #include "span_filter.h"
@@ -228,6 +229,13 @@ int main(int argc, char **argv, char **envp)
 		rc = rc == -EINVAL ? 2 : 1;
 		goto out;
 	}
+	/* After emit_init: it ran curl_global_init, which the API client needs too. */
+	rc = k8s_new(&e->k8s, &e->loop, &e->cfg, err, sizeof(err));
+	if (rc) {
+		log_errorx("kubernetes metadata: %s", err);
+		rc = 2;
+		goto out;
+	}
 	rc = 1;
 	if (enricher_conn_init(e) || enricher_confine(e))
 		goto out;
@@ -235,6 +243,7 @@ int main(int argc, char **argv, char **envp)
 	enricher_log_totals(e);
 	rc = 0;
 out:
+	k8s_free(e->k8s);
 	span_route_free(e->routes);
 	span_filter_free(e->filter);
 	emit_free(e);

@@ -24,6 +24,10 @@ static void proc_entry_free(struct proc_entry *p)
 	free(p->cgroup);
 	free(p->res_attrs);
 	route_lc_free(p->route_lc);
+	free(p->k8s_res);
+	free(p->k8s_name);
+	free(p->k8s_ns);
+	free(p->k8s_inst);
 	free(p);
 }
 
@@ -67,6 +71,37 @@ static char *proc_strndup(const char *s, size_t n)
 		tmp[i] = s[i] == '\0' ? ' ' : s[i];
 	span_build_copy_safe(d, n + 1, tmp, n);
 	free(tmp);
+	return d;
+}
+
+/* The same, line by line: /proc/PID/cgroup has one line per hierarchy, and the Kubernetes
+ * decoration parses each (a sanitized newline would glue them into one). */
+static char *proc_strndup_lines(const char *s, size_t n)
+{
+	char *d = malloc(n + 1), *w = d;
+	size_t i = 0;
+
+	if (!d)
+		return NULL;
+	*w = '\0';
+	while (i <= n) {
+		size_t j = i;
+		char *line;
+
+		while (j < n && s[j] != '\n')
+			j++;
+		line = proc_strndup(s + i, j - i);
+		if (!line) {
+			free(d);
+			return NULL;
+		}
+		w = stpcpy(w, line);
+		free(line);
+		if (j < n)
+			*w++ = '\n';
+		*w = '\0';
+		i = j + 1;
+	}
 	return d;
 }
 
@@ -142,6 +177,7 @@ static void proc_name_service(struct proc_entry *p, const struct wire_proc_view 
 	else {
 		base = strrchr(p->exe, '/');
 		p->name = strdup(base && base[1] ? base + 1 : (*p->exe ? p->exe : "unknown"));
+		p->name_fallback = true;
 	}
 	if (f->sel_ns_len)
 		p->namespace_ = proc_strndup(v->sel_ns, f->sel_ns_len);
@@ -151,8 +187,10 @@ static void proc_name_service(struct proc_entry *p, const struct wire_proc_view 
 		p->namespace_ = proc_strndup(v->svc_ns, f->svc_ns_len);
 	else if (p->res_attrs && proc_res_attr(p->res_attrs, "service.namespace", buf, sizeof(buf)))
 		p->namespace_ = strdup(buf);
-	else
+	else {
 		p->namespace_ = strdup("");
+		p->ns_fallback = true;
+	}
 }
 
 int proc_table_put(struct proc_table *t, const struct wire_proc_view *v,
@@ -170,7 +208,7 @@ int proc_table_put(struct proc_table *t, const struct wire_proc_view *v,
 	p->selector = v->fixed.selector;
 	p->exe = proc_strndup(v->exe, v->fixed.exe_len);
 	p->cmdline = proc_strndup(v->cmdline, v->fixed.cmdline_len);
-	p->cgroup = proc_strndup(v->cgroup, v->fixed.cgroup_len);
+	p->cgroup = proc_strndup_lines(v->cgroup, v->fixed.cgroup_len);
 	p->res_attrs = proc_strndup(v->res_attrs, v->fixed.res_attrs_len);
 	if (!p->exe || !p->cmdline || !p->cgroup || !p->res_attrs)
 		goto fail;

@@ -8,6 +8,7 @@
 #include "pipeline.h"
 #include "monotime.h"
 #include "obi_abi.h"
+#include "k8s_decorate.h"
 #include "span_build.h"
 #include "span_filter.h"
 #include "span_route.h"
@@ -36,6 +37,7 @@ static void records_print_one(struct enricher *e, const uint8_t *p, size_t len)
 				rec.hdr.pid);
 		return;
 	}
+	k8s_decorate_proc(e->k8s, proc, monotime_ns());
 	if (span_build_http(&rec, p + sizeof(rec), len - sizeof(rec), e->mono_to_unix_ns,
 			    &proc->svc, &span) != SPAN_BUILD_OK) {
 		e->st.not_http++;

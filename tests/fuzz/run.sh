@@ -21,6 +21,7 @@ fuzz_srcs() {
 	config | config_env) echo "$(ls common/config*.c) common/glob.c common/log.c -lyaml" ;;
 	http) echo "enricher/http_parse.c enricher/span_build.c enricher/pipeline.c common/log.c" ;;
 	wire) echo "common/wire.c enricher/records.c enricher/proc_table.c enricher/span_build.c" \
+		"tests/fuzz/sinks.c" \
 		"enricher/exch_hold.c enricher/pipeline.c $(ls enricher/route*.c enricher/span_route.c)" \
 		"enricher/span_filter.c" \
 		"enricher/http_parse.c enricher/printer.c $(ls common/config*.c) common/glob.c" \
@@ -39,6 +40,7 @@ fuzz_srcs() {
 		"$(ls common/config*.c) common/glob.c common/log.c -lyaml -lcjson" ;;
 	probe_msg) echo "probe/msgtable.c common/wire.c" ;;
 	enricher_msg) echo "enricher/messages.c common/wire.c enricher/records.c" \
+		"tests/fuzz/sinks.c" \
 		"enricher/exch_hold.c enricher/pipeline.c $(ls enricher/route*.c enricher/span_route.c)" \
 		"enricher/span_filter.c" \
 		"enricher/proc_table.c enricher/span_build.c enricher/http_parse.c" \
