@@ -47,7 +47,7 @@ static void enricher_landlock_k8s(const struct k8s_conn *c, const char **paths,
 	const char *files[] = {c->ca.file, c->token.file, c->cert.file, c->key.file};
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-		if (files[i] && strncmp(files[i], K8S_SA_DIR "/", sizeof(K8S_SA_DIR)))
+		if (files[i] && strncmp(files[i], K8S_SA_DIR "/", sizeof(K8S_SA_DIR)) != 0)
 			paths[(*n)++] = files[i];
 	if (!strcmp(c->source, "in-cluster"))
 		paths[(*n)++] = K8S_SA_DIR;

@@ -78,13 +78,9 @@ static char *k8s_dec_resource(struct proc_entry *p, const struct otlp_attr *a, s
 		*w++ = '=';
 		w = k8s_dec_escape(w, v);
 	}
-	if (*p->res_attrs) {
-		if (w != s)
-			*w++ = ',';
-		strcpy(w, p->res_attrs);
-	} else {
-		*w = 0;
-	}
+	if (*p->res_attrs && w != s)
+		*w++ = ',';
+	memcpy(w, p->res_attrs, strlen(p->res_attrs) + 1); /* cap counted it and its NUL */
 	return s;
 }
 
