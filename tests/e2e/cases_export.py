@@ -462,6 +462,51 @@ def t_export_fatal_and_hang(ctx):
     check(st["exported"] == 4 and st["retries"] == 1, "hang: %r" % st)
 
 
+
+def t_export_413_partial(ctx):
+    """413 is never retried (the batch is counted as failed, the next goes); a partial success
+    is logged with the rejected count (its message escaped) and not retried."""
+    rcv, _, port, obi = _fault_run(ctx, ["413"], 4)
+    wait_until(lambda: len(rcv.lines()) >= 1, 10)
+    time.sleep(1.5)  # a retry would come within the 200 ms..1 s back-off
+    check(len(rcv.lines()) == 1, "413 was retried: %d requests" % len(rcv.lines()))
+    requests(port, 2, prefix="/after")
+    wait_until(lambda: len(rcv.lines()) >= 2, 10)
+    check(rcv.lines()[-1]["fault"] == "200" and obi.alive(), "the batch after the 413")
+    st = stop_stats(obi)
+    check(st["failed"] == 4 and st["retries"] == 0 and st["exported"] == 2, "413: %r" % st)
+
+    rcv, _, port, obi = _fault_run(ctx, ["partial:3"], 5, label="recvpartial")
+    wait_until(lambda: len(rcv.lines()) >= 1, 10)
+    time.sleep(1.5)
+    check(len(rcv.lines()) == 1, "a partial success was retried: %d requests" % len(rcv.lines()))
+    err = enricher_err(obi)
+    check("rejected 3 of 5" in err, "no partial-success line: %s" % err[-600:])
+    check("\x01" not in obi.stderr(), "the collector's control byte reached the log")
+    st = stop_stats(obi)
+    check(st["rejected"] == 3 and st["retries"] == 0, "partial: %r" % st)
+
+
+def t_export_collector_away(ctx):
+    """The collector goes away mid-run and comes back on the same port: what was sent while it
+    was away is retried and delivered, each span once; intake never stops."""
+    rcv = Receiver(ctx, label="recv1")
+    srv, port, _ = start_python_server(ctx, "py")
+    obi = start_obi(ctx, srv, port, export_env("http://127.0.0.1:%d" % rcv.port))
+    requests(port, 3, prefix="/before")
+    wait_spans(rcv, 3)
+    kill_group(rcv.p)
+    requests(port, 4, prefix="/away")
+    time.sleep(1.0)  # at least one refused attempt
+    rcv2 = Receiver(ctx, port=rcv.port, label="recv2")
+    requests(port, 2, prefix="/back")
+    got = wait_spans(rcv2, 6, timeout=30)
+    paths = sorted(attrs(sp.get("attributes"))["url.path"] for _, sp, _ in got)
+    check(paths == sorted(["/away%d" % i for i in range(4)] + ["/back%d" % i for i in range(2)]),
+          "delivered after the collector came back: %r" % paths)
+    st = stop_stats(obi)
+    check(st["exported"] == 9 and st["failed"] == 0 and st["retries"] >= 1, "stats %r" % st)
+
 class _Pid:
     """A process that is not our child, with the Popen calls the sandbox attack helpers use."""
 
@@ -598,4 +643,6 @@ TESTS = [
     ("export_fatal_and_hang", t_export_fatal_and_hang, ("socket",)),
     ("export_sandbox", t_export_sandbox, ("socket",)),
     ("export_metrics", t_export_metrics, ("socket",)),
+    ("export_413_partial", t_export_413_partial, ("socket",)),
+    ("export_collector_away", t_export_collector_away, ("socket",)),
 ]
