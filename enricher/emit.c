@@ -44,20 +44,11 @@ static int emit_resource_attrs(struct emit *m, const struct config_map *map)
 	if (!p)
 		return -ENOMEM;
 	for (unsigned i = 0; i < map->n; i++) {
-		const char *parts[2] = {map->kv[i].k, map->kv[i].v};
-
 		if (i)
 			*p++ = ',';
-		for (int j = 0; j < 2; j++) {
-			for (const unsigned char *c = (const unsigned char *)parts[j]; *c; c++) {
-				if (*c > 0x20 && *c < 0x7f && !strchr("%,=", *c))
-					*p++ = (char)*c;
-				else
-					p += sprintf(p, "%%%02X", *c);
-			}
-			if (!j)
-				*p++ = '=';
-		}
+		p = otlp_res_escape(p, map->kv[i].k);
+		*p++ = '=';
+		p = otlp_res_escape(p, map->kv[i].v);
 	}
 	*p = 0;
 	return 0;

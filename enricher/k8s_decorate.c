@@ -11,18 +11,6 @@
 
 #define K8S_DECORATE_ATTRS 64
 
-/* Appends s with every byte that has a meaning in OTEL_RESOURCE_ATTRIBUTES' syntax escaped. */
-static char *k8s_dec_escape(char *p, const char *s)
-{
-	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-		if (*c > 0x20 && *c < 0x7f && !strchr("%,=", *c))
-			*p++ = (char)*c;
-		else
-			p += sprintf(p, "%%%02X", *c);
-	}
-	return p;
-}
-
 /* The value as text (resource attributes in this form are strings; k8s' are all strings). */
 static void k8s_dec_value(const struct otlp_attr *a, char *buf, size_t len, const char **out)
 {
@@ -74,9 +62,9 @@ static char *k8s_dec_resource(struct proc_entry *p, const struct otlp_attr *a, s
 		k8s_dec_value(&a[i], num, sizeof(num), &v);
 		if (w != s)
 			*w++ = ',';
-		w = k8s_dec_escape(w, a[i].key);
+		w = otlp_res_escape(w, a[i].key);
 		*w++ = '=';
-		w = k8s_dec_escape(w, v);
+		w = otlp_res_escape(w, v);
 	}
 	if (*p->res_attrs && w != s)
 		*w++ = ',';

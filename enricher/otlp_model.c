@@ -161,6 +161,22 @@ bad:
 }
 
 /* Copies both raw lists into one allocation the attributes then point into. */
+char *otlp_res_escape(char *w, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if (*c > 0x20 && *c < 0x7f && !strchr("%,=", *c)) {
+			*w++ = (char)*c;
+		} else {
+			*w++ = '%';
+			*w++ = hex[*c >> 4];
+			*w++ = hex[*c & 15];
+		}
+	}
+	return w;
+}
+
 static int otlp_res_envs(struct otlp_resource *r, const char *proc, const char *own)
 {
 	size_t lp = proc ? strlen(proc) : 0, lo = own ? strlen(own) : 0;

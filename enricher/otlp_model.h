@@ -71,6 +71,13 @@ int otlp_resource_build(struct otlp_resource *r, const struct span_service *svc,
 			const struct otlp_host *host);
 void otlp_resource_free(struct otlp_resource *r);
 
+/*
+ * Writes s at w in OTEL_RESOURCE_ATTRIBUTES' value syntax: every byte outside printable ASCII
+ * and every '%', ',' and '=' as %XX (what otlp_resource_build decodes). w needs 3 * strlen(s)
+ * bytes; returns the end (not NUL-terminated).
+ */
+char *otlp_res_escape(char *w, const char *s);
+
 /* The instrumentation scope every span of obi's is reported under. */
 struct otlp_scope {
 	const char *name;

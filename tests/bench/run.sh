@@ -15,8 +15,11 @@ sock_dir=/run/obi-bench-$$
 obi_pid=
 ng_pid=
 
+sink_pid=
+
 cleanup() {
 	[ -n "$obi_pid" ] && kill "$obi_pid" 2>/dev/null && wait "$obi_pid" 2>/dev/null
+	[ -n "$sink_pid" ] && kill "$sink_pid" 2>/dev/null && wait "$sink_pid" 2>/dev/null
 	[ -n "$ng_pid" ] && kill "$ng_pid" 2>/dev/null && wait "$ng_pid" 2>/dev/null
 	sysctl -qw kernel.bpf_stats_enabled=0 2>/dev/null
 	rm -rf "$work" "$sock_dir"
@@ -65,16 +68,44 @@ run_wrk() { # run_wrk VARIANT: prints requests/s and total requests
 		awk '/requests in/ {n=$1} /Requests\/sec/ {r=$2} END {printf "%s %s\n", r, n}'
 }
 
+# The OTLP collector of the socket-otlp variant: accepts every export (HTTP/protobuf, traces
+# and metrics), reads the body and discards it: what obi pays to export, not what a collector
+# pays to decode.
+sink_port=$((port + 2))
+cat >"$work/sink.py" <<'EOF2'
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+EOF2
+python3 "$work/sink.py" "$sink_port" &
+sink_pid=$!
+
 # $1 variant: socket, syscall, compat (the syscall front end in the compat BPF object that
-# Linux 5.8-5.11 load), socket-hdr (socket, browser-like request heads), or socket-idle
-# (attached, nginx not selected)
+# Linux 5.8-5.11 load), socket-hdr (socket, browser-like request heads), socket-otlp (socket,
+# traces and RED metrics exported over OTLP/HTTP to the local sink), or socket-idle (attached,
+# nginx not selected)
 start_obi() {
 	local fe=${1%-idle} sel=$port ready='instrumenting pid' obj=full
+	local -a otlp=()
 	if [ "$fe" != "$1" ]; then sel=$((port + 1)); ready='running:'; fi
 	fe=${fe%-hdr}
+	if [ "${fe%-otlp}" != "$fe" ]; then
+		fe=${fe%-otlp}
+		otlp=(OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$sink_port"
+			OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf OTEL_EBPF_METRICS_INTERVAL=5s)
+	fi
 	if [ "$fe" = compat ]; then fe=syscall; obj=compat; fi
 	mkdir -p "$sock_dir"
-	OTEL_EBPF_OPEN_PORT=$sel OTEL_EBPF_TRACE_PRINTER=counter OTEL_EBPF_BPF_OBJECT=$obj \
+	env "${otlp[@]}" OTEL_EBPF_OPEN_PORT=$sel OTEL_EBPF_TRACE_PRINTER=counter OTEL_EBPF_BPF_OBJECT=$obj \
 		OTEL_EBPF_BPF_CAPTURE_FRONTEND="$fe" OTEL_EBPF_PROBE_SOCKET_PATH="$sock_dir/$1.sock" \
 		"$build/obi" >"$work/obi-$1.out" 2>"$work/obi-$1.err" &
 	obi_pid=$!
@@ -110,7 +141,7 @@ declare -A rps ns prss erss pc ec bases insts ngb ngi
 echo "bench: nginx 1 worker (CPU 0), wrk -t1 -c8 -d${secs}s (CPU 1), $rounds rounds, $(nproc) CPUs, $(uname -r)"
 run_wrk warm-up >/dev/null
 hz=$(getconf CLK_TCK)
-variants="${OBI_BENCH_VARIANTS:-socket syscall compat socket-hdr socket-idle}"
+variants="${OBI_BENCH_VARIANTS:-socket socket-otlp syscall compat socket-hdr socket-idle}"
 for r in $(seq "$rounds"); do
 	for fe in $variants; do
 		# nginx CPU per request: where nginx itself saturates, the throughput ratio shows every
