@@ -262,11 +262,13 @@ static void probe_discover_answer(struct probe *p, const struct pw_job *j)
 	why = probe_discover_reason(p, j, &match);
 	if (!sel && why) {
 		probe_discover_select(p, j, why, match);
-	} else if (sel && j->why == PW_FORK && !j->late) {
-		log_info("instrumenting pid %u (%s): forked by selected pid %u", j->pid,
-			 j->safe.exe, j->parent);
+	} else if (sel && j->why == PW_FORK) {
+		/* A late answer (its /proc read passed the deadline) may be the first one with
+		 * facts: the child is said either way. */
+		log_info("instrumenting pid %u (%s): forked by selected pid %u%s", j->pid,
+			 j->safe.exe, j->parent, j->late ? " (late /proc answer)" : "");
 		probe_discover_update(p, j, NULL);
-	} else if (sel && (j->late || j->why == PW_REFRESH || j->why == PW_FORK)) {
+	} else if (sel && (j->late || j->why == PW_REFRESH)) {
 		probe_discover_update(p, j, NULL);
 	}
 }
