@@ -2,6 +2,7 @@
 #ifndef OBI_OTLP_ENCODE_H
 #define OBI_OTLP_ENCODE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "otlp_model.h"
@@ -26,5 +27,10 @@ int otlp_encode_traces_pb(const struct span *const *spans, size_t n, const struc
 int otlp_encode_traces_json(const struct span *const *spans, size_t n, const struct otlp_host *host,
 			    const struct otlp_scope *scope, struct otlp_buf *out,
 			    struct otlp_encode_stats *st);
+
+/* OTLP/JSON's "attributes" array of o (typed AnyValues, int64 as strings), for every JSON
+ * encoder (traces, metrics). false when cJSON runs out of memory. */
+struct cJSON;
+bool otlp_json_attrs(struct cJSON *o, const struct otlp_attr *a, size_t n);
 
 #endif /* OBI_OTLP_ENCODE_H */

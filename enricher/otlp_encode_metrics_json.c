@@ -1,5 +1,6 @@
 /* otlp_encode_metrics_json.c: metric views -> ExportMetricsServiceRequest in OTLP/JSON (cJSON). */
 #include "otlp_encode_metrics.h"
+#include "otlp_encode.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -25,42 +26,6 @@ static bool otlp_mj_add_u64(cJSON *o, const char *key, uint64_t v)
 	return s && cJSON_AddItemToObject(o, key, s);
 }
 
-static bool otlp_mj_value(cJSON *kv, const struct otlp_attr *a)
-{
-	cJSON *v = cJSON_AddObjectToObject(kv, "value");
-	char s[24];
-
-	if (!v)
-		return false;
-	switch (a->type) {
-	case OTLP_ATTR_STR:
-		return cJSON_AddStringToObject(v, "stringValue", a->v.s) != NULL;
-	case OTLP_ATTR_INT:
-		snprintf(s, sizeof(s), "%" PRId64, a->v.i);
-		return cJSON_AddStringToObject(v, "intValue", s) != NULL;
-	case OTLP_ATTR_BOOL:
-		return cJSON_AddBoolToObject(v, "boolValue", a->v.b) != NULL;
-	case OTLP_ATTR_DOUBLE:
-		return cJSON_AddNumberToObject(v, "doubleValue", a->v.d) != NULL;
-	}
-	return false;
-}
-
-static bool otlp_mj_attrs(cJSON *o, const struct otlp_attr *a, size_t n)
-{
-	cJSON *arr = cJSON_AddArrayToObject(o, "attributes");
-
-	for (size_t i = 0; arr && i < n; i++) {
-		cJSON *kv = cJSON_CreateObject();
-
-		if (!kv || !cJSON_AddItemToArray(arr, kv))
-			return cJSON_Delete(kv), false;
-		if (!cJSON_AddStringToObject(kv, "key", a[i].key) || !otlp_mj_value(kv, &a[i]))
-			return false;
-	}
-	return arr != NULL;
-}
-
 static cJSON *otlp_mj_push(cJSON *arr)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -76,7 +41,7 @@ static bool otlp_mj_hist_point(cJSON *arr, const struct otlp_metric *m,
 			       const struct otlp_hist_point *p)
 {
 	cJSON *o = otlp_mj_push(arr), *bc, *eb;
-	bool ok = o && otlp_mj_attrs(o, p->attrs, p->n_attrs) &&
+	bool ok = o && otlp_json_attrs(o, p->attrs, p->n_attrs) &&
 		  otlp_mj_add_u64(o, "startTimeUnixNano", p->start_ns) &&
 		  otlp_mj_add_u64(o, "timeUnixNano", p->time_ns) &&
 		  otlp_mj_add_u64(o, "count", p->count) &&
@@ -107,7 +72,7 @@ static bool otlp_mj_sum_point(cJSON *arr, const struct otlp_sum_point *p)
 	char s[24];
 
 	snprintf(s, sizeof(s), "%" PRId64, p->value);
-	return o && otlp_mj_attrs(o, p->attrs, p->n_attrs) &&
+	return o && otlp_json_attrs(o, p->attrs, p->n_attrs) &&
 	       otlp_mj_add_u64(o, "startTimeUnixNano", p->start_ns) &&
 	       otlp_mj_add_u64(o, "timeUnixNano", p->time_ns) &&
 	       cJSON_AddStringToObject(o, "asInt", s);
@@ -137,7 +102,7 @@ static bool otlp_mj_rm(cJSON *top, const struct otlp_rmetrics *rm, const struct 
 	bool ok;
 
 	r = o ? cJSON_AddObjectToObject(o, "resource") : NULL;
-	sms = r && otlp_mj_attrs(r, rm->res_attrs, rm->n_res_attrs)
+	sms = r && otlp_json_attrs(r, rm->res_attrs, rm->n_res_attrs)
 		  ? cJSON_AddArrayToObject(o, "scopeMetrics")
 		  : NULL;
 	sm = sms ? otlp_mj_push(sms) : NULL;

@@ -52,7 +52,7 @@ static bool otlp_json_value(cJSON *kv, const struct otlp_attr *a)
 	return false;
 }
 
-static bool otlp_json_attrs(cJSON *o, const struct otlp_attr *a, size_t n)
+bool otlp_json_attrs(cJSON *o, const struct otlp_attr *a, size_t n)
 {
 	cJSON *arr = cJSON_AddArrayToObject(o, "attributes");
 
