@@ -6,27 +6,6 @@
 
 static const char *const config_route_harvesters[] = {"go",	"java", "nodejs",
 						      "dotnet", "php",	NULL};
-static const char *const config_sampler_names[] = {
-    "parentbased_always_on",	"always_on", "always_off", "traceidratio", "parentbased_always_off",
-    "parentbased_traceidratio", NULL};
-static const char *const config_metric_features[] = {"application",
-						     "application_span",
-						     "application_span_otel",
-						     "application_span_sizes",
-						     "application_service_graph",
-						     "application_host",
-						     "application_runtime",
-						     "application_process",
-						     "network",
-						     "network_inter_zone",
-						     "ebpf",
-						     "stats",
-						     "stats_tcp_rtt",
-						     "stats_tcp_retransmits",
-						     "stats_tcp_failed_connections",
-						     "stats_tcp_io",
-						     "survey_info",
-						     NULL};
 
 static const char *const config_export_names[] = {"metrics", "traces", "logs", NULL};
 

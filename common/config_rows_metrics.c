@@ -4,24 +4,25 @@
 
 #include <string.h>
 
-static const char *const config_metric_features[] = {"application",
-						     "application_span",
-						     "application_span_otel",
-						     "application_span_sizes",
-						     "application_service_graph",
-						     "application_host",
-						     "application_runtime",
-						     "application_process",
-						     "network",
-						     "network_inter_zone",
-						     "ebpf",
-						     "stats",
-						     "stats_tcp_rtt",
-						     "stats_tcp_retransmits",
-						     "stats_tcp_failed_connections",
-						     "stats_tcp_io",
-						     "survey_info",
-						     NULL};
+/* metrics.features names; a feature's bit is its index, the same in every row that takes it. */
+const char *const config_metric_features[] = {"application",
+					      "application_span",
+					      "application_span_otel",
+					      "application_span_sizes",
+					      "application_service_graph",
+					      "application_host",
+					      "application_runtime",
+					      "application_process",
+					      "network",
+					      "network_inter_zone",
+					      "ebpf",
+					      "stats",
+					      "stats_tcp_rtt",
+					      "stats_tcp_retransmits",
+					      "stats_tcp_failed_connections",
+					      "stats_tcp_io",
+					      "survey_info",
+					      NULL};
 static const char *const config_internal_exporters[] = {"disabled", "prometheus", "otel", NULL};
 static const char *const config_name_sources[] = {"k8s", "kube", "kubernetes", "dns", "rdns", NULL};
 

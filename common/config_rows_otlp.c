@@ -36,33 +36,17 @@ static const char *config_check_headers(const void *field, const struct config_r
 
 static const char *const config_otlp_protocols[] = {"auto",	 "grpc",  "http/protobuf",
 						    "http/json", "debug", NULL};
-static const char *const config_instrumentations[] = {
-    "http", "grpc",	 "sql",	      "redis", "kafka", "mongo", "mqtt", "nats",
-    "amqp", "couchbase", "memcached", "dns",   "gpu",	"genai", NULL};
-static const char *const config_sampler_names[] = {
+/* *.instrumentations names (OTLP and Prometheus exporters): one list, one bit meaning. */
+const char *const config_instrumentations[] = {"http",	    "grpc", "sql",  "redis", "kafka",
+					       "mongo",	    "mqtt", "nats", "amqp",  "couchbase",
+					       "memcached", "dns",  "gpu",  "genai", NULL};
+/* Sampler names of otel_traces_export.sampler and the per-selector samplers. */
+const char *const config_sampler_names[] = {
     "parentbased_always_on",	"always_on", "always_off", "traceidratio", "parentbased_always_off",
     "parentbased_traceidratio", NULL};
 static const char *const config_histogram_aggregations[] = {
     "explicit_bucket_histogram", "base2_exponential_bucket_histogram", NULL};
 static const char *const config_temporalities[] = {"cumulative", "delta", "lowmemory", NULL};
-static const char *const config_metric_features[] = {"application",
-						     "application_span",
-						     "application_span_otel",
-						     "application_span_sizes",
-						     "application_service_graph",
-						     "application_host",
-						     "application_runtime",
-						     "application_process",
-						     "network",
-						     "network_inter_zone",
-						     "ebpf",
-						     "stats",
-						     "stats_tcp_rtt",
-						     "stats_tcp_retransmits",
-						     "stats_tcp_failed_connections",
-						     "stats_tcp_io",
-						     "survey_info",
-						     NULL};
 
 /* Rows of another branch paste here verbatim (the initializer format is the contract). */
 static const struct config_row config_rows_otlp[] = {

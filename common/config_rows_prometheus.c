@@ -3,27 +3,6 @@
 
 #include <string.h>
 
-static const char *const config_metric_features[] = {"application",
-						     "application_span",
-						     "application_span_otel",
-						     "application_span_sizes",
-						     "application_service_graph",
-						     "application_host",
-						     "application_runtime",
-						     "application_process",
-						     "network",
-						     "network_inter_zone",
-						     "ebpf",
-						     "stats",
-						     "stats_tcp_rtt",
-						     "stats_tcp_retransmits",
-						     "stats_tcp_failed_connections",
-						     "stats_tcp_io",
-						     "survey_info",
-						     NULL};
-static const char *const config_instrumentations[] = {
-    "http", "grpc",	 "sql",	      "redis", "kafka", "mongo", "mqtt", "nats",
-    "amqp", "couchbase", "memcached", "dns",   "gpu",	"genai", NULL};
 static const char *const config_exemplar_filters[] = {"always_off", "always_on", "trace_based",
 						      NULL};
 

@@ -138,6 +138,10 @@ extern const struct config_type_ops config_ops_bool, config_ops_uint, config_ops
     config_ops_objlist, config_ops_objmap;
 
 /* The top-level schema: one table per area (config_schema.c lists them). */
+/* Enum name lists more than one area's rows use (defined beside their main rows). */
+extern const char *const config_metric_features[], *const config_instrumentations[],
+						       *const config_sampler_names[];
+
 extern const struct config_schema *const config_areas[];
 extern const size_t config_n_areas;
 /* Area tables, defined in config_rows_*.c. */
