@@ -51,7 +51,8 @@ class World:
         self.cut_gen = 0
         self.faults = []
         self.list_cache = (None, None)
-        self.stats = {"list": 0, "watch": 0, "denied": 0, "gone": 0, "faults": 0}
+        self.stats = {"list": 0, "watch": 0, "denied": 0, "gone": 0, "faults": 0,
+                      "tokens": {}}
 
     @staticmethod
     def key(obj):
@@ -167,10 +168,19 @@ class Handler(BaseHTTPRequestHandler):
             return True
         try:
             with open(self.token_file) as f:
-                want = f.read().strip()
+                # one accepted token per line: a rotated-out projected token stays valid
+                # until it expires, so during a rotation both are accepted
+                want = [t.strip() for t in f if t.strip()]
         except OSError:
             return False
-        return self.headers.get("Authorization", "") == f"Bearer {want}"
+        got = self.headers.get("Authorization", "")
+        for t in want:
+            if got == f"Bearer {t}":
+                with self.world.lock:
+                    used = self.world.stats["tokens"]
+                    used[t] = used.get(t, 0) + 1
+                return True
+        return False
 
     def do_POST(self):
         w = self.world

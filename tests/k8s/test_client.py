@@ -122,14 +122,24 @@ def t_gone_410_mid_watch(build):
 
 
 def t_token_rotated(build):
+    """The kubelet rotates the projected token: the API server accepts the old one until it
+    expires, so a rotation never refuses a request; the client must still move to the new one."""
     s = Standin()
     try:
         t = Tool(build, s)
-        s.write_token("token-2")  # both sides: the kubelet rotated the projected token
-        s.control("cut")  # the open watches die mid-object: reconnect with the new token
+        s.write_token("token-1\ntoken-2", client=False)  # the new token is valid first...
+        s.write_token("token-2", server=False)  # ...then the kubelet writes it into the pod
+        before = s.stats()["tokens"].get("token-2", 0)
+        s.control("cut")  # the open watches die mid-object: reconnect, now with the new token
         s.control("upsert", {"resource": "pods", "object": new_pod("rotated", "10.1.0.97")})
         wait_for(lambda: t.ask("cgroup " + cg_cgroupfs(NS, "rotated", "app"))
-                 .get("k8s.pod.name"), 15, "a pod seen with the rotated token")
+                 .get("k8s.pod.name"), 15, "a pod seen after the rotation")
+        assert s.stats()["tokens"].get("token-2", 0) > before, s.stats()
+        s.write_token("token-2", client=False)  # the old token expired
+        s.control("cut")
+        s.control("upsert", {"resource": "pods", "object": new_pod("expired", "10.1.0.98")})
+        wait_for(lambda: t.ask("cgroup " + cg_cgroupfs(NS, "expired", "app"))
+                 .get("k8s.pod.name"), 15, "a pod seen once the old token expired")
         assert s.stats()["denied"] == 0, s.stats()
         t.close()
     finally:
