@@ -103,10 +103,12 @@ static int enricher_setup(struct enricher *e)
 	return rc;
 }
 
-/* Sends what is still queued for at most shutdown_timeout, then gives the rest up. */
+/* Sends what is still queued for at most 90% of shutdown_timeout, then gives the rest up: the
+ * launcher (or the kubelet's grace period) kills at the full timeout, and the last tenth is for
+ * the totals and a clean exit, not a SIGKILL that loses the counters too. */
 static void enricher_drain_exports(struct enricher *e)
 {
-	uint64_t deadline = monotime_ns() + e->cfg.shutdown_timeout_ns;
+	uint64_t deadline = monotime_ns() + e->cfg.shutdown_timeout_ns / 10 * 9;
 
 	emit_flush(e);
 	while (!emit_idle(e) && monotime_ns() < deadline)

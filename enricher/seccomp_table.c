@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
@@ -86,6 +87,10 @@ const struct sandbox_rule enricher_seccomp_rules[] = {
      ENOTTY,
      {SB_EQ(1, TCGETS)},
      "stdio's isatty() on stdout: 'not a terminal' (full buffering; the printer flushes)"},
+    {"ioctl",
+     0,
+     {SB_EQ(1, FIONREAD)},
+     "glibc's resolver sizes each DNS answer by the bytes queued on its own socket"},
     /* libcurl's threaded resolver: a short-lived thread per lookup (see docs/security.md). */
     {"clone3",
      ENOSYS,
@@ -101,6 +106,11 @@ const struct sandbox_rule enricher_seccomp_rules[] = {
      {SB_EQ(0, ENRICHER_SIGSETXID)},
      "glibc installs its internal set-id signal's handler when the first thread starts; no "
      "other handler can be changed"},
+    {"rt_sigaction",
+     0,
+     {SB_EQ(0, SIGPIPE)},
+     "libcurl ignores SIGPIPE around closing its connections (also at exit); SIGPIPE is "
+     "blocked and read from the signalfd anyway"},
     {"set_robust_list", 0, {{0}}, "glibc, in every new resolver thread"},
     {"rseq", 0, {{0}}, "glibc, in every new resolver thread"},
 };

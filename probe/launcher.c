@@ -85,24 +85,34 @@ static void launcher_schedule_restart(struct launcher *l, uint64_t now)
 		 (unsigned long long)((l->restart_at_ns - now) / 1000000ULL));
 }
 
-/* SIGTERM, then SIGKILL if the child has not exited within shutdown_timeout. */
-static void launcher_stop_child(pid_t pid, uint64_t timeout_ns)
+/* SIGTERM, then SIGKILL if the child has not exited within shutdown_timeout. A child that dies
+ * of a signal while stopping (a sandbox kill in its exit path, a crash while draining) is said,
+ * and makes obi's own status 1: it lost what it still held. */
+static int launcher_stop_child(pid_t pid, const char *name, uint64_t timeout_ns)
 {
 	uint64_t waited = 0;
+	pid_t got;
+	int ws = 0;
 
 	if (pid <= 0)
-		return;
+		return 0;
 	kill(pid, SIGTERM);
-	while (waitpid(pid, NULL, WNOHANG) == 0) {
+	while ((got = waitpid(pid, &ws, WNOHANG)) == 0) {
 		if (waited >= timeout_ns) {
-			log_warnx("pid %d did not stop within shutdown_timeout: killing it", pid);
+			log_warnx("%s (pid %d) did not stop within shutdown_timeout: killing it", name,
+				  pid);
 			kill(pid, SIGKILL);
 			waitpid(pid, NULL, 0);
-			return;
+			return 1;
 		}
 		usleep(10000);
 		waited += 10000000ULL;
 	}
+	if (got != pid || (WIFEXITED(ws) && WEXITSTATUS(ws) == 0))
+		return 0;
+	log_errorx("%s exited (%s %d) while stopping", name, WIFEXITED(ws) ? "status" : "signal",
+		   WIFEXITED(ws) ? WEXITSTATUS(ws) : WTERMSIG(ws));
+	return 1;
 }
 
 /* Reaps children; returns true when the probe is gone (which ends obi, status in *status). */
@@ -209,10 +219,13 @@ static int launcher_run(struct launcher *l)
 		status = launcher_loop(l, sfd);
 	}
 	/* The probe first, so that its last records still reach the enricher. */
-	launcher_stop_child(l->probe, l->cfg.shutdown_timeout_ns);
+	if (launcher_stop_child(l->probe, "obi-probe", l->cfg.shutdown_timeout_ns) && !status)
+		status = 1;
 	if (l->enricher > 0)
 		usleep(200000);
-	launcher_stop_child(l->enricher, l->cfg.shutdown_timeout_ns);
+	if (launcher_stop_child(l->enricher, "obi-enricher", l->cfg.shutdown_timeout_ns) &&
+	    !status)
+		status = 1;
 	close(l->ctl_fd);
 	close(sfd);
 	return status;

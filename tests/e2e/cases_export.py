@@ -9,6 +9,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 
@@ -16,6 +17,7 @@ import e2e
 from e2e import *
 
 NODE = shutil.which("node") or "/usr/bin/node"
+HERE_E2E = os.path.dirname(os.path.abspath(__file__))
 OTLP = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "otlp")
 
 
@@ -559,6 +561,7 @@ def t_export_sandbox(ctx):
     wait_spans(rcv, 5)
     # Our own path: other worktrees' sandbox tests create cases_sandbox's in their control runs.
     victim_file = "/tmp/obi-e2e-export-attack-%d" % os.getpid()
+    ctx.allow_sigsys = True
     prep = ["call (char *)strcpy($m + 2048, \"%s\")" % victim_file]
     cases_sandbox._gdb_call(ctx, enr[0], prep, "syscall(257, -100, $m + 2048, 0101, 0600)",
                             "obi-enricher")
@@ -631,6 +634,42 @@ def t_export_metrics(ctx):
     check(re.search(r"metrics: %d spans recorded" % (n_a + n_b), obi.stderr()) is not None,
           "metrics totals: %s" % enricher_err(obi)[-600:])
 
+
+def t_export_by_dns_name(ctx):
+    """The collector named as in a cluster (a Service name resolved over DNS, not /etc/hosts):
+    glibc's resolver runs inside the sandboxed enricher (UDP, poll, FIONREAD), every span arrives,
+    an unknown name is retried, and the enricher is never killed nor restarted on the way."""
+    stub_addr = "127.0.0.77"
+    d = ctx.tmpdir("dns")
+    conf = os.path.join(d, "resolv.conf")
+    with open(conf, "w") as f:
+        f.write("nameserver %s\noptions timeout:1 attempts:1\n" % stub_addr)
+    stub = ctx.spawn([sys.executable, os.path.join(HERE_E2E, "helpers", "dns_stub.py"),
+                      stub_addr, "otelcol.obi-e2e.test=127.0.0.1"], "dns")
+    wait_until(lambda: stub.poll() is not None or "ready" in read_text(
+        os.path.join(ctx.dir, "dns.out")), 10)
+    check(stub.poll() is None, "dns stub: %s" % tail(os.path.join(ctx.dir, "dns.err")))
+    rcv = Receiver(ctx)
+    srv, port, _ = start_python_server(ctx, "py")
+    # obi's own mount namespace sees the stub as its DNS server; the host's file is untouched.
+    wrap = [shutil.which("unshare") or "/usr/bin/unshare", "--mount", "--propagation",
+            "private", "sh", "-c", 'mount --bind "$0" /etc/resolv.conf && exec "$@"', conf]
+    env = {"OTEL_EBPF_OPEN_PORT": str(port), "OTEL_EBPF_SHUTDOWN_TIMEOUT": "3s"}
+    env.update(export_env("http://otelcol.obi-e2e.test:%d" % rcv.port))
+    obi = Obi(ctx, env, wrap=wrap)
+    obi.wait_ready()
+    obi.wait_instrumented(srv.pid)
+    requests(port, 5)
+    wait_spans(rcv, 5)
+    queries = read_text(os.path.join(ctx.dir, "dns.out"))
+    check("q otelcol.obi-e2e.test 1" in queries, "the stub saw no A query: %r" % queries)
+    check("restarted obi-enricher" not in obi.stderr(), "the enricher was restarted:\n%s"
+          % enricher_err(obi)[-600:])
+    st = stop_stats(obi)
+    check(st["exported"] == 5, "totals %r" % st)
+    ctx.note("%d DNS queries" % queries.count("q "))
+
+
 TESTS = [
     ("export_http_protobuf", t_export_http_protobuf, ("socket",)),
     ("export_configmap_grpc_ratio", t_export_configmap_grpc_ratio, ("socket",)),
@@ -642,6 +681,7 @@ TESTS = [
     ("export_retryable_faults", t_export_retryable_faults, ("socket",)),
     ("export_fatal_and_hang", t_export_fatal_and_hang, ("socket",)),
     ("export_sandbox", t_export_sandbox, ("socket",)),
+    ("export_by_dns_name", t_export_by_dns_name, ("socket",)),
     ("export_metrics", t_export_metrics, ("socket",)),
     ("export_413_partial", t_export_413_partial, ("socket",)),
     ("export_collector_away", t_export_collector_away, ("socket",)),
