@@ -244,7 +244,7 @@ test-e2e: all
 test-e2e-san:
 	$(Q)$(MAKE) --no-print-directory SAN=1 all
 	$(Q)OBI_SECCOMP=off OBI_E2E_ALLOW_DROPS=1 ASAN_OPTIONS=detect_leaks=1 \
-		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 bash tests/e2e/run.sh build-san
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 bash tests/e2e/run.sh build-san $(E2E_SAN_ARGS)
 
 # Real older kernels: Debian 12's Linux 6.1 (no socket tracepoints: syscall front end) and
 # Debian 11's Linux 5.10 (no task storage or BPF atomics: compat object),

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/config_schema.h"
 #include "enricher.h"
 #include "metrics.h"
 #include "otlp_http.h"
@@ -69,6 +70,7 @@ static int emit_curl(struct emit *m, char *err, size_t errlen)
 static int emit_traces_init(struct enricher *e, char *err, size_t errlen)
 {
 	struct emit *m = &e->emit;
+	char red[512];
 	int rc;
 
 	m->stage = calloc(EMIT_STAGE_MAX, sizeof(*m->stage));
@@ -83,9 +85,9 @@ static int emit_traces_init(struct enricher *e, char *err, size_t errlen)
 		m->traces = NULL;
 		return rc;
 	}
-	/* The endpoint is logged, never the headers (secrets). */
-	log_info("exporting traces to %s (%s%s, %zu headers, sampler %s)", m->xcfg.url,
-		 m->xcfg.protocol, m->xcfg.http.gzip ? ", gzip" : "", m->xcfg.http.n_headers,
+	/* The endpoint is logged without its userinfo, never the headers (secrets). */
+	config_redact_url(m->xcfg.url, red, sizeof(red));
+	log_info("exporting traces to %s (%s%s, %zu headers, sampler %s)", red, m->xcfg.protocol, m->xcfg.http.gzip ? ", gzip" : "", m->xcfg.http.n_headers,
 		 sampler_name(&m->sampler));
 	return 0;
 }
@@ -95,11 +97,13 @@ static int emit_metrics_init(struct enricher *e, char *err, size_t errlen)
 {
 	struct emit *m = &e->emit;
 	struct metrics_table *t;
+	char red[512];
 	int rc = metrics_new(&m->metrics, &e->loop, &e->cfg, &m->host, err, errlen);
 
 	if (rc || !m->metrics)
 		return rc;
-	log_info("exporting metrics to %s", metrics_sender_config(m->metrics)->url);
+	config_redact_url(metrics_sender_config(m->metrics)->url, red, sizeof(red));
+	log_info("exporting metrics to %s", red);
 	t = calloc(1, sizeof(*t));
 	if (!t) {
 		snprintf(err, errlen, "out of memory (metrics)");

@@ -89,6 +89,7 @@ struct otlp_http {
 	struct otlp_http_stats st;
 	struct log_ratelimit rl;
 	uint64_t rnd;
+	char errbuf[CURL_ERROR_SIZE]; /* libcurl's detail of a failed transfer (the host, errno) */
 };
 
 /*

@@ -96,6 +96,7 @@ int otlp_http_easy_setup(struct otlp_http *x)
 	ok = ok && curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, otlp_http_write) == CURLE_OK;
 	ok = ok && curl_easy_setopt(e, CURLOPT_WRITEDATA, &x->resp) == CURLE_OK;
 	ok = ok && curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L) == CURLE_OK;
+	ok = ok && curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf) == CURLE_OK;
 	if (ok && c->ca_file)
 		ok = curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file) == CURLE_OK;
 	if (ok && c->client_cert)
@@ -193,8 +194,31 @@ static void otlp_http_ok(struct otlp_http *x, struct otlp_req *r)
 	x->st.spans_exported += r->n_spans - rejected;
 }
 
-/* Schedules r's next attempt, or gives up once the back-off's time budget is spent. */
-static bool otlp_http_retry(struct otlp_http *x, struct otlp_req *r)
+/* Why an attempt failed, for the log: libcurl's detail ("Could not resolve host: otelcol"),
+ * else its code's text, plus the HTTP or gRPC status. Never a header: none is in either. */
+static const char *otlp_http_why(struct otlp_http *x, CURLcode cc, long status, char *buf,
+				 size_t len)
+{
+	const char *what = cc != CURLE_OK && x->errbuf[0] ? x->errbuf : curl_easy_strerror(cc);
+
+	if (x->cfg.grpc && cc == CURLE_OK)
+		snprintf(buf, len, "grpc-status %d %s", x->gs.has_status ? x->gs.code : -1,
+			 x->gs.message);
+	else if (cc == CURLE_OK)
+		snprintf(buf, len, "HTTP %ld", status);
+	else
+		snprintf(buf, len, "%s", what);
+	return buf;
+}
+
+static const char *otlp_http_signal_name(const struct otlp_http *x)
+{
+	return x->cfg.signal == OTLP_SIGNAL_METRICS ? "metrics" : "traces";
+}
+
+/* Schedules r's next attempt, or gives up once the back-off's time budget is spent. Each
+ * retry is said (rate-limited): a wrong endpoint must show before the budget runs out. */
+static bool otlp_http_retry(struct otlp_http *x, struct otlp_req *r, const char *why)
 {
 	curl_off_t ra = -1;
 	int64_t server_ns = -1;
@@ -210,6 +234,10 @@ static bool otlp_http_retry(struct otlp_http *x, struct otlp_req *r)
 	if (ev_timer_start(x->loop, &x->retry_timer, delay))
 		return false;
 	x->st.retries++;
+	log_ratelimited(&x->rl, now, LOG_LVL_WARN,
+			"otlp %s: attempt %u to export %zu %s failed (%s): retrying in %llu ms",
+			otlp_http_signal_name(x), r->attempts, r->n_spans, otlp_http_noun(x), why,
+			(unsigned long long)(delay / 1000000ULL));
 	return true;
 }
 
@@ -219,6 +247,7 @@ void otlp_http_done(struct otlp_curl *c, CURL *easy, CURLcode cc, void *data)
 	struct otlp_req *r = x->inflight;
 	long status = 0;
 	enum otlp_outcome o;
+	char why[CURL_ERROR_SIZE + 64];
 
 	(void)c;
 	x->sending = false;
@@ -230,23 +259,16 @@ void otlp_http_done(struct otlp_curl *c, CURL *easy, CURLcode cc, void *data)
 		o = otlp_grpc_outcome(&x->gs, status);
 	if (o == OTLP_OUTCOME_OK)
 		otlp_http_ok(x, r);
-	if (o == OTLP_OUTCOME_RETRY && otlp_http_retry(x, r))
+	if (o != OTLP_OUTCOME_OK)
+		otlp_http_why(x, cc, status, why, sizeof(why));
+	if (o == OTLP_OUTCOME_RETRY && otlp_http_retry(x, r, why))
 		return; /* stays in flight; the retry timer sends it again */
 	if (o != OTLP_OUTCOME_OK) {
 		x->st.spans_failed += r->n_spans;
-		if (x->cfg.grpc)
-			log_ratelimited(&x->rl, monotime_ns(), LOG_LVL_WARN,
-					"otlp: export of %zu %s failed after %u attempt(s): %s, "
-					"grpc-status %d %s",
-					r->n_spans, otlp_http_noun(x), r->attempts,
-					curl_easy_strerror(cc), x->gs.has_status ? x->gs.code : -1,
-					x->gs.message);
-		else
-			log_ratelimited(&x->rl, monotime_ns(), LOG_LVL_WARN,
-					"otlp: export of %zu %s failed after %u attempt(s): %s, "
-					"HTTP %ld",
-					r->n_spans, otlp_http_noun(x), r->attempts,
-					curl_easy_strerror(cc), status);
+		log_ratelimited(&x->rl, monotime_ns(), LOG_LVL_WARN,
+				"otlp %s: export of %zu %s failed after %u attempt(s): %s",
+				otlp_http_signal_name(x), r->n_spans, otlp_http_noun(x), r->attempts,
+				why);
 	}
 	otlp_req_free(r);
 	x->inflight = NULL;

@@ -825,8 +825,10 @@ def t_hostpid_spans():
     try:
         vols = materialize_volumes(docs, spec, tmp, name)
         vols["obi-test"] = helpers
+        # A short batch: the manifest's collector name is looked up while the test runs.
         extra = {"obi-probe": {"OTEL_EBPF_OPEN_PORT": str(port)},
-                 "obi-enricher": {"OTEL_EBPF_TRACE_PRINTER": "json"}}
+                 "obi-enricher": {"OTEL_EBPF_TRACE_PRINTER": "json",
+                                  "OTEL_EBPF_OTLP_TRACES_BATCH_TIMEOUT": "200ms"}}
         for cname, ctr in (("obi-probe", probe), ("obi-enricher", enr)):
             c = json.loads(json.dumps(container(spec, cname)))
             c["volumeMounts"].append({"name": "obi-test", "mountPath": "/obi-test", "readOnly": True})
@@ -845,6 +847,12 @@ def t_hostpid_spans():
         got = spans_in(ctr_logs(enr), '"/ct-')
         check(len(got) == n, "container run: %d spans for %d requests" % (len(got), n))
         check(sorted(s["attributes"]["url.path"] for s in got) == sorted(paths), "paths differ")
+        # The export to the manifest's collector name went through the resolver inside the
+        # sandbox (it does not resolve here) and the enricher is still the same process.
+        check(wait_until(lambda: "otlp traces: attempt 1" in ctr_logs(enr), 10),
+              "no export attempt logged: " + ctr_logs(enr)[-600:])
+        check(podman("inspect", "-f", "{{.State.Running}} {{.RestartCount}}", enr).stdout.split()
+              == ["true", "0"], "the enricher died exporting: " + ctr_logs(enr)[-600:])
         # Under host PID, /proc/1 is the host's init: the enricher's container cannot read it.
         out = exec_check(enr, None, "read", "/proc/1/environ", "/proc/%d/environ" % srv.pid)
         check(len(re.findall(r"^read \S+ denied", out, re.M)) == 2, "enricher container reads other processes' environ: " + out)

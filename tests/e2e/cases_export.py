@@ -654,7 +654,12 @@ def t_export_by_dns_name(ctx):
     # obi's own mount namespace sees the stub as its DNS server; the host's file is untouched.
     wrap = [shutil.which("unshare") or "/usr/bin/unshare", "--mount", "--propagation",
             "private", "sh", "-c", 'mount --bind "$0" /etc/resolv.conf && exec "$@"', conf]
-    env = {"OTEL_EBPF_OPEN_PORT": str(port), "OTEL_EBPF_SHUTDOWN_TIMEOUT": "3s"}
+    env = {"OTEL_EBPF_OPEN_PORT": str(port), "OTEL_EBPF_SHUTDOWN_TIMEOUT": "3s",
+           # Metrics to a name the DNS does not know: retried, and said while retried (the
+           # endpoint's userinfo is a credential: never in the log).
+           "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT":
+           "http://obi:pw-%d@nosuch.obi-e2e.test:%d/v1/metrics" % (os.getpid(), rcv.port),
+           "OTEL_METRIC_EXPORT_INTERVAL": "300"}
     env.update(export_env("http://otelcol.obi-e2e.test:%d" % rcv.port))
     obi = Obi(ctx, env, wrap=wrap)
     obi.wait_ready()
@@ -663,10 +668,19 @@ def t_export_by_dns_name(ctx):
     wait_spans(rcv, 5)
     queries = read_text(os.path.join(ctx.dir, "dns.out"))
     check("q otelcol.obi-e2e.test 1" in queries, "the stub saw no A query: %r" % queries)
+    check(wait_until(lambda: re.search(
+        r"otlp metrics: attempt \d+ to export \d+ data points failed \(Could not resolve host: "
+        r"nosuch\.obi-e2e\.test\): retrying", obi.stderr()), 10),
+        "an unknown collector name is not said:\n%s" % enricher_err(obi)[-600:])
+    check("q nosuch.obi-e2e.test 1" in read_text(os.path.join(ctx.dir, "dns.out")),
+          "the unknown name was not asked over DNS")
     check("restarted obi-enricher" not in obi.stderr(), "the enricher was restarted:\n%s"
           % enricher_err(obi)[-600:])
     st = stop_stats(obi)
     check(st["exported"] == 5, "totals %r" % st)
+    check("pw-%d" % os.getpid() not in obi.stderr() and
+          "http://<redacted>@nosuch.obi-e2e.test" in obi.stderr(),
+          "the endpoint's password is in the log, or the endpoint is not said")
     ctx.note("%d DNS queries" % queries.count("q "))
 
 
