@@ -438,6 +438,25 @@ def t_export_retryable_faults(ctx):
     check(st["exported"] == 5 and st["retries"] == 1, "UNAVAILABLE: %r" % st)
 
 
+def t_export_grpc_reset(ctx):
+    """The gRPC collector's HTTP/2 connection torn down under a call (a crash, a restart, a
+    proxy), then the retry's stream refused with RST_STREAM REFUSED_STREAM. The reset is
+    UNAVAILABLE to a gRPC client: the enricher retries on a new connection and says why. A
+    refused stream was, by HTTP/2's rule, not processed: libcurl itself sends it again at once
+    (no back-off, not counted as our retry). The batch is delivered exactly once and the
+    enricher keeps running."""
+    rcv, _, port, obi = _fault_run(ctx, ["reset", "refused"], 5, kind="grpc", label="grpc")
+    got = wait_spans(rcv, 5)
+    check([l["fault"] for l in rcv.lines() if "TraceService" in l["path"]] == ["reset", "refused", "ok"]
+          and obi.alive(), "gRPC calls %r" % [l["fault"] for l in rcv.lines()])
+    check(len({sp["spanId"] for _, sp, _ in got}) == 5, "a span delivered twice")
+    check(re.search(r"otlp traces: attempt 1 to export 5 spans failed \(HTTP/2 stream \d+ was not "
+                    r"closed cleanly", obi.stderr()),
+          "the retry is not said:\n%s" % enricher_err(obi)[-800:])
+    st = stop_stats(obi)
+    check(st["exported"] == 5 and st["retries"] == 1 and st["failed"] == 0, "reset: %r" % st)
+
+
 def t_export_fatal_and_hang(ctx):
     """400 is never retried (the batch is dropped and counted) and the next batch still goes;
     a collector hanging past OTEL_EXPORTER_OTLP_TIMEOUT is given up on and retried."""
@@ -694,6 +713,7 @@ TESTS = [
     ("export_collector_late", t_export_collector_late, ("socket",)),
     ("export_retryable_faults", t_export_retryable_faults, ("socket",)),
     ("export_fatal_and_hang", t_export_fatal_and_hang, ("socket",)),
+    ("export_grpc_reset", t_export_grpc_reset, ("socket",)),
     ("export_sandbox", t_export_sandbox, ("socket",)),
     ("export_by_dns_name", t_export_by_dns_name, ("socket",)),
     ("export_metrics", t_export_metrics, ("socket",)),

@@ -2,12 +2,30 @@
 // OpenTelemetry JS protobuf root; google.rpc error details from the official googleapis files).
 // Prints `listening <port>`, then one JSON line per call. Faults are consumed one per call:
 //   node grpc_receiver.js [--faults unavailable,resource_exhausted:retry=1,resource_exhausted,
-//                                   invalid_argument,partial:3,hang,ok] [--port N]
+//                                   invalid_argument,partial:3,hang,reset,refused,ok] [--port N]
+// reset tears the HTTP/2 connection down under the call (no GOAWAY, as a crashed or restarted
+// collector or a proxy does); refused answers the call's stream with RST_STREAM REFUSED_STREAM.
 'use strict';
 const path = require('path');
 const grpc = require('@grpc/grpc-js');
 const protobuf = require('protobufjs');
 const { TYPES, RESPONSES, normal, countPoints } = require('./otlp_norm');
+
+// grpc-js creates its node http2 server through this module's createServer: wrapping it is the
+// one way to reach the connections and streams under a call without grpc-js internals.
+const http2 = require('http2');
+const sessions = new Set();
+let lastStream = null;
+const createServer = http2.createServer;
+http2.createServer = (...a) => {
+  const srv = createServer(...a);
+  srv.on('session', (ss) => {
+    sessions.add(ss);
+    ss.on('close', () => sessions.delete(ss));
+    ss.on('stream', (st) => { lastStream = st; });
+  });
+  return srv;
+};
 
 const args = process.argv.slice(2);
 const faults = args.includes('--faults') && args[args.indexOf('--faults') + 1]
@@ -53,6 +71,10 @@ function handler(signal) {
     const R = RESPONSES[signal];
     switch (what) {
       case 'hang': return hung.push(callback);
+      case 'reset': for (const ss of sessions) ss.destroy(); return undefined;
+      case 'refused':
+        if (lastStream) lastStream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+        return undefined;
       case 'unavailable': return callback(statusError(grpc.status.UNAVAILABLE, 'try later'));
       case 'invalid_argument': return callback(statusError(grpc.status.INVALID_ARGUMENT, 'bad'));
       case 'resource_exhausted':
