@@ -149,7 +149,8 @@ static void enricher_log_totals(const struct enricher *e)
 	const struct emit_stats *m = &e->emit.st;
 
 	log_info("stopping: %llu spans, %llu bad records, %llu bad messages, %llu non-HTTP; "
-		 "kernel: %llu exchanges, %llu ring drops, %llu without payload; probe: %llu "
+		 "kernel: %llu exchanges, %llu ring drops, %llu without payload, %llu lost to emit "
+		 "races; probe: %llu "
 		 "delivered, %llu send queue full, %llu no enricher connected, %llu discarded on "
 		 "disconnect, %llu malformed; %llu finals of snapshots, %llu cut, %llu pipelined "
 		 "(%llu approximated)",
@@ -158,6 +159,7 @@ static void enricher_log_totals(const struct enricher *e)
 		 (unsigned long long)e->st.probe[OBI_ST_HTTP_EMITTED],
 		 (unsigned long long)e->st.probe[OBI_ST_RB_DROPS],
 		 (unsigned long long)e->st.probe[OBI_ST_NO_PAYLOAD],
+		 (unsigned long long)e->st.probe[OBI_ST_RACES],
 		 (unsigned long long)e->st.probe[OBI_ST__MAX + OBI_PST_DELIVERED_RECORDS],
 		 (unsigned long long)e->st.probe[OBI_ST__MAX + OBI_PST_QUEUE_DROPPED_RECORDS],
 		 (unsigned long long)e->st.probe[OBI_ST__MAX + OBI_PST_NO_ENRICHER_RECORDS],
