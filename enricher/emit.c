@@ -87,7 +87,8 @@ static int emit_traces_init(struct enricher *e, char *err, size_t errlen)
 	}
 	/* The endpoint is logged without its userinfo, never the headers (secrets). */
 	config_redact_url(m->xcfg.url, red, sizeof(red));
-	log_info("exporting traces to %s (%s%s, %zu headers, sampler %s)", red, m->xcfg.protocol, m->xcfg.http.gzip ? ", gzip" : "", m->xcfg.http.n_headers,
+	log_info("exporting traces to %s (%s%s, %zu headers, sampler %s)", red, m->xcfg.protocol,
+		 m->xcfg.http.gzip ? ", gzip" : "", m->xcfg.http.n_headers,
 		 sampler_name(&m->sampler));
 	return 0;
 }

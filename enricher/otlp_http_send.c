@@ -267,8 +267,8 @@ void otlp_http_done(struct otlp_curl *c, CURL *easy, CURLcode cc, void *data)
 		x->st.spans_failed += r->n_spans;
 		log_ratelimited(&x->rl, monotime_ns(), LOG_LVL_WARN,
 				"otlp %s: export of %zu %s failed after %u attempt(s): %s",
-				otlp_http_signal_name(x), r->n_spans, otlp_http_noun(x), r->attempts,
-				why);
+				otlp_http_signal_name(x), r->n_spans, otlp_http_noun(x),
+				r->attempts, why);
 	}
 	otlp_req_free(r);
 	x->inflight = NULL;

@@ -99,8 +99,8 @@ static int launcher_stop_child(pid_t pid, const char *name, uint64_t timeout_ns)
 	kill(pid, SIGTERM);
 	while ((got = waitpid(pid, &ws, WNOHANG)) == 0) {
 		if (waited >= timeout_ns) {
-			log_warnx("%s (pid %d) did not stop within shutdown_timeout: killing it", name,
-				  pid);
+			log_warnx("%s (pid %d) did not stop within shutdown_timeout: killing it",
+				  name, pid);
 			kill(pid, SIGKILL);
 			waitpid(pid, NULL, 0);
 			return 1;
@@ -223,8 +223,7 @@ static int launcher_run(struct launcher *l)
 		status = 1;
 	if (l->enricher > 0)
 		usleep(200000);
-	if (launcher_stop_child(l->enricher, "obi-enricher", l->cfg.shutdown_timeout_ns) &&
-	    !status)
+	if (launcher_stop_child(l->enricher, "obi-enricher", l->cfg.shutdown_timeout_ns) && !status)
 		status = 1;
 	close(l->ctl_fd);
 	close(sfd);
