@@ -256,7 +256,14 @@ void route_resolve(const struct route_table *t, struct route_lc *lc, const char 
 	size_t klen;
 	uint64_t h = 0;
 
-	memset(res, 0, sizeof(*res));
+	/* Field by field, not memset: lc.prefix alone is 256 bytes (route_lc_apply fills it). */
+	res->route = NULL;
+	res->len = 0;
+	res->drop = 0;
+	res->matched = false;
+	res->lc.collapsed = 0;
+	res->lc.new_node_collapsed = false;
+	res->lc.prefix[0] = '\0';
 	if (!t || !path)
 		return;
 	/* The query string and fragment never change the result (route.h), so are no key. */
