@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "route.h"
 #include "route_cache.h"
 #include "route_seg.h"
@@ -131,10 +132,25 @@ int route_table_new(const struct route_settings *s, struct route_table **out, ch
 	return 0;
 }
 
+/* At exit, so that an operator can tell whether the path set is stable (hit rate) or floods. */
+static void table_cache_report(const struct route_table *t)
+{
+	struct route_cache_stats st = route_cache_stats(t->cache);
+
+	if (!t->cache || st.hits + st.misses == 0)
+		return;
+	log_info("routes: cache: %llu hits, %llu misses (%llu first seen, %llu too long), %llu "
+		 "evictions, %zu of %zu entries, %zu bytes",
+		 (unsigned long long)st.hits, (unsigned long long)st.misses,
+		 (unsigned long long)st.first_seen, (unsigned long long)st.bypassed,
+		 (unsigned long long)st.evictions, st.entries, st.capacity, st.bytes);
+}
+
 void route_table_free(struct route_table *t)
 {
 	if (!t)
 		return;
+	table_cache_report(t);
 	route_matcher_free(t->patterns);
 	route_matcher_free(t->ignored);
 	route_cache_free(t->cache);
