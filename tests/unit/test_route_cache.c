@@ -176,6 +176,75 @@ static void test_corpus_low_cardinality(void **state)
 	compare_corpus(ROUTE_UNMATCHED_LOW_CARDINALITY, false, 0, 0, PATH_MAX_LEN + 8);
 }
 
+/* xorshift: reproducible pseudo-random paths (a failure prints the seed's path). */
+static uint64_t rnd_next(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/* Pieces of corpus paths glued with bytes a peer may send: '?', '#', NUL, '%', '/', 0xff. */
+static size_t random_path(uint64_t *x, char *out, size_t cap)
+{
+	static const char odd[] = {'/', '?', '#', '\0', '%', '.', '@', '-', (char)0xff, '*'};
+	size_t n = 0, parts = 1 + rnd_next(x) % 6;
+
+	for (size_t k = 0; k < parts && n < cap - 1; k++) {
+		const char *src = g_corpus.path[rnd_next(x) % g_corpus.n];
+		size_t len = strlen(src), from = rnd_next(x) % (len + 1), take;
+
+		take = rnd_next(x) % (len - from + 1);
+		take = take < cap - 1 - n ? take : cap - 1 - n;
+		memcpy(out + n, src + from, take);
+		n += take;
+		if (n < cap - 1 && rnd_next(x) % 3 == 0)
+			out[n++] = odd[rnd_next(x) % sizeof(odd)];
+	}
+	/* sometimes far past the cache's key limit */
+	while (rnd_next(x) % 8 == 0 && n + 40 < cap)
+		for (int i = 0; i < 40; i++)
+			out[n++] = (char)('a' + rnd_next(x) % 26);
+	return n;
+}
+
+static void compare_random(enum route_unmatched u, bool patterns, size_t entries,
+			   unsigned max_children)
+{
+	struct route_table *ct = table(u, patterns, true, entries, max_children);
+	struct route_table *ut = table(u, patterns, false, 0, max_children);
+	struct route_lc *clc = route_table_lc_new(ct), *ulc = route_table_lc_new(ut);
+	char p[PATH_MAX_LEN], cbuf[PATH_MAX_LEN + 8], ubuf[PATH_MAX_LEN + 8];
+	struct route_result cr, ur;
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+
+	for (int i = 0; i < 40000; i++) {
+		/* a small pool of prefixes repeats, so that hits happen among the random ones */
+		uint64_t y = i % 4 ? x : 0x1234567ULL + (uint64_t)(i % 64);
+		size_t n = random_path(i % 4 ? &x : &y, p, sizeof(p));
+
+		route_resolve(ct, clc, p, n, cbuf, sizeof(cbuf), &cr);
+		route_resolve(ut, ulc, p, n, ubuf, sizeof(ubuf), &ur);
+		same_result(&cr, cbuf, &ur, ubuf, "(random path)");
+	}
+	assert_true(route_table_cache_stats(ct).hits > 0);
+	assert_true(route_table_cache_stats(ct).bypassed > 0);
+	route_lc_free(clc);
+	route_lc_free(ulc);
+	route_table_free(ct);
+	route_table_free(ut);
+}
+
+/* Bytes the corpus does not have: NUL, '#', '%', 0xff, keys over the cache's limit. */
+static void test_random_paths(void **state)
+{
+	(void)state;
+	compare_random(ROUTE_UNMATCHED_HEURISTIC, true, 0, 0);
+	compare_random(ROUTE_UNMATCHED_LOW_CARDINALITY, false, 256, 4);
+	compare_random(ROUTE_UNMATCHED_PATH, true, 64, 0);
+}
+
 /* A per-request unique path, as an attacker (or a badly templated client) sends. */
 static size_t unique_path(char *out, size_t cap, unsigned long i)
 {
@@ -397,6 +466,7 @@ int main(void)
 	    cmocka_unit_test(test_corpus_heuristic),
 	    cmocka_unit_test(test_corpus_other_modes),
 	    cmocka_unit_test(test_corpus_low_cardinality),
+	    cmocka_unit_test(test_random_paths),
 	    cmocka_unit_test(test_flood_bounded),
 	    cmocka_unit_test(test_flood_keeps_stable_paths),
 	    cmocka_unit_test(test_flood_costs_no_more),
