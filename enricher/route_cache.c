@@ -14,28 +14,34 @@ struct route_cache_slot {
 	char text[ROUTE_CACHE_TEXT]; /* key, then the owned route */
 };
 
-/* One set: the tags first so that a lookup reads one or two cache lines before a key. */
-struct route_cache_set {
-	uint64_t tag[ROUTE_CACHE_WAYS]; /* hash | 1; 0 = empty way */
-	uint8_t ref;			/* CLOCK reference bits, one per way */
-	uint8_t hand;
-};
+/*
+ * Admission: a path is stored the second time it misses, not the first. Each set keeps a
+ * "seen once" filter of 232 bits (29 per way), one bit per hash, cleared whenever a quarter of
+ * them were set, so that a flood of unique paths mostly costs a bit write and cannot push the
+ * paths seen again out of the cache (at most ~1 in 4 flood paths passes by a collision).
+ */
+#define ROUTE_CACHE_SEEN_BYTES 29
+#define ROUTE_CACHE_SEEN_BITS (ROUTE_CACHE_SEEN_BYTES * 8)
 
 /*
- * Admission: a path is stored the second time it misses, not the first. A bit per hash in a
- * "seen once" filter (8 bits per entry), cleared whenever a quarter of its bits were set, so
- * that a flood of unique paths mostly costs a bit write and cannot push the paths seen again
- * out of the cache (at most ~1 in 4 flood paths passes the filter by a collision).
+ * One set is one 64-byte cache line: tags, CLOCK state and the admission filter, so that a
+ * lookup, and a flood's miss, touch one line before a key (a separate filter was a second
+ * cold line per miss under load). 32-bit tags: a false tag match costs a key compare only.
  */
-#define ROUTE_CACHE_SEEN_BITS_PER_ENTRY 8
+struct route_cache_set {
+	uint32_t tag[ROUTE_CACHE_WAYS]; /* hash | 1; 0 = empty way */
+	uint8_t ref;			/* CLOCK reference bits, one per way */
+	uint8_t hand;
+	uint8_t seen_n; /* filter bits set since it was last cleared */
+	uint8_t seen[ROUTE_CACHE_SEEN_BYTES];
+} __attribute__((aligned(64)));
+
+_Static_assert(sizeof(struct route_cache_set) == 64, "a set is one cache line");
 
 struct route_cache {
 	struct route_cache_set *sets;
 	struct route_cache_slot *slots;
-	uint64_t *seen;	  /* the admission filter */
-	size_t seen_bits; /* a power of two */
-	size_t seen_set;  /* bits set since it was last cleared */
-	size_t nsets;	  /* a power of two */
+	size_t nsets; /* a power of two */
 	uint64_t seed;
 	struct route_cache_stats st;
 };
@@ -57,9 +63,11 @@ uint64_t route_cache_hash(const struct route_cache *c, const char *p, size_t n)
 {
 	uint64_t h = (c ? c->seed : 0) ^ (n * 0x9e3779b97f4a7c15ULL), w;
 
+	/* One multiply per word; the seeded final mix does the avalanche. */
 	for (; n >= 8; p += 8, n -= 8) {
 		memcpy(&w, p, 8);
-		h = (h ^ route_cache_mix(w)) * 0x9e3779b97f4a7c15ULL;
+		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 29;
 	}
 	w = 0;
 	memcpy(&w, p, n);
@@ -91,19 +99,17 @@ struct route_cache *route_cache_new(size_t entries)
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
-	c->sets = calloc(nsets, sizeof(*c->sets));
+	c->sets = aligned_alloc(64, nsets * sizeof(*c->sets));
 	c->slots = calloc(nsets * ROUTE_CACHE_WAYS, sizeof(*c->slots));
-	c->seen_bits = nsets * ROUTE_CACHE_WAYS * ROUTE_CACHE_SEEN_BITS_PER_ENTRY;
-	c->seen = calloc(c->seen_bits / 64, sizeof(*c->seen));
-	if (!c->sets || !c->slots || !c->seen) {
+	if (!c->sets || !c->slots) {
 		route_cache_free(c);
 		return NULL;
 	}
+	memset(c->sets, 0, nsets * sizeof(*c->sets));
 	c->nsets = nsets;
 	c->seed = route_cache_seed(c);
 	c->st.capacity = nsets * ROUTE_CACHE_WAYS;
-	c->st.bytes = sizeof(*c) + nsets * sizeof(*c->sets) + c->st.capacity * sizeof(*c->slots) +
-		      c->seen_bits / 8;
+	c->st.bytes = sizeof(*c) + nsets * sizeof(*c->sets) + c->st.capacity * sizeof(*c->slots);
 	return c;
 }
 
@@ -113,7 +119,6 @@ void route_cache_free(struct route_cache *c)
 		return;
 	free(c->sets);
 	free(c->slots);
-	free(c->seen);
 	free(c);
 }
 
@@ -129,7 +134,7 @@ static void route_cache_fill(const struct route_cache_slot *s, struct route_cach
 bool route_cache_get(struct route_cache *c, uint64_t h, const char *key, size_t klen,
 		     struct route_cache_val *v)
 {
-	uint64_t tag = h | 1;
+	uint32_t tag = (uint32_t)h | 1;
 	struct route_cache_set *set;
 
 	if (!c || klen > ROUTE_CACHE_KEY_MAX)
@@ -172,19 +177,22 @@ static unsigned route_cache_victim(struct route_cache *c, struct route_cache_set
 	}
 }
 
-/* true the second time a hash comes here (or after a collision); false the first time. */
-static bool route_cache_admit(struct route_cache *c, uint64_t h)
+/* true the second time a hash comes to its set (or after a collision); false the first. */
+static bool route_cache_admit(struct route_cache_set *set, uint64_t h)
 {
-	size_t bit = (size_t)h & (c->seen_bits - 1);
-	uint64_t mask = 1ULL << (bit % 64);
+	/* Bits 0-31 are the tag and 32+ the set: mixing both spreads one set's keys; a
+	 * multiply and shift maps 16 bits onto 0..231 without a division. */
+	unsigned bit =
+	    (unsigned)(((((h >> 16) ^ (h >> 48)) & 0xffff) * ROUTE_CACHE_SEEN_BITS) >> 16);
+	uint8_t mask = (uint8_t)(1u << (bit % 8));
 
-	if (c->seen[bit / 64] & mask)
+	if (set->seen[bit / 8] & mask)
 		return true;
-	if (++c->seen_set > c->seen_bits / 4) {
-		memset(c->seen, 0, c->seen_bits / 8);
-		c->seen_set = 1;
+	if (++set->seen_n > ROUTE_CACHE_SEEN_BITS / 4) {
+		memset(set->seen, 0, sizeof(set->seen));
+		set->seen_n = 1;
 	}
-	c->seen[bit / 64] |= mask;
+	set->seen[bit / 8] |= mask;
 	return false;
 }
 
@@ -202,11 +210,11 @@ bool route_cache_put(struct route_cache *c, uint64_t h, const char *key, size_t 
 		c->st.bypassed++;
 		return false;
 	}
-	if (!route_cache_admit(c, h)) {
+	set = &c->sets[(h >> 32) & (c->nsets - 1)];
+	if (!route_cache_admit(set, h)) {
 		c->st.first_seen++;
 		return false;
 	}
-	set = &c->sets[(h >> 32) & (c->nsets - 1)];
 	w = route_cache_victim(c, set);
 	s = &c->slots[(size_t)(set - c->sets) * ROUTE_CACHE_WAYS + w];
 	/* Field by field: assigning a compound literal would also clear the unused text. */
@@ -220,7 +228,7 @@ bool route_cache_put(struct route_cache *c, uint64_t h, const char *key, size_t 
 	memcpy(s->text, key, klen);
 	if (rlen)
 		memcpy(s->text + klen, v->route, rlen);
-	set->tag[w] = h | 1;
+	set->tag[w] = (uint32_t)h | 1;
 	/* Not referenced yet: a path seen once is the first to go (a flood of unique paths
 	 * cycles through the ways that are not in use by paths seen again). */
 	set->ref &= (uint8_t) ~(1u << w);

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "route.h"
+#include "route_seg.h"
 
 #define CORPUS_MAX 4096
 #define PATH_MAX_LEN 512
@@ -236,6 +237,35 @@ static void compare_random(enum route_unmatched u, bool patterns, size_t entries
 	route_table_free(ut);
 }
 
+/* The word-at-a-time scan against the byte loop it replaced, stop bytes at every offset. */
+static void test_path_len(void **state)
+{
+	static const char stops[] = {'?', '#', '\0'};
+	char p[40];
+	uint64_t x = 12345;
+
+	(void)state;
+	for (int round = 0; round < 20000; round++) {
+		size_t len = rnd_next(&x) % sizeof(p), want = len;
+
+		for (size_t i = 0; i < len; i++) {
+			/* mostly bytes near the stop bytes' values (>, @, ", $, 0x01) */
+			p[i] = (char)("ab/>@\"$\x01\xbf\xa3"[rnd_next(&x) % 10]);
+		}
+		if (len && rnd_next(&x) % 4) {
+			size_t at = rnd_next(&x) % len;
+
+			p[at] = stops[rnd_next(&x) % 3];
+		}
+		for (size_t i = 0; i < len; i++)
+			if (p[i] == '?' || p[i] == '#' || p[i] == '\0') {
+				want = i;
+				break;
+			}
+		assert_int_equal(route_path_len(p, len), want);
+	}
+}
+
 /* Bytes the corpus does not have: NUL, '#', '%', 0xff, keys over the cache's limit. */
 static void test_random_paths(void **state)
 {
@@ -353,7 +383,8 @@ static double cpu_ns(void)
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
-#define RUN_PATHS 20000
+#define RUN_PATHS 2000
+#define RUN_CHUNKS 41
 
 struct run_paths {
 	char p[RUN_PATHS][80];
@@ -378,39 +409,55 @@ static double run_ns(struct route_table *t, const struct run_paths *rp)
 	return (cpu_ns() - t0) / RUN_PATHS;
 }
 
-/* Timing on a shared machine: alternate the two, keep each one's best of several rounds. */
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Timing on a shared VM (stolen time counts as ours): the same paths through both tables in
+ * small alternating chunks, and the median of the per-chunk ratios, which a burst of load
+ * on some chunks does not move.
+ */
 static void test_flood_costs_no_more(void **state)
 {
 	struct route_table *ct = table(ROUTE_UNMATCHED_HEURISTIC, true, true, 1024, 0);
 	struct route_table *ut = table(ROUTE_UNMATCHED_HEURISTIC, true, false, 0, 0);
-	struct run_paths *rp = malloc(sizeof(*rp));
-	double best_c = 1e18, best_u = 1e18, hit = 1e18;
+	struct run_paths *rp = malloc(sizeof(*rp)), *st = malloc(sizeof(*st));
+	double miss[RUN_CHUNKS], hit[RUN_CHUNKS], c_ns[RUN_CHUNKS];
 	unsigned long from = 1000000;
 
 	(void)state;
 	assert_non_null(rp);
-	for (int round = 0; round < 11; round++, from += RUN_PATHS) {
-		double c, u;
+	assert_non_null(st);
+	run_paths_fill(st, 0, true);
+	run_ns(ct, st); /* the stable paths: seen once, then stored */
+	run_ns(ct, st);
+	for (int k = 0; k < RUN_CHUNKS; k++, from += RUN_PATHS) {
+		double c, u, h;
 
 		run_paths_fill(rp, from, false);
 		c = run_ns(ct, rp);
 		u = run_ns(ut, rp);
-		best_c = c < best_c ? c : best_c;
-		best_u = u < best_u ? u : best_u;
+		h = run_ns(ct, st);
+		miss[k] = c / u;
+		hit[k] = h / u;
+		c_ns[k] = c;
 	}
-	run_paths_fill(rp, 0, true);
-	for (int round = 0; round < 11; round++) {
-		double h = run_ns(ct, rp);
-
-		hit = h < hit ? h : hit;
-	}
-	print_message("unique paths: uncached %.0f ns, cached (all misses) %.0f ns; stable "
-		      "paths cached %.0f ns\n",
-		      best_u, best_c, hit);
-	assert_true(best_c <= best_u * 1.2 + 20);
+	qsort(miss, RUN_CHUNKS, sizeof(double), cmp_double);
+	qsort(hit, RUN_CHUNKS, sizeof(double), cmp_double);
+	qsort(c_ns, RUN_CHUNKS, sizeof(double), cmp_double);
+	print_message("unique paths: cached (all misses) / uncached: median %.3f (%.3f-%.3f), "
+		      "%.0f ns; stable paths cached / uncached: median %.3f\n",
+		      miss[RUN_CHUNKS / 2], miss[0], miss[RUN_CHUNKS - 1], c_ns[RUN_CHUNKS / 2],
+		      hit[RUN_CHUNKS / 2]);
+	assert_true(miss[RUN_CHUNKS / 2] <= 1.25);
 	/* And the point of it: a stable path set pays a lookup, not the heuristic. */
-	assert_true(hit * 4 < best_u);
+	assert_true(hit[RUN_CHUNKS / 2] < 0.25);
 	free(rp);
+	free(st);
 	route_table_free(ct);
 	route_table_free(ut);
 }
@@ -467,6 +514,7 @@ int main(void)
 	    cmocka_unit_test(test_corpus_other_modes),
 	    cmocka_unit_test(test_corpus_low_cardinality),
 	    cmocka_unit_test(test_random_paths),
+	    cmocka_unit_test(test_path_len),
 	    cmocka_unit_test(test_flood_bounded),
 	    cmocka_unit_test(test_flood_keeps_stable_paths),
 	    cmocka_unit_test(test_flood_costs_no_more),
