@@ -10,7 +10,7 @@
  * Set-associative (8 ways per set), CLOCK replacement within a set, keyed by a seeded hash of
  * the path bytes and compared byte for byte; a path is stored on its second miss, so that
  * paths seen once (a flood of unique ones) neither evict the others nor cost a store. Everything is
- * allocated once at creation, about 282 bytes per entry (route_cache_stats().bytes is exact),
+ * allocated once at creation, about 280 bytes per entry (route_cache_stats().bytes is exact),
  * whatever traffic comes (docs/routes.md). A path longer than ROUTE_CACHE_KEY_MAX, or whose key and
  * route together exceed the slot, is never stored (counted as bypassed). Not thread-safe: the
  * enricher's event loop is its only user.
