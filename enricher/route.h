@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "route_cache.h"
+
 /*
  * Paths are matched raw: no percent-decoding, no case folding, no dot-segment removal. The
  * query string and fragment (from the first '?' or '#') never take part. One leading and one
@@ -117,9 +119,16 @@ struct route_settings {
 	char wildcard_char; /* '*' by default; any printable byte but '/' */
 	unsigned
 	    max_path_segment_cardinality; /* low-cardinality: children per node; 0 = no bound */
+	size_t cache_entries;		  /* path -> route cache; 0 = ROUTE_CACHE_ENTRIES_DEFAULT */
+	bool no_cache;			  /* resolve every path afresh (tests, benchmarks) */
 };
 
-struct route_table; /* the compiled settings, shared read-only by all services */
+/*
+ * The compiled settings, shared by all services, with one cache of path -> result (without
+ * low-cardinality's per-service step) that makes route_resolve a hash lookup for a path seen
+ * before. The cache makes the table single-threaded (the enricher's event loop).
+ */
+struct route_table;
 
 /* Returns -1 with a reason in err on invalid settings (naming the pattern). */
 int route_table_new(const struct route_settings *s, struct route_table **out, char *err,
@@ -149,5 +158,8 @@ struct route_result {
  */
 void route_resolve(const struct route_table *t, struct route_lc *lc, const char *path, size_t len,
 		   char *buf, size_t bufsz, struct route_result *res);
+
+/* The cache's counters (all zero when the table has none). */
+struct route_cache_stats route_table_cache_stats(const struct route_table *t);
 
 #endif /* OBI_ROUTE_H */

@@ -298,16 +298,20 @@ static bool h_slug(const struct heur_ctx *ctx, const char *s, size_t n, size_t e
 /* A segment without percent-escapes or '/'. */
 static enum heur_class h_classify_plain(const struct heur_ctx *ctx, const char *s, size_t n)
 {
-	size_t digits = 0, letters = 0, ext, i = 0, ntok = 0;
+	size_t digits = 0, letters = 0, ats = 0, dots = 0, ext, i = 0, ntok = 0;
 	const char *at;
 
+	/* '@' and '.' counted here so that most segments skip the searches for them below
+	 * (memchr and memmem were a fifth of the heuristic's time in perf). */
 	for (size_t k = 0; k < n; k++) {
 		digits += h_digit(s[k]);
 		letters += h_alpha(s[k]);
+		ats += s[k] == '@';
+		dots += s[k] == '.';
 	}
 	if (letters == 0)
 		return digits ? HEUR_ID : HEUR_KEEP; /* numbers, dates, times, IPv4, versions */
-	if (h_email(s, n))
+	if (ats && h_email(s, n))
 		return HEUR_ID;
 	while (n > 0 && s[0] == '@') { /* npm scope, handle, Go's @v */
 		s++;
@@ -315,14 +319,14 @@ static enum heur_class h_classify_plain(const struct heur_ctx *ctx, const char *
 	}
 	if (n == 0)
 		return HEUR_KEEP;
-	at = memchr(s, '@', n);
+	at = ats ? memchr(s, '@', n) : NULL;
 	if (at && at + 1 < s + n && h_digit(at[1]) && !(at + 2 < s + n && at[2] == 'x'))
 		return HEUR_ID; /* name@1.2.3 */
 	if (n > 16 && strncmp(s, "eyJ", 3) == 0)
 		return HEUR_ID; /* base64 of a JSON object: JWT and friends */
 	if (h_api_version(s, n) || h_locale(s, n))
 		return HEUR_KEEP;
-	if (h_meet_code(s, n) || memmem(s, n, "...", 3))
+	if (h_meet_code(s, n) || (dots >= 3 && memmem(s, n, "...", 3)))
 		return HEUR_ID; /* meeting codes, git ranges a...b */
 	ext = h_ext_start(s, n);
 	if (digits && route_vocab_tech_digit(s, ext))
