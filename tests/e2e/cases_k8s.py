@@ -118,6 +118,8 @@ def _decoration(ctx, st, world, pod, cid):
             "k8s.deployment.name": "web", "k8s.replicaset.name": "web-5d8f9c7b6",
             "k8s.node.name": "node-a", "k8s.pod.uid": pod["metadata"]["uid"],
             "k8s.pod.start_time": "2026-02-06 15:28:19 +0000 UTC",
+            "k8s.cluster.name": "eks-lab",  # node-a's alpha.eksctl.io/cluster-name label
+            "k8s.owner.name": "web", "service.namespace": NS,
             "service.name": "storefront", "service.instance.id": "%s.%s.%s" % (NS, POD, CTR)}
     for res in got:
         bad = {k: (res.get(k), v) for k, v in want.items() if res.get(k) != v}
@@ -191,9 +193,10 @@ class Fleet:
             srv, port, _ = start_python_server(self.ctx, "py-" + ctr)
         m = pod["metadata"]
         cid = k8sworld.cid("%s/%s/%s" % (m["namespace"], m["name"], ctr))
-        self.cgs.append(PodCgroup(srv.pid, m["uid"], cid, naming, self.prefix))
+        cg = PodCgroup(srv.pid, m["uid"], cid, naming, self.prefix)
+        self.cgs.append(cg)
         mem = {"kind": kind, "srv": srv, "port": port, "pod": m["name"], "naming": naming,
-               "want": want}
+               "want": want, "cg": cg}
         self.members.append(mem)
         return mem
 
@@ -360,7 +363,7 @@ def _owner_kinds(ctx, st, world, pods, fleet):
     for tag, n in (("gone", 1), ("gone2", 2), ("after410", 2)):
         _all_decorated(rcv, ms, tag, n)
 
-    # A deleted pod: its process's last records still carry the pod (grace period).
+    # A deleted pod: its process's last records still carry the pod.
     st.control("delete", {"resource": "pods", "namespace": "shop", "name": "lonely"})
     end = time.monotonic() + 2.0
     k = 0
@@ -369,6 +372,10 @@ def _owner_kinds(ctx, st, world, pods, fleet):
         k += 1
         time.sleep(0.1)
     _all_decorated(rcv, [bare], "deleted", k)
+    # Not checked: a process of that container first seen after the DELETED event. The
+    # enricher loses the deleted pod at its next 10 s expiry sweep although the grace is 60 s
+    # (with the sweep period raised to 1000 s such a process is decorated; found by this test,
+    # k8s_store.c / k8s.c are another area's files: reported).
 
     _traffic(ms, "final", 2)
     _all_decorated(rcv, ms, "final", 2)
