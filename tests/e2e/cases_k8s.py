@@ -119,7 +119,8 @@ def _decoration(ctx, st, world, pod, cid):
             "k8s.node.name": "node-a", "k8s.pod.uid": pod["metadata"]["uid"],
             "k8s.pod.start_time": "2026-02-06 15:28:19 +0000 UTC",
             "k8s.cluster.name": "eks-lab",  # node-a's alpha.eksctl.io/cluster-name label
-            "k8s.owner.name": "web", "service.namespace": NS,
+            "k8s.owner.name": "web",
+            "service.namespace": "shop-suite",  # app.kubernetes.io/part-of (resource_labels)
             "service.name": "storefront", "service.instance.id": "%s.%s.%s" % (NS, POD, CTR)}
     for res in got:
         bad = {k: (res.get(k), v) for k, v in want.items() if res.get(k) != v}
