@@ -390,7 +390,49 @@ def _owner_kinds(ctx, st, world, pods, fleet):
     obi.stop()
 
 
+def t_k8s_cluster_late_nodes(ctx):
+    """The nodes' list fails (500) a few times while the pods' synced: spans are decorated
+    without k8s.cluster.name meanwhile, and the first span after the nodes synced carries it
+    (the decoration made before every watch synced is provisional, not held for 5 s, and the
+    cluster name is read from the node when it arrives, not at the next 10 s sweep)."""
+    world = k8sworld.small_world()
+    pod = [p for p in world["pods"] if p["metadata"]["name"] == POD][0]
+    cid = k8sworld.cid("%s/%s/%s" % (NS, POD, CTR))
+    st = harness.Standin()
+    cg = None
+    try:
+        _readable(st)
+        st.control("fail", {"prefix": "/api/v1/nodes", "code": 500, "count": 3})
+        rcv = Receiver(ctx)
+        srv, port, _ = start_python_server(ctx, "py")
+        cg = PodCgroup(srv.pid, pod["metadata"]["uid"], cid)
+        obi = start_obi(ctx, srv, port, export_env(
+            "http://127.0.0.1:%d" % rcv.port, KUBECONFIG=st.kubeconfig,
+            OTEL_EBPF_KUBE_METADATA_ENABLE="true", NODE_NAME="node-a"))
+
+        def pod_decorated():
+            get("http://127.0.0.1:%d/early" % port)
+            return any(r.get("k8s.pod.name") == POD for r in _by_port(rcv, port, "/early"))
+        check(wait_until(pod_decorated, 20, interval=0.2), "no decorated span")
+        synced = "kubernetes: nodes synced" in obi.stderr()
+        check(not synced, "nodes synced before the first decorated span: the test proves "
+              "nothing (the stand-in's faults did not delay them)")
+        check(wait_until(lambda: "kubernetes: nodes synced" in obi.stderr(), 20, interval=0.1),
+              "nodes never synced")
+        get("http://127.0.0.1:%d/late" % port)
+        check(wait_until(lambda: _by_port(rcv, port, "/late"), 10, interval=0.1), "no span")
+        res = _by_port(rcv, port, "/late")[0]
+        check(res.get("k8s.cluster.name") == "eks-lab", "first span after the nodes synced: "
+              "k8s.cluster.name %r\nresource %r" % (res.get("k8s.cluster.name"), res))
+        obi.stop()
+    finally:
+        if cg:
+            cg.close()
+        st.close()
+
+
 TESTS = [
     ("k8s_decoration", t_k8s_decoration, ("socket",)),
     ("k8s_owner_kinds", t_k8s_owner_kinds, ("socket",)),
+    ("k8s_cluster_late_nodes", t_k8s_cluster_late_nodes, ("socket",)),
 ]
