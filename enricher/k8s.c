@@ -256,6 +256,9 @@ void k8s_peer_service(struct k8s *k, const struct k8s_peer *p, const char **name
 size_t k8s_resource_attrs(struct k8s *k, const struct k8s_pod_meta *m, struct k8s_owners *scratch,
 			  struct otlp_attr *out, size_t *n, size_t cap)
 {
+	/* The node may have synced since the last expiry tick: without this the first spans of
+	 * every pod (up to K8S_EXPIRE_EVERY_NS) lacked k8s.cluster.name. A no-op once known. */
+	k8s_cluster_from_nodes(k);
 	k8s_ident_owners(&k->ident, m->pod, scratch);
 	return k8s_ident_attrs(&k->ident, m, scratch, out, n, cap);
 }

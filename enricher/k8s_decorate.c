@@ -102,7 +102,9 @@ void k8s_decorate_proc(struct k8s *k, struct proc_entry *p, uint64_t now_ns)
 	    (p->k8s_res && now_ns - p->k8s_checked_ns < K8S_DECORATE_RECHECK_NS))
 		return;
 	p->k8s_gen = gen;
-	p->k8s_checked_ns = now_ns;
+	/* Before every watch synced (nodes carry k8s.cluster.name, replicasets and jobs the exact
+	 * owners) a decoration is provisional: the next change re-checks it, unthrottled. */
+	p->k8s_checked_ns = k8s_ready(k) ? now_ns : 0;
 	m = k8s_lookup_cgroup(k, p->cgroup);
 	scratch = m ? calloc(1, sizeof(*scratch)) : NULL;
 	if (!scratch)

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "../common/log.h"
+#include "otlp_model.h"
 
 /*
  * JSON shape (json: one object per line; json_indent: the same object pretty-printed):
@@ -18,6 +19,9 @@
  *  "parentSpanId": "<16 hex>" or "" for a root span, "traceFlags": "01",
  *  "status": "UNSET" | "OK" | "ERROR",
  *  "service": {"name", "namespace", "instanceId", "pid", "sdkLanguage"},
+ *  "resource": {"k8s.pod.name": "...", ...} (only when the service has resource attributes:
+ *               the k8s.* decoration, pod labels/annotations, the process's
+ *               OTEL_RESOURCE_ATTRIBUTES, decoded as the OTLP exporter decodes them),
  *  "attributes": {"http.request.method", "url.path", "url.query" (if non-empty),
  *                 "http.route" (if set),
  *                 "url.full" (client spans), "http.response.status_code" (if non-zero),
@@ -227,6 +231,34 @@ static bool printer_json_service(cJSON *root, const struct span_service *svc)
 	return ok;
 }
 
+/*
+ * The service's own resource attributes (k8s decoration first, then the process's list), as
+ * the OTLP resource carries them. OBI's printer shape has no such field (the reference names
+ * none); ours is an object so each key is looked up, not parsed out of a string. The decoder is
+ * the exporter's: a malformed list is left out here exactly as it is left out there.
+ */
+static bool printer_json_resource(cJSON *root, const struct span_service *svc)
+{
+	static const struct otlp_host no_host; /* obi's own attributes are not the service's */
+	struct otlp_resource r;
+	const char *raw = svc ? svc->resource_attrs : NULL;
+	struct span_service only = {.resource_attrs = raw};
+	cJSON *o;
+	bool ok = true;
+
+	if (!raw || !raw[0])
+		return true;
+	if (otlp_resource_build(&r, &only, &no_host))
+		return false;
+	o = r.n_attrs ? cJSON_AddObjectToObject(root, "resource") : NULL;
+	ok = !r.n_attrs || o != NULL;
+	/* Every attribute decoded from a list is a string. */
+	for (size_t i = 0; ok && i < r.n_attrs; i++)
+		ok = printer_add_str(o, r.attrs[i].key, r.attrs[i].v.s);
+	otlp_resource_free(&r);
+	return ok;
+}
+
 static bool printer_json_attrs(cJSON *root, const struct span *s)
 {
 	cJSON *a = cJSON_AddObjectToObject(root, "attributes");
@@ -289,6 +321,7 @@ static cJSON *printer_json_span(const struct span *s)
 	ok = ok && printer_add_str(root, "traceFlags", flags);
 	ok = ok && printer_add_str(root, "status", printer_status_name(s->status));
 	ok = ok && printer_json_service(root, s->svc);
+	ok = ok && printer_json_resource(root, s->svc);
 	ok = ok && printer_json_attrs(root, s);
 	if (!ok) {
 		cJSON_Delete(root);

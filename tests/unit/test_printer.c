@@ -233,6 +233,9 @@ static void test_printer_check_json(const char *text)
 	test_printer_num(svc, "pid", 4242);
 	test_printer_str(svc, "sdkLanguage", "generic");
 
+	/* No resource attributes: no "resource" object (absent, not an empty one). */
+	assert_null(cJSON_GetObjectItemCaseSensitive(root, "resource"));
+
 	a = test_printer_get(root, "attributes");
 	test_printer_str(a, "http.request.method", "GET");
 	test_printer_str(a, "url.path", "/users/42");
@@ -420,6 +423,52 @@ static void test_route_and_drop(void **state)
 	free(s);
 }
 
+/* A k8s-decorated service: its resource attributes (escaped as k8s_decorate writes them) show
+ * decoded in "resource"; the text line stays OBI's (svc=[ns/name lang], no k8s fields). */
+static void test_json_k8s_resource(void **state)
+{
+	struct span_service svc = test_svc;
+	struct span *s = test_printer_span();
+	const cJSON *r;
+	cJSON *root;
+	char *out;
+
+	(void)state;
+	svc.resource_attrs = "k8s.namespace.name=shop,k8s.pod.name=web-5d8f9c7b6-x2x4z,"
+			     "k8s.pod.start_time=2026-02-06%2015:28:19%20+0000%20UTC,"
+			     "k8s.deployment.name=web,team=a%2Cb%3Dc";
+	s->svc = &svc;
+	out = test_printer_capture(CONFIG_PRINTER_JSON, s, 1);
+	root = cJSON_Parse(out);
+	assert_non_null(root);
+	r = test_printer_get(root, "resource");
+	test_printer_str(r, "k8s.namespace.name", "shop");
+	test_printer_str(r, "k8s.pod.name", "web-5d8f9c7b6-x2x4z");
+	test_printer_str(r, "k8s.pod.start_time", "2026-02-06 15:28:19 +0000 UTC");
+	test_printer_str(r, "k8s.deployment.name", "web");
+	test_printer_str(r, "team", "a,b=c");
+	assert_int_equal(cJSON_GetArraySize(r), 5);
+	cJSON_Delete(root);
+	free(out);
+
+	/* A malformed list is dropped whole, as the exporter drops it; the span still prints. */
+	svc.resource_attrs = "k8s.pod.name=web,bad%zz=1";
+	out = test_printer_capture(CONFIG_PRINTER_JSON, s, 1);
+	root = cJSON_Parse(out);
+	assert_non_null(root);
+	assert_null(cJSON_GetObjectItemCaseSensitive(root, "resource"));
+	test_printer_str(test_printer_get(root, "attributes"), "url.path", "/users/42");
+	cJSON_Delete(root);
+	free(out);
+
+	svc.resource_attrs = "k8s.pod.name=web";
+	out = test_printer_capture(CONFIG_PRINTER_TEXT, s, 1);
+	assert_non_null(strstr(out, " svc=[ns/name generic] "));
+	assert_null(strstr(out, "k8s"));
+	free(out);
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -429,6 +478,7 @@ int main(void)
 	    cmocka_unit_test(test_json),
 	    cmocka_unit_test(test_json_indent),
 	    cmocka_unit_test(test_json_client_escaping),
+	    cmocka_unit_test(test_json_k8s_resource),
 	    cmocka_unit_test(test_text_mode_and_disabled),
 	    cmocka_unit_test(test_counter),
 	    cmocka_unit_test(test_route_and_drop),
