@@ -1,6 +1,7 @@
 /* otlp_model.c: the span adapter and resource builder behind the OTLP encoders' neutral views. */
 #include "hex.h"
 #include "otlp_model.h"
+#include "span_build.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -149,6 +150,10 @@ static int otlp_res_env(struct otlp_resource *r, char *list)
 		*eq = '\0';
 		if (!otlp_pct_decode(item) || !otlp_pct_decode(eq + 1) || !item[0])
 			goto bad;
+		/* %FF decodes to a byte no OTLP string may hold: collectors refuse the whole
+		 * request over invalid UTF-8, so keys and values are cleaned like span text. */
+		span_build_copy_safe(item, strlen(item) + 1, item, strlen(item));
+		span_build_copy_safe(eq + 1, strlen(eq + 1) + 1, eq + 1, strlen(eq + 1));
 		if (otlp_res_add(
 			r, (struct otlp_attr){.key = item, .type = OTLP_ATTR_STR, .v.s = eq + 1}))
 			return -ENOMEM;

@@ -67,6 +67,7 @@ static size_t span_build_ascii_run(const uint8_t *s, size_t len)
  * Writes src[0..len) at dst + o (dst holds o bytes, size dstsz), NUL-terminated, replacing control
  * bytes and invalid UTF-8 with '?', and never splitting a multi-byte character when space runs out.
  * The strings end up in JSON and on terminals, so everything that leaves here is printable UTF-8.
+ * The output is never longer than the input: src may be dst + o itself (memmove).
  */
 static void span_build_put_safe(char *dst, size_t dstsz, size_t o, const char *src, size_t len)
 {
@@ -81,7 +82,7 @@ static void span_build_put_safe(char *dst, size_t dstsz, size_t o, const char *s
 		if (run) {
 			size_t k = run < dstsz - 1 - o ? run : dstsz - 1 - o;
 
-			memcpy(dst + o, s + i, k);
+			memmove(dst + o, s + i, k);
 			o += k;
 			i += k;
 			if (k < run)
@@ -99,7 +100,7 @@ static void span_build_put_safe(char *dst, size_t dstsz, size_t o, const char *s
 		}
 		if (o + n >= dstsz)
 			break;
-		memcpy(dst + o, s + i, n);
+		memmove(dst + o, s + i, n);
 		o += n;
 		i += n;
 	}

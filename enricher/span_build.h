@@ -34,7 +34,7 @@ bool span_build_response_complete(const struct obi_rec_http *rec, const uint8_t 
 /*
  * Copies len bytes of untrusted text into dst (dstsz > 0, always NUL-terminated), replacing
  * control characters, DEL, C1 controls and invalid UTF-8 with '?', never splitting a character.
- * Every string that reaches an output goes through here.
+ * Every string that reaches an output goes through here. dst may be src (in-place cleaning).
  */
 void span_build_copy_safe(char *dst, size_t dstsz, const char *src, size_t len);
 
