@@ -133,6 +133,11 @@ int emit_init(struct enricher *e, char *err, size_t errlen)
 	m->host.resource_attrs = m->resource_attrs;
 	if (!rc)
 		rc = export_config_traces(&m->xcfg, &e->cfg, &m->host, &m->scope, err, errlen);
+	if (!rc && otlp_span_select_init(&m->span_select, &e->cfg.attributes.select)) {
+		snprintf(err, errlen, "out of memory (attributes.select)");
+		rc = -ENOMEM;
+	}
+	m->xcfg.http.span_select = m->span_select.n ? &m->span_select : NULL;
 	if (!rc)
 		rc = emit_curl(m, err, errlen);
 	if (!rc && m->xcfg.enabled)

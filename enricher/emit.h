@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "export_config.h"
+#include "otlp_encode_select.h"
 #include "otlp_model.h"
 #include "sampler.h"
 #include "span.h"
@@ -27,10 +28,11 @@ struct emit_stats {
 
 struct emit {
 	struct sampler sampler;
-	struct otlp_http *traces;  /* NULL: no OTLP trace export */
-	struct metrics *metrics;   /* NULL: no OTLP metric export */
-	bool curl_ready;	   /* curl_global_init done (either exporter) */
-	struct export_traces xcfg; /* what the exporter borrows */
+	struct otlp_http *traces;	     /* NULL: no OTLP trace export */
+	struct metrics *metrics;	     /* NULL: no OTLP metric export */
+	bool curl_ready;		     /* curl_global_init done (either exporter) */
+	struct export_traces xcfg;	     /* what the exporter borrows */
+	struct otlp_span_select span_select; /* attributes.select `traces`, decided once */
 	struct otlp_host host;
 	struct otlp_scope scope;
 	char host_id[64];     /* /etc/machine-id, read before the sandbox */
