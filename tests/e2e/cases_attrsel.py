@@ -1,5 +1,5 @@
-"""cases_attrsel.py: attributes.select on real telemetry (issue 8, item 4): a real python server
-instrumented with eBPF, OTLP to the node receiver (the official protobuf definitions decode
+"""cases_attrsel.py: attributes.select (issue 8, item 4) and per-selector exports / sampler
+(item 2) on real telemetry: real python servers instrumented with eBPF, OTLP to the node receiver (the official protobuf definitions decode
 what obi sent), checked on the decoded metrics and spans, for both encoders."""
 import os
 import time
@@ -80,6 +80,57 @@ def _run(ctx, protocol):
     obi.stop()
 
 
+PER_SELECTOR_YAML = """\
+discovery:
+  instrument:
+    - open_ports: %d
+      name: sel-metrics-only
+      exports: [metrics]
+    - open_ports: %d
+      name: sel-traces-only
+      exports: [traces]
+    - open_ports: %d
+      name: sel-sampled-off
+      sampler: {name: always_off}
+"""
+
+
+def _metric_services(rcv, name):
+    out = {}
+    for (svc, *_), (dp, _, _, _) in _histograms(rcv, name).items():
+        out[svc] = out.get(svc, 0) + int(dp["count"])
+    return out
+
+
+def t_selector_exports_sampler(ctx):
+    """Per-selector exports and sampler (discovery.instrument[i]) among three real servers
+    selected by port: metrics only, traces only, a sampler that keeps no trace. Checked on what
+    the OTLP receiver decoded, per service.name (each selector's name override)."""
+    rcv = Receiver(ctx)
+    srvs = [start_python_server(ctx, "py%d" % i) for i in range(3)]
+    ports = [p for _, p, _ in srvs]
+    obi = Obi(ctx, export_env("http://127.0.0.1:%d" % rcv.port, OTEL_EBPF_METRICS_INTERVAL="500ms",
+                              OTEL_EBPF_CONFIG_PATH=_yaml(ctx, PER_SELECTOR_YAML % tuple(ports))))
+    obi.wait_ready()
+    for srv, _, _ in srvs:
+        obi.wait_instrumented(srv.pid)
+    n = 5
+    for port in ports:
+        for i in range(n):
+            check(get("http://127.0.0.1:%d/s%d" % (port, i)) == "404", "request")
+    expect_exact(obi, lambda s: s.get("kind") == "SERVER", 3 * n)  # the printer sees all
+    names = ("sel-metrics-only", "sel-sampled-off")
+    wait_until(lambda: all(_metric_services(rcv, "http.server.request.duration").get(k) == n
+                           for k in names), 20, interval=0.2)
+    got = wait_spans(rcv, n)
+    svcs = sorted(set(res.get("service.name") for res, _, _ in got))
+    check(svcs == ["sel-traces-only"], "services of the exported spans %r" % svcs)
+    time.sleep(1.2)  # more metric rounds: the traces-only service must still have none
+    per = _metric_services(rcv, "http.server.request.duration")
+    check(per == {"sel-metrics-only": n, "sel-sampled-off": n}, "metrics per service %r" % per)
+    obi.stop()
+
+
 def t_attrsel_protobuf(ctx):
     _run(ctx, "http/protobuf")
 
@@ -91,4 +142,5 @@ def t_attrsel_json(ctx):
 TESTS = [
     ("attrsel_protobuf", t_attrsel_protobuf, ("socket",)),
     ("attrsel_json", t_attrsel_json, ("socket",)),
+    ("attrsel_selector_exports", t_selector_exports_sampler, ("socket",)),
 ]
