@@ -131,6 +131,37 @@ def t_selector_exports_sampler(ctx):
     obi.stop()
 
 
+SELECTOR_ROUTES_YAML = """\
+routes:
+  patterns: ["/factorial/{num}"]
+  unmatched: path
+discovery:
+  instrument:
+    - open_ports: %d
+      routes:
+        incoming: ["/items/{id}", "/factorial/{x}/more"]
+"""
+
+
+def t_selector_routes(ctx):
+    """A selector's routes.incoming apply to its process after the global patterns and before
+    the unmatched policy (here `path`), on real server spans."""
+    srv, port, _ = start_python_server(ctx, "py")
+    obi = Obi(ctx, {"OTEL_EBPF_CONFIG_PATH": _yaml(ctx, SELECTOR_ROUTES_YAML % port)})
+    obi.wait_ready()
+    obi.wait_instrumented(srv.pid)
+    want = {"/items/7": "/items/{id}", "/factorial/3": "/factorial/{num}",
+            "/other/5": "/other/5", "/factorial/3/more": "/factorial/{x}/more"}
+    for path in want:
+        check(get("http://127.0.0.1:%d%s" % (port, path)) == "404", "request")
+    got = expect_exact(obi, server_spans(port), len(want))
+    routes = {s["attributes"].get("url.path"): s["attributes"].get("http.route") for s in got}
+    check(routes == want, "routes %r" % routes)
+    check(all(s["name"] == "GET " + want[s["attributes"]["url.path"]] for s in got),
+          "names %r" % [s["name"] for s in got])
+    obi.stop()
+
+
 def t_attrsel_protobuf(ctx):
     _run(ctx, "http/protobuf")
 
@@ -143,4 +174,5 @@ TESTS = [
     ("attrsel_protobuf", t_attrsel_protobuf, ("socket",)),
     ("attrsel_json", t_attrsel_json, ("socket",)),
     ("attrsel_selector_exports", t_selector_exports_sampler, ("socket",)),
+    ("attrsel_selector_routes", t_selector_routes, ("socket",)),
 ]
