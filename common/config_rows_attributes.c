@@ -87,10 +87,14 @@ static const struct config_row config_rows_attributes[] = {
      .type = CONFIG_T_OBJMAP,
      CONFIG_FIELD(attributes.select),
      .proc = CONFIG_PROC_ENRICHER,
-     .status = CONFIG_PLANNED,
      .sub = &config_attr_select_schema,
      .doc = "Per metric name (OTel or Prometheus form, wildcards allowed; `traces` for span "
-	    "attributes): attribute globs to include and exclude."},
+	    "attributes): attribute globs to include and exclude. Applied to the HTTP metrics "
+	    "(an excluded attribute merges series) and OTLP spans; the trace printer shows all."},
+    /* PLANNED: OBI renames the host/peer *names* that name resolution could not find (an IP
+     * or nothing) in the service-graph and span metrics' client/server labels, to bound their
+     * cardinality. obi has neither those metrics nor a name resolver yet; server.address and
+     * client.address stay the addresses, as OBI reports them without a name resolver. */
     {.yaml = "attributes.rename_unresolved_hosts",
      .env = {"OTEL_EBPF_RENAME_UNRESOLVED_HOSTS"},
      .type = CONFIG_T_STRING,

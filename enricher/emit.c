@@ -125,6 +125,9 @@ int emit_init(struct enricher *e, char *err, size_t errlen)
 	struct emit *m = &e->emit;
 	int rc = export_config_sampler(&m->sampler, &e->cfg, err, errlen);
 
+	if (!rc)
+		rc = emit_sels_init(&m->sels, &e->cfg, err, errlen);
+
 	emit_host_id(m);
 	m->host = (struct otlp_host){.host_name = e->hostname,
 				     .host_id = m->host_id,
@@ -138,6 +141,11 @@ int emit_init(struct enricher *e, char *err, size_t errlen)
 	m->host.resource_attrs = m->resource_attrs;
 	if (!rc)
 		rc = export_config_traces(&m->xcfg, &e->cfg, &m->host, &m->scope, err, errlen);
+	if (!rc && otlp_span_select_init(&m->span_select, &e->cfg.attributes.select)) {
+		snprintf(err, errlen, "out of memory (attributes.select)");
+		rc = -ENOMEM;
+	}
+	m->xcfg.http.span_select = m->span_select.n ? &m->span_select : NULL;
 	if (!rc)
 		rc = emit_curl(m, err, errlen);
 	if (!rc && m->xcfg.enabled)
@@ -194,12 +202,13 @@ void emit_free(struct enricher *e)
 	free(m->resource_attrs);
 	m->resource_attrs = NULL;
 	export_config_free(&m->xcfg);
+	emit_sels_free(&m->sels);
 	m->traces = NULL;
 	m->stage = NULL;
 }
 
 /* The head sampler's decision, written into the span's W3C sampled flag. */
-static bool emit_sample(struct emit *m, struct span *sp)
+static bool emit_sample(const struct sampler *smp, struct span *sp)
 {
 	static const uint8_t zero[8];
 	bool has_parent = memcmp(sp->parent_span_id, zero, sizeof(zero)) != 0;
@@ -207,7 +216,7 @@ static bool emit_sample(struct emit *m, struct span *sp)
 	enum sampler_parent parent = !has_parent		    ? SAMPLER_PARENT_NONE
 				     : sp->kind == SPAN_KIND_SERVER ? SAMPLER_PARENT_REMOTE
 								    : SAMPLER_PARENT_LOCAL;
-	bool keep = sampler_should_sample(&m->sampler, sp->trace_id, parent, sp->trace_flags & 1);
+	bool keep = sampler_should_sample(smp, sp->trace_id, parent, sp->trace_flags & 1);
 
 	sp->trace_flags = (uint8_t)((sp->trace_flags & ~1u) | (keep ? 1u : 0u));
 	return keep;
@@ -216,16 +225,18 @@ static bool emit_sample(struct emit *m, struct span *sp)
 void emit_span(struct enricher *e, struct span *sp)
 {
 	struct emit *m = &e->emit;
+	const struct emit_sel *sel = emit_sels_of(&m->sels, sp);
 	bool keep;
 
 	/* Before sampling (it affects traces only) and before drop_traces (an ignored trace
 	 * still counts in the metrics it is not dropped from); drop_metrics is honoured there. */
-	metrics_on_span(e->emit.metrics, sp);
+	if (!sel || sel->metrics)
+		metrics_on_span(e->emit.metrics, sp);
 	if (sp->drop_traces) {
 		m->st.dropped_traces++;
 		return;
 	}
-	keep = emit_sample(m, sp);
+	keep = emit_sample(sel && sel->own_sampler ? &sel->sampler : &m->sampler, sp);
 	if (e->printer.mode != CONFIG_PRINTER_DISABLED)
 		printer_span(&e->printer, sp);
 	if (!keep) {
@@ -234,6 +245,10 @@ void emit_span(struct enricher *e, struct span *sp)
 	}
 	if (!m->traces)
 		return;
+	if (sel && !sel->traces) {
+		m->st.not_exported++;
+		return;
+	}
 	m->stage[m->n_stage++] = *sp;
 	if (m->n_stage == EMIT_STAGE_MAX)
 		emit_stage_flush(m);

@@ -6,7 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "emit_sel.h"
 #include "export_config.h"
+#include "otlp_encode_select.h"
 #include "otlp_model.h"
 #include "sampler.h"
 #include "span.h"
@@ -23,14 +25,17 @@ struct emit_stats {
 	uint64_t unsampled;	 /* the sampler said no: not exported */
 	uint64_t exported;	 /* handed to the OTLP traces exporter */
 	uint64_t export_refused; /* the exporter's queue was full (it counts them too) */
+	uint64_t not_exported;	 /* traces left out by their selector's `exports` */
 };
 
 struct emit {
 	struct sampler sampler;
-	struct otlp_http *traces;  /* NULL: no OTLP trace export */
-	struct metrics *metrics;   /* NULL: no OTLP metric export */
-	bool curl_ready;	   /* curl_global_init done (either exporter) */
-	struct export_traces xcfg; /* what the exporter borrows */
+	struct otlp_http *traces;	     /* NULL: no OTLP trace export */
+	struct metrics *metrics;	     /* NULL: no OTLP metric export */
+	bool curl_ready;		     /* curl_global_init done (either exporter) */
+	struct export_traces xcfg;	     /* what the exporter borrows */
+	struct otlp_span_select span_select; /* attributes.select `traces`, decided once */
+	struct emit_sels sels;		     /* per-selector exports and sampler */
 	struct otlp_host host;
 	struct otlp_scope scope;
 	char host_id[64];     /* /etc/machine-id, read before the sandbox */

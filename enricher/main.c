@@ -219,6 +219,7 @@ int main(int argc, char **argv, char **envp)
 	/* Span stages from the config: a value the config checks let through is still exit 2. */
 	rc = 2;
 	if (span_route_new(&e->cfg.routes, &e->routes, err, sizeof(err)) < 0 ||
+	    span_route_selectors(e->routes, &e->cfg.discovery, err, sizeof(err)) < 0 ||
 	    span_filter_new(&e->cfg.filter.application, &e->filter, err, sizeof(err)) < 0) {
 		fprintf(stderr, "config: %s\n", err);
 		goto out;

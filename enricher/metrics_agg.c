@@ -26,12 +26,28 @@ static size_t metrics_pow2(size_t n)
 	return p;
 }
 
+/* Metrics of a family that drop the same attributes share series (one lookup per span). */
+static void metrics_agg_groups(struct metrics_agg *a)
+{
+	for (int f = 0; f < METRICS_FAMILIES; f++)
+		for (int h = 0; h < METRICS_HISTS; h++) {
+			size_t g = 0;
+
+			while (g < a->n_groups[f] && a->gdrop[f][g] != a->cfg.drop[f][h])
+				g++;
+			if (g == a->n_groups[f])
+				a->gdrop[f][a->n_groups[f]++] = a->cfg.drop[f][h];
+			a->ghists[f][g] |= (uint8_t)(1u << h);
+		}
+}
+
 int metrics_agg_init(struct metrics_agg *a, const struct metrics_agg_config *cfg)
 {
 	memset(a, 0, sizeof(*a));
 	if (!cfg->limit)
 		return -EINVAL;
 	a->cfg = *cfg;
+	metrics_agg_groups(a);
 	/* Route and method text comes from applications' requests: a key's hash is seeded. */
 	if (getrandom(&a->seed, sizeof(a->seed), 0) != sizeof(a->seed))
 		a->seed = monotime_ns();
@@ -72,10 +88,11 @@ void metrics_agg_free(struct metrics_agg *a)
 
 /* The attribute set of sp as OBI's RED metrics carry it (reference 3.4). */
 struct metrics_key {
-	uint8_t family;
+	uint8_t family, group;
 	bool overflow, error;
 	uint16_t port;
 	int status_code;
+	int err_code; /* error.type's status code (0: _OTHER); kept when the status is dropped */
 	const char *method, *route, *addr;
 	struct metrics_svc *svc;
 };
@@ -85,11 +102,12 @@ static uint64_t metrics_key_hash(const struct metrics_agg *a, const struct metri
 	uint64_t h = metrics_hash_u64(a->seed, (uintptr_t)k->svc);
 
 	/* An overflow series is one per family and service: nothing else may pick its chain. */
-	h = metrics_hash_u64(h, (uint64_t)k->family << 40 | (uint64_t)k->overflow << 33);
+	h = metrics_hash_u64(h, (uint64_t)k->family << 40 | (uint64_t)k->group << 36 |
+				    (uint64_t)k->overflow << 33);
 	if (k->overflow)
 		return h;
 	h = metrics_hash_u64(h, (uint64_t)k->error << 32 | (uint64_t)k->port << 16);
-	h = metrics_hash_u64(h, (uint32_t)k->status_code);
+	h = metrics_hash_u64(h, (uint64_t)(uint32_t)k->err_code << 32 | (uint32_t)k->status_code);
 	h = metrics_hash_str(h, k->method);
 	h = metrics_hash_str(h, k->route);
 	return metrics_hash_str(h, k->addr);
@@ -97,13 +115,14 @@ static uint64_t metrics_key_hash(const struct metrics_agg *a, const struct metri
 
 static bool metrics_key_eq(const struct metrics_series *s, const struct metrics_key *k)
 {
-	if (s->svc != k->svc || s->family != k->family || s->overflow != k->overflow)
+	if (s->svc != k->svc || s->family != k->family || s->group != k->group ||
+	    s->overflow != k->overflow)
 		return false;
 	if (k->overflow)
 		return true;
-	return s->error == k->error && s->port == k->port && s->status_code == k->status_code &&
-	       !strcmp(s->method, k->method) && !strcmp(s->route, k->route) &&
-	       !strcmp(s->addr, k->addr);
+	return s->error == k->error && s->err_code == k->err_code && s->port == k->port &&
+	       s->status_code == k->status_code && !strcmp(s->method, k->method) &&
+	       !strcmp(s->route, k->route) && !strcmp(s->addr, k->addr);
 }
 
 static const char *metrics_put_str(char **p, const char *s)
@@ -133,8 +152,11 @@ static struct metrics_series *metrics_series_new(struct metrics_agg *a, const st
 	s->hash = h;
 	s->svc = k->svc;
 	s->family = k->family;
+	s->group = k->group;
+	s->hists = a->ghists[k->family][k->group];
 	s->overflow = k->overflow;
 	s->error = k->error;
+	s->err_code = k->err_code;
 	s->port = k->port;
 	s->status_code = k->status_code;
 	b = s->mem;
@@ -147,8 +169,8 @@ static struct metrics_series *metrics_series_new(struct metrics_agg *a, const st
 	s->route = metrics_put_str(&p, k->route);
 	s->addr = metrics_put_str(&p, k->addr);
 	/* error.type of an HTTP failure is its status code; no response at all is _OTHER. */
-	if (k->error && k->status_code > 0)
-		snprintf(s->error_type, sizeof(s->error_type), "%d", k->status_code);
+	if (k->error && k->err_code > 0)
+		snprintf(s->error_type, sizeof(s->error_type), "%d", k->err_code);
 	else if (k->error)
 		snprintf(s->error_type, sizeof(s->error_type), "_OTHER");
 	s->start_ns = now_ns;
@@ -173,7 +195,7 @@ static struct metrics_series *metrics_lookup(struct metrics_agg *a, struct metri
 
 	if (s)
 		return s;
-	if (a->n_series[k->family] >= a->cfg.limit) {
+	if (a->n_gseries[k->family][k->group] >= a->cfg.limit) {
 		k->overflow = true;
 		h = metrics_key_hash(a, k);
 		s = metrics_find(a, k, h);
@@ -186,8 +208,10 @@ static struct metrics_series *metrics_lookup(struct metrics_agg *a, struct metri
 	s->next = a->table[h & a->mask];
 	a->table[h & a->mask] = s;
 	a->n_total++;
-	if (!k->overflow)
+	if (!k->overflow) {
 		a->n_series[k->family]++;
+		a->n_gseries[k->family][k->group]++;
+	}
 	return s;
 }
 
@@ -202,11 +226,59 @@ static void metrics_hist_add(struct metrics_hstate *h, const struct metrics_boun
 	h->buckets[metrics_bucket(b, x)]++;
 }
 
+/* The key of group g: the attributes it drops are left absent, so those spans merge. */
+static void metrics_key_mask(struct metrics_key *k, uint8_t drop)
+{
+	if (drop & 1u << METRICS_A_METHOD)
+		k->method = "";
+	if (drop & 1u << METRICS_A_STATUS)
+		k->status_code = 0;
+	if (drop & 1u << METRICS_A_ROUTE)
+		k->route = "";
+	if (drop & 1u << METRICS_A_ADDR)
+		k->addr = "";
+	if (drop & 1u << METRICS_A_PORT)
+		k->port = 0;
+	if (drop & 1u << METRICS_A_ERROR) {
+		k->error = false;
+		k->err_code = 0;
+	}
+}
+
+static void metrics_series_add(struct metrics_agg *a, struct metrics_series *s,
+			       const struct span *sp, double dur, uint64_t now_ns)
+{
+	const double x[METRICS_HISTS] = {dur, (double)sp->req_body_size,
+					 (double)sp->resp_body_size};
+
+	for (int h = 0; h < METRICS_HISTS; h++)
+		if (s->hists & 1u << h)
+			metrics_hist_add(&s->h[h], &a->cfg.bounds[h], x[h]);
+	s->last_ns = now_ns;
+}
+
+/* Records into the series of group g; false without memory. */
+static bool metrics_record_group(struct metrics_agg *a, const struct metrics_key *base, size_t g,
+				 const struct span *sp, double dur, uint64_t now_ns)
+{
+	struct metrics_key k = *base;
+	struct metrics_series *s;
+
+	k.group = (uint8_t)g;
+	metrics_key_mask(&k, a->gdrop[k.family][g]);
+	s = metrics_lookup(a, &k, now_ns);
+	if (!s)
+		return false;
+	metrics_series_add(a, s, sp, dur, now_ns);
+	a->st.overflow += g == 0 && s->overflow;
+	return true;
+}
+
 void metrics_agg_record(struct metrics_agg *a, const struct span *sp, uint64_t now_ns)
 {
 	struct metrics_key k = {0};
-	struct metrics_series *s;
 	double dur = 0;
+	bool ok = true;
 
 	if (sp->drop_metrics || (sp->kind != SPAN_KIND_SERVER && sp->kind != SPAN_KIND_CLIENT)) {
 		a->st.skipped++;
@@ -216,29 +288,23 @@ void metrics_agg_record(struct metrics_agg *a, const struct span *sp, uint64_t n
 	k.error = sp->status == SPAN_STATUS_ERROR;
 	k.port = sp->host_port;
 	k.status_code = sp->status_code > 0 && sp->status_code < 1000 ? sp->status_code : 0;
+	k.err_code = k.error ? k.status_code : 0;
 	k.method = sp->method;
 	k.route = sp->route;
 	k.addr = sp->host_addr;
 	k.svc = metrics_svc_get(a, sp->svc ? sp->svc : &metrics_unknown_svc);
-	s = k.svc ? metrics_lookup(a, &k, now_ns) : NULL;
-	if (!s) {
+	if (sp->end_ns >= sp->start_ns)
+		dur = (double)(sp->end_ns - sp->start_ns) / 1e9;
+	for (size_t g = 0; k.svc && ok && g < a->n_groups[k.family]; g++)
+		ok = metrics_record_group(a, &k, g, sp, dur, now_ns);
+	if (!k.svc || !ok) {
 		if (k.svc && !k.svc->refs)
 			metrics_svc_put(a, k.svc);
 		a->st.no_memory++;
 		return;
 	}
-	if (sp->end_ns >= sp->start_ns)
-		dur = (double)(sp->end_ns - sp->start_ns) / 1e9;
-	else
-		a->st.bad_duration++;
-	metrics_hist_add(&s->h[METRICS_H_DURATION], &a->cfg.bounds[METRICS_H_DURATION], dur);
-	metrics_hist_add(&s->h[METRICS_H_REQ_SIZE], &a->cfg.bounds[METRICS_H_REQ_SIZE],
-			 (double)sp->req_body_size);
-	metrics_hist_add(&s->h[METRICS_H_RESP_SIZE], &a->cfg.bounds[METRICS_H_RESP_SIZE],
-			 (double)sp->resp_body_size);
-	s->last_ns = now_ns;
+	a->st.bad_duration += sp->end_ns < sp->start_ns;
 	a->st.spans++;
-	a->st.overflow += s->overflow;
 }
 
 void metrics_agg_expire(struct metrics_agg *a, uint64_t now_ns)
@@ -255,8 +321,10 @@ void metrics_agg_expire(struct metrics_agg *a, uint64_t now_ns)
 			}
 			*pp = s->next;
 			a->n_total--;
-			if (!s->overflow)
+			if (!s->overflow) {
 				a->n_series[s->family]--;
+				a->n_gseries[s->family][s->group]--;
+			}
 			a->st.expired++;
 			metrics_series_free(a, s);
 		}

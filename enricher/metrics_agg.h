@@ -17,6 +17,17 @@ enum metrics_hist {
 	METRICS_HISTS
 };
 
+/* The attributes of a RED series, as bits of a drop mask (attributes.select). */
+enum metrics_attr_bit {
+	METRICS_A_METHOD = 0,
+	METRICS_A_STATUS,
+	METRICS_A_ROUTE,
+	METRICS_A_ADDR,
+	METRICS_A_PORT,
+	METRICS_A_ERROR,
+	METRICS_ATTRS
+};
+
 /* A histogram's bounds can be configured; more than this is not a useful histogram. */
 #define METRICS_BOUNDS_MAX 64
 
@@ -40,15 +51,23 @@ struct metrics_hstate {
 	uint64_t *buckets; /* [bounds.n + 1], in the series' allocation */
 };
 
-/* One attribute set of one family: its three histograms share the attributes. */
+/*
+ * One attribute set of one family and group: the histograms of the group (the metrics whose
+ * selected attributes are the same; all three unless attributes.select tells them apart)
+ * share the attributes. An attribute a group drops is absent ("" or 0) in its key, so spans
+ * that differ only there merge into one series, as in OBI.
+ */
 struct metrics_series {
 	struct metrics_series *next; /* hash chain */
 	uint64_t hash;
 	struct metrics_svc *svc;
 	uint8_t family;
+	uint8_t group;
+	uint8_t hists; /* bit h: histogram h is this series' (the others stay empty) */
 	bool overflow; /* otel.metric.overflow=true: every attribute set past the limit */
 	bool error;
 	uint16_t port;
+	int err_code; /* error.type's status code; 0: _OTHER */
 	int status_code;
 	const char *method, *route, *addr; /* in text[]; "" absent */
 	char error_type[12];		   /* "" when not an error */
@@ -64,6 +83,8 @@ struct metrics_agg_config {
 			    family and service) */
 	uint64_t ttl_ns; /* idle series removed at export; 0: never */
 	bool delta;	 /* reset after every export */
+	/* Bits of enum metrics_attr_bit each metric leaves out; zeroed: every attribute. */
+	uint8_t drop[METRICS_FAMILIES][METRICS_HISTS];
 };
 
 struct metrics_agg_stats {
@@ -74,9 +95,15 @@ struct metrics_agg {
 	struct metrics_agg_config cfg;
 	struct metrics_series **table; /* chains */
 	size_t mask;
-	size_t n_series[METRICS_FAMILIES]; /* normal series */
-	size_t n_total;			   /* every series, overflow ones included */
-	struct metrics_svc **svcs;	   /* chains */
+	size_t n_series[METRICS_FAMILIES]; /* normal series, every group */
+	/* Metrics of a family with the same drop mask share a group (computed at init). */
+	size_t n_groups[METRICS_FAMILIES];
+	uint8_t gdrop[METRICS_FAMILIES][METRICS_HISTS];	   /* a group's drop mask */
+	uint8_t ghists[METRICS_FAMILIES][METRICS_HISTS];   /* a group's histograms (bits) */
+	size_t n_gseries[METRICS_FAMILIES][METRICS_HISTS]; /* normal series per group: the
+							      cardinality limit is per metric */
+	size_t n_total;		   /* every series, overflow ones included */
+	struct metrics_svc **svcs; /* chains */
 	size_t svc_mask;
 	const struct span_service *last_svc_key; /* the last lookup (compared, never read) */
 	struct metrics_svc *last_svc;

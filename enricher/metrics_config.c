@@ -193,7 +193,7 @@ int metrics_agg_config_from(const struct obi_config *cfg, struct metrics_agg_con
 	ac->limit = METRICS_CARDINALITY_LIMIT;
 	ac->ttl_ns = cfg->otlp.metrics.ttl_ns;
 	ac->delta = cfg->otlp.metrics.temporality != CONFIG_TEMPORALITY_CUMULATIVE;
-	return 0;
+	return metrics_select_from(cfg, ac, err, errlen);
 }
 
 uint64_t metrics_interval_ns(const struct obi_config *cfg)

@@ -6,19 +6,6 @@
 
 #include "metrics_int.h"
 
-struct metrics_name {
-	const char *name, *unit, *desc;
-};
-
-static const struct metrics_name metrics_names[METRICS_FAMILIES][METRICS_HISTS] = {
-    {{"http.server.request.duration", "s", "Duration of HTTP server requests."},
-     {"http.server.request.body.size", "By", "Size of HTTP server request bodies."},
-     {"http.server.response.body.size", "By", "Size of HTTP server response bodies."}},
-    {{"http.client.request.duration", "s", "Duration of HTTP client requests."},
-     {"http.client.request.body.size", "By", "Size of HTTP client request bodies."},
-     {"http.client.response.body.size", "By", "Size of HTTP client response bodies."}},
-};
-
 #define METRICS_ATTRS_MAX 7
 
 int metrics_send(struct metrics *m, const struct otlp_rmetrics *rm, size_t n, size_t n_points)
@@ -75,7 +62,7 @@ static size_t metrics_attrs(const struct metrics_series *s, struct otlp_attr *a)
 struct metrics_chunk {
 	struct otlp_attr *attrs;
 	struct otlp_hist_point *pts[METRICS_FAMILIES][METRICS_HISTS];
-	size_t cnt[METRICS_FAMILIES];
+	size_t cnt[METRICS_FAMILIES][METRICS_HISTS];
 	struct otlp_metric metrics[METRICS_FAMILIES * METRICS_HISTS];
 	size_t n_metrics;
 };
@@ -111,34 +98,37 @@ static void metrics_chunk_fill(struct metrics *m, struct metrics_chunk *c,
 	for (size_t i = 0; i < n; i++) {
 		const struct metrics_series *s = ss[i];
 		struct otlp_attr *a = &c->attrs[i * METRICS_ATTRS_MAX];
-		size_t na = metrics_attrs(s, a), k = c->cnt[s->family]++;
+		size_t na = metrics_attrs(s, a);
 
 		for (int h = 0; h < METRICS_HISTS; h++)
-			c->pts[s->family][h][k] = (struct otlp_hist_point){
-			    .attrs = a,
-			    .n_attrs = na,
-			    .start_ns = s->start_ns,
-			    .time_ns = now_ns,
-			    .count = s->h[h].count,
-			    .sum = s->h[h].sum,
-			    .min = s->h[h].min,
-			    .max = s->h[h].max,
-			    .buckets = s->h[h].buckets,
-			};
+			if (s->hists & 1u << h)
+				c->pts[s->family][h][c->cnt[s->family][h]++] =
+				    (struct otlp_hist_point){
+					.attrs = a,
+					.n_attrs = na,
+					.start_ns = s->start_ns,
+					.time_ns = now_ns,
+					.count = s->h[h].count,
+					.sum = s->h[h].sum,
+					.min = s->h[h].min,
+					.max = s->h[h].max,
+					.buckets = s->h[h].buckets,
+				    };
 	}
 	for (int f = 0; f < METRICS_FAMILIES; f++)
-		for (int h = 0; c->cnt[f] && h < METRICS_HISTS; h++)
-			c->metrics[c->n_metrics++] = (struct otlp_metric){
-			    .name = metrics_names[f][h].name,
-			    .desc = metrics_names[f][h].desc,
-			    .unit = metrics_names[f][h].unit,
-			    .kind = OTLP_METRIC_HISTOGRAM,
-			    .temporality = t,
-			    .bounds = m->cfg.agg.bounds[h].v,
-			    .n_bounds = m->cfg.agg.bounds[h].n,
-			    .hist = c->pts[f][h],
-			    .n_points = c->cnt[f],
-			};
+		for (int h = 0; h < METRICS_HISTS; h++)
+			if (c->cnt[f][h])
+				c->metrics[c->n_metrics++] = (struct otlp_metric){
+				    .name = metrics_names[f][h].name,
+				    .desc = metrics_names[f][h].desc,
+				    .unit = metrics_names[f][h].unit,
+				    .kind = OTLP_METRIC_HISTOGRAM,
+				    .temporality = t,
+				    .bounds = m->cfg.agg.bounds[h].v,
+				    .n_bounds = m->cfg.agg.bounds[h].n,
+				    .hist = c->pts[f][h],
+				    .n_points = c->cnt[f][h],
+				};
 }
 
 /* ss[0..n) of one service as one request; halved until each half fits the size limit. */
@@ -151,7 +141,9 @@ static void metrics_send_series(struct metrics *m, const struct otlp_resource *r
 
 	if (!rc) {
 		metrics_chunk_fill(m, &c, ss, n, now_ns);
-		points = (c.cnt[0] + c.cnt[1]) * METRICS_HISTS;
+		for (int f = 0; f < METRICS_FAMILIES; f++)
+			for (int h = 0; h < METRICS_HISTS; h++)
+				points += c.cnt[f][h];
 		struct otlp_rmetrics rm = {.res_attrs = res->attrs,
 					   .n_res_attrs = res->n_attrs,
 					   .metrics = c.metrics,
@@ -178,7 +170,7 @@ static bool metrics_collect_one(struct metrics_series *s, void *arg)
 	struct metrics_collect *c = arg;
 
 	/* A delta interval without measurements has no point (as the OTel SDKs). */
-	if (!c->delta || s->h[METRICS_H_DURATION].count)
+	if (!c->delta || s->h[0].count || s->h[1].count || s->h[2].count)
 		c->v[c->n++] = s;
 	return true;
 }

@@ -39,6 +39,17 @@ struct metrics {
 	struct metrics_stats st;
 };
 
+/* A RED metric's OTLP name, unit and description; [family][histogram]. */
+struct metrics_name {
+	const char *name, *unit, *desc;
+};
+extern const struct metrics_name metrics_names[METRICS_FAMILIES][METRICS_HISTS];
+/* The attribute key of each enum metrics_attr_bit, by bit number. */
+extern const char *const metrics_attr_keys[METRICS_ATTRS];
+/* ac->drop from attributes.select (metrics_select.c). 0 or -ENOMEM. */
+int metrics_select_from(const struct obi_config *cfg, struct metrics_agg_config *ac, char *err,
+			size_t errlen);
+
 int metrics_new_cfg(struct metrics **m, struct evloop *l, const struct metrics_cfg *cfg, char *err,
 		    size_t errlen);
 /* One export round at Unix time now_ns: expire, encode per service, hand to the sender. */

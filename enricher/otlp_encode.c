@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "otlp_encode_select.h"
 #include "otlp_pbw.h"
 
 /* Field numbers come from nanopb's output for proto/ (the one source of them). */
@@ -172,7 +173,8 @@ static uint8_t *otlp_pb_span_write(uint8_t *p, const struct otlp_span *v,
 }
 
 /* Appends one span as a ScopeSpans.spans field. 0, -ENOMEM, or -EIO (sizing bug). */
-static int otlp_pb_span_append(struct otlp_buf *b, const struct span *sp)
+static int otlp_pb_span_append(struct otlp_buf *b, const struct span *sp,
+			       const struct otlp_span_select *sel)
 {
 	struct otlp_span v;
 	struct otlp_pb_spansz s;
@@ -180,6 +182,7 @@ static int otlp_pb_span_append(struct otlp_buf *b, const struct span *sp)
 	uint8_t *p;
 
 	otlp_span_view(sp, &v);
+	otlp_span_select_apply(sel, &v);
 	otlp_pb_span_size(&v, &s);
 	total = otlp_pbw_len_field(T_SS_SPANS, s.body);
 	if (otlp_buf_reserve(b, total))
@@ -247,8 +250,8 @@ out:
 /* Group k: its resource built once, its spans encoded into scratch, then the whole group. */
 static int otlp_pb_group(const struct otlp_groups *g, size_t k, const struct span *const *spans,
 			 const struct otlp_host *host, const struct otlp_scope *scope,
-			 struct otlp_buf *scratch, struct otlp_buf *out,
-			 struct otlp_encode_stats *st)
+			 const struct otlp_span_select *sel, struct otlp_buf *scratch,
+			 struct otlp_buf *out, struct otlp_encode_stats *st)
 {
 	struct otlp_resource res;
 	int rc = otlp_resource_build(&res, g->svc[k], host);
@@ -259,7 +262,7 @@ static int otlp_pb_group(const struct otlp_groups *g, size_t k, const struct spa
 	st->bad_resource_env += res.bad_env;
 	scratch->len = 0;
 	for (size_t j = g->start[k]; !rc && j < g->start[k + 1]; j++)
-		rc = otlp_pb_span_append(scratch, spans[g->order[j]]);
+		rc = otlp_pb_span_append(scratch, spans[g->order[j]], sel);
 	if (!rc)
 		rc = otlp_pb_group_write(out, &res, scope, scratch);
 	otlp_resource_free(&res);
@@ -269,6 +272,14 @@ static int otlp_pb_group(const struct otlp_groups *g, size_t k, const struct spa
 int otlp_encode_traces_pb(const struct span *const *spans, size_t n, const struct otlp_host *host,
 			  const struct otlp_scope *scope, struct otlp_buf *out,
 			  struct otlp_encode_stats *st)
+{
+	return otlp_encode_traces_pb_sel(spans, n, host, scope, NULL, out, st);
+}
+
+int otlp_encode_traces_pb_sel(const struct span *const *spans, size_t n,
+			      const struct otlp_host *host, const struct otlp_scope *scope,
+			      const struct otlp_span_select *sel, struct otlp_buf *out,
+			      struct otlp_encode_stats *st)
 {
 	struct otlp_buf scratch = {0};
 	struct otlp_groups g;
@@ -285,7 +296,7 @@ int otlp_encode_traces_pb(const struct span *const *spans, size_t n, const struc
 	if (!rc && n)
 		rc = otlp_buf_reserve(out, n * OTLP_PB_SPAN_TYPICAL + 1024);
 	for (size_t k = 0; !rc && k < g.n_groups; k++)
-		rc = otlp_pb_group(&g, k, spans, host, scope, &scratch, out, st);
+		rc = otlp_pb_group(&g, k, spans, host, scope, sel, &scratch, out, st);
 	otlp_buf_free(&scratch);
 	otlp_groups_free(&g); /* a failed build left it empty */
 	return rc;

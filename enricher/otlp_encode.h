@@ -28,6 +28,18 @@ int otlp_encode_traces_json(const struct span *const *spans, size_t n, const str
 			    const struct otlp_scope *scope, struct otlp_buf *out,
 			    struct otlp_encode_stats *st);
 
+/* The same, leaving out the span attributes sel drops (attributes.select `traces`; NULL: none).
+ */
+struct otlp_span_select;
+int otlp_encode_traces_pb_sel(const struct span *const *spans, size_t n,
+			      const struct otlp_host *host, const struct otlp_scope *scope,
+			      const struct otlp_span_select *sel, struct otlp_buf *out,
+			      struct otlp_encode_stats *st);
+int otlp_encode_traces_json_sel(const struct span *const *spans, size_t n,
+				const struct otlp_host *host, const struct otlp_scope *scope,
+				const struct otlp_span_select *sel, struct otlp_buf *out,
+				struct otlp_encode_stats *st);
+
 /* OTLP/JSON's "attributes" array of o (typed AnyValues, int64 as strings), for every JSON
  * encoder (traces, metrics). false when cJSON runs out of memory. */
 struct cJSON;

@@ -225,9 +225,10 @@ static void otlp_http_add(struct otlp_http *x, const struct span *const *spans, 
 {
 	struct otlp_buf tmp = {0};
 	struct otlp_encode_stats es = {0};
-	int rc = x->cfg.json
-		     ? otlp_encode_traces_json(spans, n, x->cfg.host, x->cfg.scope, &tmp, &es)
-		     : otlp_encode_traces_pb(spans, n, x->cfg.host, x->cfg.scope, &tmp, &es);
+	int rc = x->cfg.json ? otlp_encode_traces_json_sel(spans, n, x->cfg.host, x->cfg.scope,
+							   x->cfg.span_select, &tmp, &es)
+			     : otlp_encode_traces_pb_sel(spans, n, x->cfg.host, x->cfg.scope,
+							 x->cfg.span_select, &tmp, &es);
 
 	x->st.bad_resource_env += es.bad_resource_env;
 	if (rc) {

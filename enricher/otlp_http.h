@@ -25,6 +25,7 @@ struct otlp_header {
 enum otlp_signal { OTLP_SIGNAL_TRACES = 0, OTLP_SIGNAL_METRICS };
 
 /* Every string is borrowed: it must outlive the exporter. */
+struct otlp_span_select;
 struct otlp_http_config {
 	enum otlp_signal signal; /* 0 (traces) unless set */
 	const char *url;	 /* the signal URL, endpoint rules already applied: .../v1/traces */
@@ -46,6 +47,7 @@ struct otlp_http_config {
 	bool insecure_skip_verify;
 	const struct otlp_host *host;
 	const struct otlp_scope *scope;
+	const struct otlp_span_select *span_select; /* traces: attributes.select; NULL: all */
 };
 
 /* Counts are of the signal's items: spans, or data points for metrics. */

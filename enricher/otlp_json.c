@@ -9,6 +9,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "otlp_encode_select.h"
+
 static bool otlp_json_hex(cJSON *o, const char *key, const uint8_t *id, size_t n)
 {
 	static const char digits[] = "0123456789abcdef";
@@ -67,7 +69,7 @@ bool otlp_json_attrs(cJSON *o, const struct otlp_attr *a, size_t n)
 	return arr != NULL;
 }
 
-static bool otlp_json_span(cJSON *arr, const struct span *sp)
+static bool otlp_json_span(cJSON *arr, const struct span *sp, const struct otlp_span_select *sel)
 {
 	cJSON *o = cJSON_CreateObject(), *st;
 	struct otlp_span v;
@@ -76,6 +78,7 @@ static bool otlp_json_span(cJSON *arr, const struct span *sp)
 	if (!o || !cJSON_AddItemToArray(arr, o))
 		return cJSON_Delete(o), false;
 	otlp_span_view(sp, &v);
+	otlp_span_select_apply(sel, &v);
 	ok =
 	    otlp_json_hex(o, "traceId", v.trace_id, 16) && otlp_json_hex(o, "spanId", v.span_id, 8);
 	if (ok && v.parent_span_id)
@@ -108,7 +111,8 @@ static bool otlp_json_scope(cJSON *rs, const struct otlp_scope *scope, cJSON **s
 /* One ResourceSpans: the service's resource, then its spans under obi's scope. */
 static int otlp_json_group(cJSON *top, const struct otlp_groups *g, size_t k,
 			   const struct span *const *spans, const struct otlp_host *host,
-			   const struct otlp_scope *scope, struct otlp_encode_stats *st)
+			   const struct otlp_scope *scope, const struct otlp_span_select *sel,
+			   struct otlp_encode_stats *st)
 {
 	struct otlp_resource res;
 	cJSON *rs = cJSON_CreateObject(), *r, *arr = NULL;
@@ -127,7 +131,7 @@ static int otlp_json_group(cJSON *top, const struct otlp_groups *g, size_t k,
 	r = cJSON_AddObjectToObject(rs, "resource");
 	ok = r && otlp_json_attrs(r, res.attrs, res.n_attrs) && otlp_json_scope(rs, scope, &arr);
 	for (size_t j = g->start[k]; ok && j < g->start[k + 1]; j++)
-		ok = otlp_json_span(arr, spans[g->order[j]]);
+		ok = otlp_json_span(arr, spans[g->order[j]], sel);
 	otlp_resource_free(&res);
 	return ok ? 0 : -ENOMEM;
 }
@@ -135,6 +139,14 @@ static int otlp_json_group(cJSON *top, const struct otlp_groups *g, size_t k,
 int otlp_encode_traces_json(const struct span *const *spans, size_t n, const struct otlp_host *host,
 			    const struct otlp_scope *scope, struct otlp_buf *out,
 			    struct otlp_encode_stats *st)
+{
+	return otlp_encode_traces_json_sel(spans, n, host, scope, NULL, out, st);
+}
+
+int otlp_encode_traces_json_sel(const struct span *const *spans, size_t n,
+				const struct otlp_host *host, const struct otlp_scope *scope,
+				const struct otlp_span_select *sel, struct otlp_buf *out,
+				struct otlp_encode_stats *st)
 {
 	cJSON *root = cJSON_CreateObject();
 	cJSON *top = root ? cJSON_AddArrayToObject(root, "resourceSpans") : NULL;
@@ -147,7 +159,7 @@ int otlp_encode_traces_json(const struct span *const *spans, size_t n, const str
 		return rc;
 	}
 	for (size_t k = 0; !rc && k < g.n_groups; k++)
-		rc = otlp_json_group(top, &g, k, spans, host, scope, st);
+		rc = otlp_json_group(top, &g, k, spans, host, scope, sel, st);
 	if (!rc) {
 		text = cJSON_PrintUnformatted(root);
 		rc = text ? otlp_buf_append(out, text, strlen(text)) : -ENOMEM;

@@ -225,6 +225,7 @@ int proc_table_put(struct proc_table *t, const struct wire_proc_view *v,
 	    .exe_path = p->exe,
 	    .resource_attrs = p->res_attrs,
 	    .pid = pid,
+	    .selector = p->selector,
 	};
 	/* Replace any previous entry (exec of a new program under the same pid). */
 	for (pp = &t->b[pid % PROC_TABLE_BUCKETS]; *pp; pp = &(*pp)->next) {

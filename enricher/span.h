@@ -18,6 +18,7 @@ struct span_service {
 	const char *exe_path;	    /* process.executable.path */
 	const char *resource_attrs; /* raw OTEL_RESOURCE_ATTRIBUTES of the process; "" if none */
 	uint32_t pid;		    /* host pid */
+	unsigned selector; /* 1 + the discovery selector that chose it; 0: the legacy criteria */
 };
 
 #define SPAN_STR_MAX 1024

@@ -1,5 +1,5 @@
 /* span_route.c: the routes decoration of spans: config to route_table, one span at a time. */
-#include "span_route.h"
+#include "span_route_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,12 +7,6 @@
 
 #include "../common/log.h"
 #include "../common/monotime.h"
-
-struct span_route {
-	struct route_table *table;
-	struct span_route_stats st;
-	struct log_ratelimit lc_rl; /* "collapsed" notices of low-cardinality */
-};
 
 /* The config enums are declared in the same order as route.h's, but map them by name. */
 static enum route_unmatched span_route_unmatched(unsigned v)
@@ -85,6 +79,7 @@ void span_route_free(struct span_route *r)
 		 (unsigned long long)r->st.routed, (unsigned long long)r->st.ignored,
 		 (unsigned long long)r->st.lc_collapsed);
 	route_table_free(r->table);
+	span_route_sel_free(r);
 	free(r);
 }
 
@@ -121,6 +116,7 @@ void span_route_apply(struct span_route *r, struct route_lc **lc, struct span *s
 	/* route_resolve writes up to path length + 3 bytes; span paths are below SPAN_STR_MAX. */
 	char buf[SPAN_STR_MAX + 4];
 	struct route_result res;
+	const char *sel;
 	size_t n;
 
 	if (!r)
@@ -130,6 +126,10 @@ void span_route_apply(struct span_route *r, struct route_lc **lc, struct span *s
 	route_resolve(r->table, lc ? *lc : NULL, sp->path, strnlen(sp->path, sizeof(sp->path)), buf,
 		      sizeof(buf), &res);
 	sp->route[0] = '\0';
+	if (!res.matched && (sel = span_route_sel_find(r, sp))) {
+		res.route = sel;
+		res.len = strlen(sel);
+	}
 	if (res.route) {
 		n = res.len < sizeof(sp->route) - 1 ? res.len : sizeof(sp->route) - 1;
 		memcpy(sp->route, res.route, n);

@@ -25,6 +25,11 @@ struct span_route_stats {
  */
 int span_route_new(const struct config_routes *cfg, struct span_route **out, char *err,
 		   size_t errlen);
+/* Adds the per-selector patterns (routes.incoming for server spans, routes.outgoing for
+ * client spans) of the list the probe numbers selectors by; tried after the global patterns,
+ * before the unmatched policy. 0, -EINVAL (err names the pattern), -ENOMEM. */
+int span_route_selectors(struct span_route *r, const struct config_discovery *d, char *err,
+			 size_t errlen);
 /* Logs the counters (one line) and frees. NULL is fine. */
 void span_route_free(struct span_route *r);
 struct span_route_stats span_route_stats(const struct span_route *r);
