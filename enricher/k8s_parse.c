@@ -323,6 +323,13 @@ int k8s_parse_event(const cJSON *root, struct k8s_event *ev)
 		if (strcmp(t, types[i]) != 0)
 			continue;
 		ev->type = (enum k8s_event_type)i;
+		if (ev->type == K8S_EV_BOOKMARK) {
+			const char *end =
+			    k8s_str(k8s_child(k8s_child(ev->object, "metadata"), "annotations"),
+				    "k8s.io/initial-events-end", NULL);
+
+			ev->initial_end = end && strcmp(end, "true") == 0;
+		}
 		code = k8s_child(ev->object, "code");
 		if (ev->type == K8S_EV_ERROR && cJSON_IsNumber(code) && code->valuedouble >= 0 &&
 		    code->valuedouble < 1000)

@@ -79,6 +79,8 @@ struct k8s_event {
 	enum k8s_event_type type;
 	const cJSON *object;
 	int code;
+	/* BOOKMARK annotated k8s.io/initial-events-end: "true": a streaming list's end */
+	bool initial_end;
 };
 int k8s_parse_event(const cJSON *root, struct k8s_event *ev);
 
