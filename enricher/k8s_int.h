@@ -23,6 +23,7 @@ struct k8s_watch {
 	CURL *easy;
 	struct curl_slist *hdrs;
 	struct k8s_jsplit split;
+	struct k8s_strip_buf strip; /* an element with managedFields cut */
 	char rv[64], cont[2048];
 	long code;	 /* HTTP status of the transfer in progress */
 	char body[1024]; /* start of a non-200 body (the Status message) */

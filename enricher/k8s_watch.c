@@ -89,7 +89,8 @@ static void k8s_watch_object(struct k8s_watch *w, const cJSON *o, enum k8s_event
 static int k8s_watch_part(void *data, enum k8s_jsplit_part part, const char *text, size_t n)
 {
 	struct k8s_watch *w = data;
-	cJSON *o = cJSON_ParseWithLength(text, n);
+	const char *t = k8s_strip_unused(&w->strip, text, &n);
+	cJSON *o = cJSON_ParseWithLength(t, n);
 	struct k8s_event ev;
 
 	if (!o) {
@@ -473,6 +474,7 @@ void k8s_watch_free(struct k8s_watch *w)
 		ev_timer_stop(w->k->loop, &w->retry);
 	curl_slist_free_all(w->hdrs);
 	k8s_jsplit_free(&w->split);
+	k8s_strip_free(&w->strip);
 	free(w->selector);
 	memset(w, 0, sizeof(*w));
 }
