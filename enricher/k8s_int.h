@@ -23,6 +23,7 @@ struct k8s_watch {
 	CURL *easy;
 	struct curl_slist *hdrs;
 	struct k8s_jsplit split;
+	struct k8s_strip_buf strip; /* an element with managedFields cut */
 	char rv[64], cont[2048];
 	long code;	 /* HTTP status of the transfer in progress */
 	char body[1024]; /* start of a non-200 body (the Status message) */
@@ -30,9 +31,12 @@ struct k8s_watch {
 	long retry_after;  /* seconds, from a 429/503 */
 	bool synced, gone; /* gone: a 410 arrived, relist */
 	bool listing_open; /* a relist generation was begun */
+	/* The streaming list (sendInitialEvents): tried first, off for good once the server
+	 * refuses it; initial: its initial events are being read (the list part of it). */
+	bool stream_list, initial;
 	unsigned failures;
 	struct ev_timer retry;
-	uint64_t events, lists, relists, bookmarks, errors, bad_json;
+	uint64_t events, lists, stream_lists, relists, bookmarks, errors, bad_json;
 };
 
 struct k8s {

@@ -2,6 +2,7 @@
 #include "k8s_parse.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -323,6 +324,13 @@ int k8s_parse_event(const cJSON *root, struct k8s_event *ev)
 		if (strcmp(t, types[i]) != 0)
 			continue;
 		ev->type = (enum k8s_event_type)i;
+		if (ev->type == K8S_EV_BOOKMARK) {
+			const char *end =
+			    k8s_str(k8s_child(k8s_child(ev->object, "metadata"), "annotations"),
+				    "k8s.io/initial-events-end", NULL);
+
+			ev->initial_end = end && strcmp(end, "true") == 0;
+		}
 		code = k8s_child(ev->object, "code");
 		if (ev->type == K8S_EV_ERROR && cJSON_IsNumber(code) && code->valuedouble >= 0 &&
 		    code->valuedouble < 1000)
@@ -338,4 +346,92 @@ void k8s_parse_list_meta(const cJSON *meta, const char **rv, const char **cont)
 	*cont = k8s_str(meta, "continue", NULL);
 	if (*cont && !**cont)
 		*cont = NULL;
+}
+
+/* Index just past the array or object opening at p[i], or 0 when it does not close in n. */
+static size_t k8s_skip_value(const char *p, size_t i, size_t n)
+{
+	unsigned depth = 0;
+	bool in_str = false, esc = false;
+
+	for (; i < n; i++) {
+		char c = p[i];
+
+		if (in_str) {
+			if (esc)
+				esc = false;
+			else if (c == '\\')
+				esc = true;
+			else if (c == '"')
+				in_str = false;
+		} else if (c == '"') {
+			in_str = true;
+		} else if (c == '[' || c == '{') {
+			depth++;
+		} else if ((c == ']' || c == '}') && --depth == 0) {
+			return i + 1;
+		}
+	}
+	return 0;
+}
+
+static bool k8s_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/*
+ * The key's quote right after '{' or ',' (spaces aside) cannot be inside a string (a quote
+ * there is escaped) nor end one (a letter cannot follow a closing quote) in valid JSON: it is
+ * a member name. Invalid JSON stays invalid where it matters: cJSON still judges the rest.
+ */
+const char *k8s_strip_unused(struct k8s_strip_buf *buf, const char *text, size_t *n)
+{
+	static const char key[] = "\"managedFields\"";
+	const char *k = memmem(text, *n, key, sizeof(key) - 1);
+	size_t at, from, v, end;
+
+	if (!k)
+		return text;
+	at = (size_t)(k - text);
+	for (from = at; from > 0 && k8s_ws(text[from - 1]);)
+		from--;
+	for (v = at + sizeof(key) - 1; v < *n && k8s_ws(text[v]);)
+		v++;
+	if (from == 0 || (text[from - 1] != ',' && text[from - 1] != '{') || v >= *n ||
+	    text[v] != ':')
+		return text;
+	for (v++; v < *n && k8s_ws(text[v]);)
+		v++;
+	end = v < *n && (text[v] == '[' || text[v] == '{') ? k8s_skip_value(text, v, *n) : 0;
+	if (!end)
+		return text;
+	if (text[from - 1] == ',') {
+		from--; /* ,"managedFields":[...] */
+	} else {
+		from = at; /* {"managedFields":[...], */
+		while (end < *n && k8s_ws(text[end]))
+			end++;
+		if (end < *n && text[end] == ',')
+			end++;
+	}
+	if (buf->cap < *n) {
+		char *p = realloc(buf->p, *n);
+
+		if (!p)
+			return text; /* parsed whole then */
+		buf->p = p;
+		buf->cap = *n;
+	}
+	memcpy(buf->p, text, from);
+	memcpy(buf->p + from, text + end, *n - end);
+	*n -= end - from;
+	return buf->p;
+}
+
+void k8s_strip_free(struct k8s_strip_buf *buf)
+{
+	free(buf->p);
+	buf->p = NULL;
+	buf->cap = 0;
 }

@@ -79,11 +79,26 @@ struct k8s_event {
 	enum k8s_event_type type;
 	const cJSON *object;
 	int code;
+	/* BOOKMARK annotated k8s.io/initial-events-end: "true": a streaming list's end */
+	bool initial_end;
 };
 int k8s_parse_event(const cJSON *root, struct k8s_event *ev);
 
 /* RFC 3339 "2026-02-06T15:28:19Z" (offsets and fractions accepted) -> Unix seconds, or -1. */
 int64_t k8s_parse_time(const char *s);
+
+/*
+ * Before cJSON builds a tree of an element: its member "managedFields" (server-side apply's
+ * bookkeeping, never used, often half of a real object) cut from the text. Returns the text to
+ * parse and its length in *n: text itself when there is nothing to cut (or it is not where a
+ * member can be), else a copy in buf (grown as needed; freed with k8s_strip_free).
+ */
+struct k8s_strip_buf {
+	char *p;
+	size_t cap;
+};
+const char *k8s_strip_unused(struct k8s_strip_buf *buf, const char *text, size_t *n);
+void k8s_strip_free(struct k8s_strip_buf *buf);
 
 /* A List's metadata: resourceVersion and continue token (NULL when absent). */
 void k8s_parse_list_meta(const cJSON *meta, const char **rv, const char **cont);

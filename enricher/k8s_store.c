@@ -2,6 +2,7 @@
 #include "k8s_store.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,12 +83,25 @@ static uint64_t k8s_env_hash(const struct k8s_ctr_ref *r)
 	return h;
 }
 
+/* A copy of s (or NULL) at *cur in a pod's block, sized by k8s_pod_block_size. */
+static const char *k8s_block_str(char **cur, const char *s)
+{
+	size_t n;
+
+	if (!s)
+		return NULL;
+	n = strlen(s) + 1;
+	memcpy(*cur, s, n);
+	*cur += n;
+	return *cur - n;
+}
+
 static void k8s_ctr_fill(struct k8s_store *st, struct k8s_pod *pod, struct k8s_pod_meta *m,
-			 const struct k8s_ctr_ref *r)
+			 const struct k8s_ctr_ref *r, char **cur)
 {
 	m->pod = pod;
 	m->name = k8s_s(st, r->name);
-	m->id = k8s_s(st, r->id);
+	m->id = k8s_block_str(cur, r->id);
 	m->env_svc_name = r->env_service_name ? k8s_s(st, r->env_service_name)
 					      : k8s_res_attr(st, r->env_res_attrs, "service.name");
 	m->env_svc_ns = k8s_res_attr(st, r->env_res_attrs, "service.namespace");
@@ -101,7 +115,6 @@ static void k8s_ctr_release(struct k8s_store *st, struct k8s_pod_meta *m)
 	if (m->id && k8s_map_get(&st->ctrs, m->id) == m)
 		k8s_map_del(&st->ctrs, m->id);
 	k8s_p(st, m->name);
-	k8s_p(st, m->id);
 	k8s_p(st, m->env_svc_name);
 	k8s_p(st, m->env_svc_ns);
 }
@@ -162,29 +175,41 @@ static void k8s_pod_release(struct k8s_store *st, struct k8s_pod *p)
 	for (unsigned i = 0; i < p->n_ctrs; i++)
 		k8s_ctr_release(st, &p->ctrs[i]);
 	st->n_ctrs -= p->n_ctrs;
-	st->bytes -= p->n_ctrs * sizeof(*p->ctrs);
-	free(p->ctrs);
+	st->bytes -= malloc_usable_size(p->ctrs);
+	free(p->ctrs); /* the block: containers, IP array, name, IPs, container ids */
 	p->ctrs = NULL;
-	for (unsigned i = 0; i < p->n_ips; i++)
-		k8s_p(st, p->ips[i]);
+	p->ips = NULL;
+	p->name = NULL;
 	for (unsigned i = 0; i < p->n_owners; i++) {
 		k8s_p(st, p->owners[i].kind);
 		k8s_p(st, p->owners[i].name);
 	}
 	k8s_kv_release(st, p->labels, p->n_labels + p->n_annots);
 	p->labels = p->annots = NULL;
-	k8s_p(st, p->name);
 	k8s_p(st, p->ns);
 	k8s_p(st, p->node);
 	k8s_p(st, p->start_time);
 	p->n_ips = p->n_ctrs = p->n_owners = p->n_labels = p->n_annots = 0;
 }
 
-static int k8s_pod_fill(struct k8s_store *st, struct k8s_pod *p, const struct k8s_obj *o)
+/* The block of a pod's unique data: containers, then the IP array, then the strings. */
+static size_t k8s_pod_block_size(const struct k8s_obj *o)
+{
+	size_t n = o->n_ctrs * sizeof(struct k8s_pod_meta) + o->n_ips * sizeof(char *);
+
+	n += o->name ? strlen(o->name) + 1 : 0;
+	for (unsigned i = 0; i < o->n_ips; i++)
+		n += o->ips[i] ? strlen(o->ips[i]) + 1 : 0;
+	for (unsigned i = 0; i < o->n_ctrs; i++)
+		n += o->ctrs[i].id ? strlen(o->ctrs[i].id) + 1 : 0;
+	return n;
+}
+
+/* Namespace, node, owners, labels: interned, shared with the other pods that carry them. */
+static void k8s_pod_fill_shared(struct k8s_store *st, struct k8s_pod *p, const struct k8s_obj *o)
 {
 	char ts[40];
 
-	p->name = k8s_s(st, o->name);
 	p->ns = k8s_s(st, o->ns);
 	p->node = k8s_s(st, o->node_name);
 	p->created = o->created;
@@ -198,34 +223,42 @@ static int k8s_pod_fill(struct k8s_store *st, struct k8s_pod *p, const struct k8
 	p->n_labels = p->labels ? (uint8_t)o->n_labels : 0;
 	p->n_annots = p->labels ? (uint8_t)o->n_annots : 0;
 	p->annots = p->labels ? p->labels + p->n_labels : NULL;
+}
+
+static int k8s_pod_fill(struct k8s_store *st, struct k8s_pod *p, const struct k8s_obj *o)
+{
+	char *block, *cur;
+
+	k8s_pod_fill_shared(st, p, o);
+	block = malloc(k8s_pod_block_size(o) + 1);
+	if (!block || !p->ns) {
+		free(block);
+		return -ENOMEM;
+	}
+	st->bytes += malloc_usable_size(block);
+	p->ctrs = (struct k8s_pod_meta *)(void *)block;
+	p->ips = (const char **)(void *)(block + o->n_ctrs * sizeof(*p->ctrs));
+	cur = (char *)(p->ips + o->n_ips);
+	p->name = k8s_block_str(&cur, o->name);
 	for (unsigned i = 0; i < o->n_ips; i++)
-		p->ips[i] = k8s_s(st, o->ips[i]);
+		p->ips[i] = k8s_block_str(&cur, o->ips[i]);
 	p->n_ips = (uint8_t)o->n_ips;
 	p->peer = (struct k8s_peer){.kind = K8S_POD, .name = p->name, .ns = p->ns, .pod = p};
-	if (!p->name || !p->ns)
-		return -ENOMEM;
-	if (o->n_ctrs) {
-		p->ctrs = calloc(o->n_ctrs, sizeof(*p->ctrs));
-		if (!p->ctrs)
-			return -ENOMEM;
-	}
 	p->n_ctrs = (uint8_t)o->n_ctrs;
 	st->n_ctrs += p->n_ctrs;
-	st->bytes += p->n_ctrs * sizeof(*p->ctrs);
 	for (unsigned i = 0; i < o->n_ctrs; i++) {
-		k8s_ctr_fill(st, p, &p->ctrs[i], &o->ctrs[i]);
+		k8s_ctr_fill(st, p, &p->ctrs[i], &o->ctrs[i], &cur);
 		if (p->ctrs[i].id && k8s_map_put(&st->ctrs, p->ctrs[i].id, &p->ctrs[i]))
 			st->enomem++;
 	}
 	k8s_ips_index(st, p->ips, p->n_ips, &p->peer);
-	return 0;
+	return p->name ? 0 : -ENOMEM;
 }
 
 static void k8s_pod_destroy(struct k8s_store *st, struct k8s_pod *p)
 {
 	k8s_pod_release(st, p);
-	k8s_p(st, p->uid);
-	st->bytes -= sizeof(*p);
+	st->bytes -= malloc_usable_size(p);
 	st->n_pods--;
 	free(p);
 }
@@ -277,15 +310,19 @@ static int k8s_pod_upsert(struct k8s_store *st, const struct k8s_obj *o)
 	if (p && p->deleted)
 		return 0; /* a late MODIFIED of a deleted pod (uids are never reused) */
 	if (!p) {
-		p = calloc(1, sizeof(*p));
-		if (!p || !(p->uid = k8s_s(st, o->uid)) || k8s_map_put(&st->pods, p->uid, p)) {
-			if (p)
-				k8s_p(st, p->uid);
+		size_t ul = strlen(o->uid) + 1;
+
+		p = calloc(1, sizeof(*p) + ul);
+		if (p) {
+			memcpy(p->uid_buf, o->uid, ul);
+			p->uid = p->uid_buf;
+		}
+		if (!p || k8s_map_put(&st->pods, p->uid, p)) {
 			free(p);
 			st->enomem++;
 			return -ENOMEM;
 		}
-		st->bytes += sizeof(*p);
+		st->bytes += malloc_usable_size(p);
 		st->n_pods++;
 	} else if (k8s_pod_same(p, o)) {
 		p->gen = st->gen[K8S_POD];

@@ -35,19 +35,26 @@ struct k8s_owner {
 	const char *kind, *name;
 };
 
+/*
+ * A pod. Strings shared between pods (namespace, node, owners, labels, container names) are
+ * interned; those unique to one pod (uid, name, IPs, container ids) are not: the uid sits at the
+ * end of this record, the rest in one exact-size block with the containers and the IP array
+ * (docs/architecture.md: the cache layout and its bytes per pod).
+ */
 struct k8s_pod {
 	const char *uid, *name, *ns, *node, *start_time; /* start_time: OBI's format */
 	int64_t created;
 	struct k8s_owner owners[K8S_MAX_OWNERS];
 	struct k8s_kv *labels, *annots; /* one allocation: labels, then annotations */
-	const char *ips[K8S_MAX_IPS];
-	struct k8s_pod_meta *ctrs;
+	const char **ips;		/* n_ips entries, in the block */
+	struct k8s_pod_meta *ctrs;	/* n_ctrs entries; the block starts with them */
 	struct k8s_peer peer;
 	uint8_t n_owners, n_labels, n_annots, n_ips, n_ctrs;
 	bool deleted;
 	uint32_t gen;
 	uint64_t expire_ns;
 	struct k8s_pod *next_dead;
+	char uid_buf[]; /* uid points here */
 };
 
 /* A Service, Node, ReplicaSet or Job: name, namespace, IPs, owner, kept labels. */

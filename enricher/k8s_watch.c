@@ -1,4 +1,4 @@
-/* k8s_watch.c: paginated list then watch of one resource, 410 relist, back-off with jitter. */
+/* k8s_watch.c: streaming or paginated list, then watch of one resource, 410 relist, back-off. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +37,38 @@ static void k8s_watch_note_rv(struct k8s_watch *w, const cJSON *obj)
 		snprintf(w->rv, sizeof(w->rv), "%s", rv->valuestring);
 }
 
+/* The list is complete: objects not seen in it were deleted meanwhile; the watch goes on. */
+static void k8s_watch_synced(struct k8s_watch *w)
+{
+	k8s_store_relist_end(&w->k->st, w->kind, evloop_now(w->k->loop));
+	w->listing_open = false;
+	w->initial = false;
+	if (!w->synced)
+		log_info("kubernetes: %s synced (%s%s)", w->resource, w->rv,
+			 w->stream_list ? ", streaming list" : "");
+	w->synced = true;
+	w->state = K8S_W_WATCH;
+}
+
+/*
+ * A bookmark while a streaming list's initial events are read: the end of them, or (no
+ * annotation) a server that ignored sendInitialEvents and may never say the list is complete:
+ * 1 stops the transfer, and paginated lists are used from then on.
+ */
+static int k8s_watch_initial_bookmark(struct k8s_watch *w, const struct k8s_event *ev)
+{
+	if (ev->initial_end) {
+		k8s_watch_note_rv(w, ev->object);
+		k8s_watch_synced(w);
+		return 0;
+	}
+	log_warnx("kubernetes: %s: the server ignored sendInitialEvents: paginated lists",
+		  w->resource);
+	w->stream_list = false;
+	w->gone = true; /* list again from scratch, in the generation already begun */
+	return 1;
+}
+
 static void k8s_watch_object(struct k8s_watch *w, const cJSON *o, enum k8s_event_type type)
 {
 	struct k8s_parse_opts opts = {.want_label = k8s_want_label, .data = w->k};
@@ -57,7 +89,8 @@ static void k8s_watch_object(struct k8s_watch *w, const cJSON *o, enum k8s_event
 static int k8s_watch_part(void *data, enum k8s_jsplit_part part, const char *text, size_t n)
 {
 	struct k8s_watch *w = data;
-	cJSON *o = cJSON_ParseWithLength(text, n);
+	const char *t = k8s_strip_unused(&w->strip, text, &n);
+	cJSON *o = cJSON_ParseWithLength(t, n);
 	struct k8s_event ev;
 
 	if (!o) {
@@ -65,7 +98,7 @@ static int k8s_watch_part(void *data, enum k8s_jsplit_part part, const char *tex
 		k8s_warn_rl(w->k, "kubernetes: %s: malformed JSON element skipped", w->resource);
 		return 0;
 	}
-	if (w->state == K8S_W_LIST) {
+	if (w->state == K8S_W_LIST && !w->initial) {
 		if (part == K8S_JPART_METADATA) {
 			const char *rv, *cont;
 
@@ -86,6 +119,13 @@ static int k8s_watch_part(void *data, enum k8s_jsplit_part part, const char *tex
 			    w->gone ? " (resourceVersion too old: relisting)" : "");
 		cJSON_Delete(o);
 		return w->gone ? 1 : 0; /* stop reading: the stream is done */
+	} else if (ev.type == K8S_EV_BOOKMARK && w->initial) {
+		int stop;
+
+		w->bookmarks++;
+		stop = k8s_watch_initial_bookmark(w, &ev);
+		cJSON_Delete(o);
+		return stop;
 	} else {
 		w->events++;
 		if (ev.type == K8S_EV_BOOKMARK)
@@ -156,9 +196,21 @@ static void k8s_watch_on_retry(struct evloop *l, struct ev_timer *t)
 /* A transfer ended badly: what the status says about what to do next. */
 static void k8s_watch_http_error(struct k8s_watch *w)
 {
-	const char *verb = w->state == K8S_W_LIST ? "list" : "watch";
+	const char *verb = w->state == K8S_W_LIST && !w->initial ? "list" : "watch";
 
 	w->errors++;
+	/* A server without the streaming list refuses its parameters (400, 422...): paginated
+	 * lists, as client-go falls back. Auth, 404, 410 and 429 mean what they always do. */
+	if (w->initial && w->code >= 400 && w->code < 500 && w->code != 401 && w->code != 403 &&
+	    w->code != 404 && w->code != 410 && w->code != 429) {
+		log_info("kubernetes: %s: no streaming list (HTTP %ld: %.200s): paginated lists",
+			 w->resource, w->code, w->body);
+		w->stream_list = false;
+		w->failures = 0;
+		w->state = K8S_W_LIST;
+		k8s_watch_begin(w);
+		return;
+	}
 	if (w->code == 410) {
 		w->gone = true;
 		w->failures = 0;
@@ -166,11 +218,12 @@ static void k8s_watch_http_error(struct k8s_watch *w)
 		return;
 	}
 	if (w->code == 401 || w->code == 403) {
-		log_warnx(
-		    "kubernetes: %s %s: HTTP %ld: the service account needs the RBAC verb \"%s\" "
-		    "on \"%s\" (%s)",
-		    verb, w->resource, w->code, verb, w->resource,
-		    w->code == 401 ? "token refused" : "forbidden");
+		/* A streaming list is a watch that lists: name both verbs. */
+		log_warnx("kubernetes: %s %s: HTTP %ld: the service account needs the RBAC verb "
+			  "\"%s\" on \"%s\"%s (%s)",
+			  verb, w->resource, w->code, w->initial ? "list" : verb, w->resource,
+			  w->initial ? " and \"watch\" (a streaming list)" : "",
+			  w->code == 401 ? "token refused" : "forbidden");
 		if (w->kind == K8S_REPLICASET)
 			w->k->ident.guess_rs = true;
 		if (w->kind == K8S_JOB)
@@ -196,8 +249,15 @@ static void k8s_watch_http_error(struct k8s_watch *w)
 
 static void k8s_watch_list_done(struct k8s_watch *w)
 {
-	struct k8s_store *st = &w->k->st;
-
+	if (w->initial) {
+		w->errors++;
+		k8s_warn_rl(w->k,
+			    "kubernetes: %s: streaming list ended before its initial events: "
+			    "retrying",
+			    w->resource);
+		k8s_watch_backoff(w, 0);
+		return;
+	}
 	if (!k8s_jsplit_idle(&w->split) || w->split.error) {
 		w->errors++;
 		k8s_warn_rl(w->k, "kubernetes: list %s: response cut or malformed: retrying",
@@ -210,12 +270,7 @@ static void k8s_watch_list_done(struct k8s_watch *w)
 		k8s_watch_begin(w); /* next page */
 		return;
 	}
-	k8s_store_relist_end(st, w->kind, evloop_now(w->k->loop));
-	w->listing_open = false;
-	if (!w->synced)
-		log_info("kubernetes: %s synced (%s)", w->resource, w->rv);
-	w->synced = true;
-	w->state = K8S_W_WATCH;
+	k8s_watch_synced(w);
 	k8s_watch_begin(w);
 }
 
@@ -242,7 +297,7 @@ void k8s_watch_done(struct otlp_curl *c, CURL *easy, CURLcode result, void *data
 		   !(w->state == K8S_W_WATCH && result == CURLE_OPERATION_TIMEDOUT)) {
 		w->errors++;
 		k8s_warn_rl(w->k, "kubernetes: %s %s: %s",
-			    w->state == K8S_W_LIST ? "list" : "watch", w->resource,
+			    w->state == K8S_W_LIST && !w->initial ? "list" : "watch", w->resource,
 			    curl_easy_strerror(result));
 		k8s_watch_backoff(w, 0);
 	} else if (w->state == K8S_W_LIST) {
@@ -261,7 +316,15 @@ static int k8s_watch_url(struct k8s_watch *w, char *url, size_t n)
 	const char *sel = w->selector ? w->selector : "";
 	int len;
 
-	if (w->state == K8S_W_LIST)
+	if (w->initial)
+		/* No resourceVersion: the initial events are a consistent read of the newest. */
+		len = snprintf(
+		    url, n,
+		    "%s%s?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&"
+		    "allowWatchBookmarks=true&timeoutSeconds=%ld%s%s",
+		    w->k->conn.server, w->path, 300 + (long)(k8s_rand01(w->k) * 300),
+		    *sel ? "&fieldSelector=" : "", sel);
+	else if (w->state == K8S_W_LIST)
 		len = snprintf(url, n, "%s%s?limit=%d%s%s%s%s", w->k->conn.server, w->path,
 			       K8S_PAGE_LIMIT, cont ? "&continue=" : "", cont ? cont : "",
 			       *sel ? "&fieldSelector=" : "", sel);
@@ -281,18 +344,24 @@ static int k8s_watch_url(struct k8s_watch *w, char *url, size_t n)
 static void k8s_watch_begin(struct k8s_watch *w)
 {
 	char url[4096];
+	bool watching;
 
+	/* A list cut half-way is resumed (its continue token) or redone, never skipped. */
 	if (w->state == K8S_W_BACKOFF)
-		w->state = w->synced && !w->gone && w->rv[0] ? K8S_W_WATCH : K8S_W_LIST;
+		w->state = w->synced && !w->gone && w->rv[0] && !w->listing_open ? K8S_W_WATCH
+										 : K8S_W_LIST;
+	w->initial = w->state == K8S_W_LIST && w->stream_list && !w->cont[0];
+	watching = w->state == K8S_W_WATCH || w->initial;
 	w->gone = false;
 	w->code = 0;
 	w->body_len = 0;
 	w->body[0] = '\0';
 	w->retry_after = 0;
 	k8s_jsplit_reset(&w->split);
-	w->split.mode = w->state == K8S_W_LIST ? K8S_JSPLIT_LIST : K8S_JSPLIT_STREAM;
+	w->split.mode = watching ? K8S_JSPLIT_STREAM : K8S_JSPLIT_LIST;
 	if (w->state == K8S_W_LIST && !w->cont[0]) {
-		w->lists++;
+		w->lists++; /* streaming or paginated */
+		w->stream_lists += w->initial;
 		if (!w->listing_open)
 			k8s_store_relist_begin(&w->k->st, w->kind);
 		w->listing_open = true;
@@ -305,9 +374,9 @@ static void k8s_watch_begin(struct k8s_watch *w)
 	curl_easy_setopt(w->easy, CURLOPT_URL, url);
 	/* No total timeout on a watch: the server ends it (timeoutSeconds); a dead peer is found
 	 * by the low-speed check (bookmarks arrive about every minute). */
-	curl_easy_setopt(w->easy, CURLOPT_TIMEOUT, w->state == K8S_W_LIST ? 120L : 0L);
-	curl_easy_setopt(w->easy, CURLOPT_LOW_SPEED_LIMIT, w->state == K8S_W_LIST ? 0L : 1L);
-	curl_easy_setopt(w->easy, CURLOPT_LOW_SPEED_TIME, w->state == K8S_W_LIST ? 0L : 180L);
+	curl_easy_setopt(w->easy, CURLOPT_TIMEOUT, watching ? 0L : 120L);
+	curl_easy_setopt(w->easy, CURLOPT_LOW_SPEED_LIMIT, watching ? 1L : 0L);
+	curl_easy_setopt(w->easy, CURLOPT_LOW_SPEED_TIME, watching ? 180L : 0L);
 	if (k8s_watch_auth(w) || otlp_curl_add(&w->k->curl, w->easy))
 		k8s_watch_backoff(w, 0);
 }
@@ -384,6 +453,7 @@ int k8s_watch_init(struct k8s_watch *w, struct k8s *k, enum k8s_kind kind)
 	curl_easy_setopt(w->easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 	curl_easy_setopt(w->easy, CURLOPT_ACCEPT_ENCODING, "");
 	k8s_watch_tls(w);
+	w->stream_list = true;
 	w->state = K8S_W_OFF;
 	return 0;
 }
@@ -404,6 +474,7 @@ void k8s_watch_free(struct k8s_watch *w)
 		ev_timer_stop(w->k->loop, &w->retry);
 	curl_slist_free_all(w->hdrs);
 	k8s_jsplit_free(&w->split);
+	k8s_strip_free(&w->strip);
 	free(w->selector);
 	memset(w, 0, sizeof(*w));
 }

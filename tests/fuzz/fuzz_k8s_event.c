@@ -15,6 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct fz {
 	struct k8s_store st;
+	struct k8s_strip_buf strip;
 	enum k8s_kind kind;
 	bool list;
 };
@@ -44,7 +45,8 @@ static void fz_obj(struct fz *f, const cJSON *o, enum k8s_event_type type)
 static int fz_part(void *data, enum k8s_jsplit_part part, const char *text, size_t n)
 {
 	struct fz *f = data;
-	cJSON *o = cJSON_ParseWithLength(text, n);
+	const char *t = k8s_strip_unused(&f->strip, text, &n);
+	cJSON *o = cJSON_ParseWithLength(t, n);
 	struct k8s_event ev;
 
 	if (!o)
@@ -115,6 +117,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)k8s_cgroup_pod_uid(text, id);
 	k8s_store_expire(&f.st, UINT64_MAX);
 	k8s_store_free(&f.st);
+	k8s_strip_free(&f.strip);
 	free(text);
 	return 0;
 }

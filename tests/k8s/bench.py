@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""tests/k8s/bench.py BUILD [PODS]: the Kubernetes client at scale against the stand-in (make bench-k8s):
-initial sync time, peak RSS, cache bytes per pod, watch events/s (end to end through the
+"""tests/k8s/bench.py BUILD [PODS [on|refuse]]: the Kubernetes client at scale against the stand-in (make bench-k8s):
+initial sync time, peak RSS, cache bytes per pod (the streaming list, or with
+"refuse" a server without it: paginated lists), watch events/s (end to end through the
 stand-in, and the client alone on a recorded stream), lookup cost per span. One JSON line per
 scenario, then a Markdown table for docs/benchmarks.md."""
 import json
@@ -13,15 +14,16 @@ from harness import Standin, Tool, wait_for  # noqa: E402
 import k8sworld as W  # noqa: E402
 
 
-def scenario(build, pods, svcs, nodes, churn):
+def scenario(build, pods, svcs, nodes, churn, watch_list):
     t0 = time.monotonic()
-    s = Standin(world=f"bench:{pods},{svcs},{nodes}", bookmark=5)
+    s = Standin(world=f"bench:{pods},{svcs},{nodes}", bookmark=5, watch_list=watch_list)
     gen_s = time.monotonic() - t0
     try:
         t = Tool(build, s, {"ASAN_OPTIONS": "", "OTEL_EBPF_KUBE_INFORMERS_SYNC_TIMEOUT": "900s"})
         st = t.ask("stats")
         assert st["pods"] == pods, st
-        r = {"pods": pods, "services": svcs, "nodes": nodes, "standin_build_s": round(gen_s, 1),
+        r = {"pods": pods, "services": svcs, "nodes": nodes, "list": watch_list,
+             "standin_build_s": round(gen_s, 1),
              "sync_s": round(t.ready_s, 3), "sync_cpu_s": round(t.ready_cpu_s, 3),
              "load": os.getloadavg()[0], "rss_mib": round(st["hwm_kib"] / 1024, 1),
              "cache_mib": round(st["bytes"] / 1048576, 2),
@@ -54,11 +56,12 @@ def scenario(build, pods, svcs, nodes, churn):
 def main():
     build = sys.argv[1]
     only = int(sys.argv[2]) if len(sys.argv) > 2 else None  # one world size (pods)
+    watch_list = sys.argv[3] if len(sys.argv) > 3 else "on"
     rows = []
     for pods, svcs, nodes, churn in ((10000, 2000, 500, 50000), (100000, 2000, 500, 0)):
         if only and pods != only:
             continue
-        r = scenario(build, pods, svcs, nodes, churn)
+        r = scenario(build, pods, svcs, nodes, churn, watch_list)
         print(json.dumps(r), flush=True)
         rows.append(r)
     print("\n| pods / services / nodes | sync wall (client CPU) | peak RSS | cache | bytes/pod | "

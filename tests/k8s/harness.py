@@ -43,7 +43,7 @@ def certs():
 class Standin:
     """The stand-in on a free 127.0.0.1 port, a token file it checks, a kubeconfig for it."""
 
-    def __init__(self, world="small", bookmark=1.0):
+    def __init__(self, world="small", bookmark=1.0, watch_list="on"):
         self.dir = tempfile.mkdtemp(prefix="obi-k8s-")
         self.server_token = os.path.join(self.dir, "server-token")
         self.client_token = os.path.join(self.dir, "client-token")
@@ -52,6 +52,7 @@ class Standin:
         self.proc = subprocess.Popen(
             [sys.executable, os.path.join(HERE, "standin.py"), "--port-file", port_file,
              "--token-file", self.server_token, "--world", world, "--bookmark", str(bookmark),
+             "--watch-list", watch_list,
              "--tls", certs()])
         wait_for(lambda: os.path.exists(port_file), 900, "the stand-in to listen")
         with open(port_file) as f:
@@ -89,7 +90,9 @@ users:
         data = json.dumps(body or {}).encode()
         req = urllib.request.Request(f"{self.url}/control/{what}", data=data, method="POST",
                                      headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=10, context=self.ctx()) as r:
+        # churn rewrites every object under the world's lock: slow on a loaded machine
+        with urllib.request.urlopen(req, timeout=120 if what == "churn" else 10,
+                                    context=self.ctx()) as r:
             return json.load(r)
 
     def stats(self):

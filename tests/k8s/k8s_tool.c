@@ -125,13 +125,15 @@ static void tool_bench_lookup(struct tool *t, const char *id)
 
 struct tool_evbench {
 	struct k8s_store st;
+	struct k8s_strip_buf strip;
 	uint64_t events;
 };
 
 static int tool_evbench_part(void *data, enum k8s_jsplit_part part, const char *text, size_t n)
 {
 	struct tool_evbench *b = data;
-	cJSON *o = cJSON_ParseWithLength(text, n);
+	const char *t = k8s_strip_unused(&b->strip, text, &n); /* as k8s_watch.c does */
+	cJSON *o = cJSON_ParseWithLength(t, n);
 	struct k8s_event ev;
 	struct k8s_obj obj;
 
@@ -185,6 +187,7 @@ static void tool_bench_events(const char *path)
 	cJSON_AddNumberToObject(o, "pods", (double)b.st.n_pods);
 	tool_print(o);
 	k8s_store_free(&b.st);
+	k8s_strip_free(&b.strip);
 	b.events = 0;
 }
 

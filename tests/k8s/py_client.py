@@ -52,7 +52,34 @@ def main():
             if ev["object"].metadata.name == "py-watched":
                 w.stop()
     print(json.dumps({"pods": len(pods), "pages": pages, "container_ids": ids, "services": svcs,
-                      "rs_owners": owners, "watched": seen}))
+                      "rs_owners": owners, "watched": seen, "streamed": streaming_list(v1)}))
+
+
+def streaming_list(v1):
+    """The streaming list (sendInitialEvents; this client version has no parameter for it, so
+    through its generic call) with each event decoded by its watch helper into typed models:
+    the pods' names, then the end bookmark's annotations."""
+    resp = v1.api_client.call_api(
+        "/api/v1/pods", "GET", auth_settings=["BearerToken"], _preload_content=False,
+        query_params=[("watch", "true"), ("sendInitialEvents", "true"),
+                      ("resourceVersionMatch", "NotOlderThan"), ("allowWatchBookmarks", "true"),
+                      ("timeoutSeconds", "5")])[0]
+    w, names, end = watch.Watch(), [], None
+    buf = b""
+    for data in resp.stream(4096):
+        buf += data
+        while b"\n" in buf:
+            line, buf = buf.split(b"\n", 1)
+            ev = w.unmarshal_event(line.decode(), "V1Pod")
+            if ev["type"] == "ADDED":
+                names.append(ev["object"].metadata.name)
+            elif ev["type"] == "BOOKMARK":
+                end = ev["raw_object"]["metadata"].get("annotations")
+                break
+        if end is not None:
+            break
+    resp.release_conn()
+    return {"names": names, "end": end}
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 
 Serves core/v1 pods, services, nodes, apps/v1 replicasets and batch/v1 jobs as the API server
 does: paginated lists (limit + opaque continue tokens, 410 once compacted), chunked watches from
-a resourceVersion (history replayed, then live events), bookmarks, 410 ERROR events for versions
+a resourceVersion (history replayed, then live events), bookmarks, the streaming list
+(sendInitialEvents=true: ADDED events, then the bookmark annotated k8s.io/initial-events-end), 410 ERROR events for versions
 older than the compaction point, field selectors spec.nodeName / metadata.name, bearer tokens
 read from a file on every request (rotation), discovery documents for kubectl, and fault
 injection. Control endpoints (no auth, 127.0.0.1 only):
@@ -15,6 +16,10 @@ injection. Control endpoints (no auth, 127.0.0.1 only):
   POST /control/fail      {"prefix": "/api/v1/pods", "code": 500, "count": 2, "retry_after": 1}
   POST /control/churn     {"resource": "pods", "count": N} N MODIFIED events (throughput)
   POST /control/cut       end every open watch stream in the middle of an object
+  POST /control/watchlist {"mode": "on" | "refuse" | "ignore"} the streaming list
+                          (sendInitialEvents): served (the default, as API servers with the
+                          WatchList feature), refused with 422 (servers without it), or the
+                          parameters ignored (servers older than 1.27: a plain watch)
   GET  /control/stats     request counts
 
   python3 tests/k8s/standin.py --port-file F --token-file T [--world small|bench:P,S,N] [--bookmark S]
@@ -51,8 +56,9 @@ class World:
         self.cut_gen = 0
         self.faults = []
         self.list_cache = (None, None)
-        self.stats = {"list": 0, "watch": 0, "denied": 0, "gone": 0, "faults": 0,
-                      "tokens": {}}
+        self.watch_list = "on"
+        self.stats = {"list": 0, "watch": 0, "watchlist": 0, "watchlist_refused": 0,
+                      "denied": 0, "gone": 0, "faults": 0, "tokens": {}}
 
     @staticmethod
     def key(obj):
@@ -200,6 +206,9 @@ class Handler(BaseHTTPRequestHandler):
         elif path == "/control/fail":
             with w.lock:
                 w.faults.append(dict(body))
+        elif path == "/control/watchlist":
+            with w.lock:
+                w.watch_list = body["mode"]
         elif path == "/control/cut":
             with w.lock:
                 w.cut_gen += 1
@@ -336,12 +345,56 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
         self.wfile.flush()
 
+    def watch_list_refused(self, q):
+        """The API server's ListOptions validation of a streaming list, or the 422 of a server
+        without the WatchList feature; None when the request may go on."""
+        with self.world.lock:
+            mode = self.world.watch_list
+            if mode == "refuse":
+                self.world.stats["watchlist_refused"] += 1
+        if mode == "refuse":
+            return "sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled"
+        if mode == "ignore":
+            return None
+        if q.get("resourceVersionMatch") != "NotOlderThan":
+            return "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"
+        if q.get("allowWatchBookmarks") != "true":
+            return "sendInitialEvents requires setting allowWatchBookmarks to true"
+        return None
+
+    def initial_events(self, res, ns, sel):
+        """A streaming list's ADDED events (a consistent snapshot) then, unless the server
+        ignores sendInitialEvents, the bookmark closing them; the snapshot's version."""
+        w = self.world
+        with w.lock:
+            w.stats["watchlist"] += 1
+            snap = w.rv
+            items = sorted((k, e) for k, e in w.objs[res].items()
+                           if (ns is None or e[2]["metadata"].get("namespace") == ns)
+                           and matches(e[2], sel))
+            mode = w.watch_list
+        for i in range(0, len(items), 500):
+            self.chunk("".join('{"type":"ADDED","object":%s}\n' % e[1]
+                               for _, e in items[i:i + 500]))
+        if mode == "on":
+            g, v, kind, _ = RESOURCES[res]
+            self.chunk(json.dumps({"type": "BOOKMARK", "object": {
+                "kind": kind, "apiVersion": f"{g}/{v}" if g else v,
+                "metadata": {"resourceVersion": str(snap),
+                             "annotations": {"k8s.io/initial-events-end": "true"}}}}) + "\n")
+        return snap
+
     def watch(self, res, ns, q):
         w = self.world
         rv = int(q.get("resourceVersion") or "0")
         deadline = time.monotonic() + min(int(q.get("timeoutSeconds") or 1800), 1800)
         bookmarks = q.get("allowWatchBookmarks") == "true"
         sel = q.get("fieldSelector")
+        initial = "sendInitialEvents" in q
+        if initial:
+            why = self.watch_list_refused(q)
+            if why:
+                return self.status(422, "Invalid", f"ListOptions.meta.k8s.io \"\" is invalid: {why}")
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Transfer-Encoding", "chunked")
@@ -358,6 +411,8 @@ class Handler(BaseHTTPRequestHandler):
                     "message": f"too old resource version: {rv} ({w.compacted})",
                     "reason": "Expired", "code": 410}}) + "\n")
                 return self.end_chunks()
+            if initial and q.get("sendInitialEvents") == "true":
+                rv = max(rv, self.initial_events(res, ns, sel))
             if not rv:
                 rv = w.rv
             last_bm = time.monotonic()
@@ -409,10 +464,12 @@ def main():
     ap.add_argument("--token-file", required=True)
     ap.add_argument("--world", default="small")
     ap.add_argument("--bookmark", type=float, default=1.0)
+    ap.add_argument("--watch-list", default="on", choices=("on", "refuse", "ignore"))
     ap.add_argument("--tls", help="DIR with server.crt, server.key and ca.crt (client certs)")
     a = ap.parse_args()
     w = World()
     load_world(w, a.world)
+    w.watch_list = a.watch_list
     Handler.world = w
     Handler.token_file = a.token_file
     Handler.bookmark_s = a.bookmark

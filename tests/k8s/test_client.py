@@ -216,13 +216,73 @@ def t_restrict_local_node(build):
 
 
 def t_pagination(build):
-    """More pods than a page (500): several pages with continue tokens, all cached."""
-    s = Standin(world="bench:1200,10,3")
+    """More pods than a page (500): several pages with continue tokens, all cached (a server
+    without the streaming list)."""
+    s = Standin(world="bench:1200,10,3", watch_list="refuse")
     try:
         t = Tool(build, s)
         st = t.ask("stats")
         assert st["pods"] == 1200, st
         assert s.stats()["list"] >= 3 + 4, s.stats()  # 3 pod pages + the other kinds
+        t.close()
+    finally:
+        s.close()
+
+
+def t_streaming_list(build):
+    """The streaming list (sendInitialEvents): no paginated list at all; the bookmark closing the
+    initial events syncs; the same stream then carries the watch; a pod deleted while the
+    client was away is gone after the streaming relist of a 410."""
+    s = Standin(world="bench:1200,10,3", bookmark=0.2)
+    try:
+        t = Tool(build, s)
+        st = t.ask("stats")
+        assert st["pods"] == 1200, st
+        ss = s.stats()
+        assert ss["list"] == 0 and ss["watchlist"] >= 5, ss  # every kind streamed
+        cid = W.cid("ns-00/app-00000-7c9d8f6b5-00000/app")
+        expect(t.ask("container " + cid), {"k8s.namespace.name": "ns-00"})
+        watches = s.stats()["watch"]
+        s.control("upsert", {"resource": "pods", "object": new_pod("streamed", "10.1.0.97")})
+        wait_for(lambda: t.ask("ip 10.1.0.97").get("name"), 10, "a pod after the sync")
+        assert s.stats()["watch"] == watches, "the initial events' stream goes on as the watch"
+        s.control("compact", {"drop": [{"resource": "pods", "namespace": NS, "name": "streamed"}]})
+        wait_for(lambda: t.ask("stats")["relists"] >= 1, 15, "a relist after 410")
+        wait_for(lambda: t.ask("ip 10.1.0.97").get("kind", 0) is None, 10, "the dropped pod")
+        assert s.stats()["list"] == 0, s.stats()
+        assert s.stats()["watchlist"] >= 6, s.stats()  # the relist streamed too
+        expect(t.ask("container " + cid), {"k8s.namespace.name": "ns-00"})
+        t.close()
+    finally:
+        s.close()
+
+
+def t_streaming_refused(build):
+    """A server without the WatchList feature answers 422: paginated lists, then the watch."""
+    s = Standin(watch_list="refuse")
+    try:
+        t = Tool(build, s)
+        expect(t.ask("cgroup " + cg_systemd(NS, "web-5d8f9c7b6-x2x4z", "web")),
+               {"k8s.pod.name": "web-5d8f9c7b6-x2x4z", "k8s.deployment.name": "web"})
+        ss = s.stats()
+        assert ss["watchlist_refused"] >= 5 and ss["list"] >= 5 and ss["watchlist"] == 0, ss
+        s.control("upsert", {"resource": "pods", "object": new_pod("late-2", "10.1.0.96")})
+        wait_for(lambda: t.ask("ip 10.1.0.96").get("name"), 10, "a pod after the sync")
+        t.close()
+    finally:
+        s.close()
+
+
+def t_streaming_ignored(build):
+    """A server older than the streaming list ignores its parameters (a plain watch: ADDED
+    events, bookmarks without the end annotation): the client falls back to lists."""
+    s = Standin(watch_list="ignore", bookmark=0.2)
+    try:
+        t = Tool(build, s)
+        expect(t.ask("cgroup " + cg_systemd(NS, "web-5d8f9c7b6-x2x4z", "web")),
+               {"k8s.pod.name": "web-5d8f9c7b6-x2x4z"})
+        ss = s.stats()
+        assert ss["watchlist"] >= 5 and ss["list"] >= 5, ss
         t.close()
     finally:
         s.close()
@@ -305,6 +365,9 @@ TESTS = [("sync_every_owner", t_sync_every_owner),
          ("unauthorized_then_fixed", t_unauthorized_then_fixed),
          ("restrict_local_node", t_restrict_local_node),
          ("pagination", t_pagination),
+         ("streaming_list", t_streaming_list),
+         ("streaming_refused", t_streaming_refused),
+         ("streaming_ignored", t_streaming_ignored),
          ("mtls_inline_data", t_mtls_inline_data),
          ("wrong_ca_refused", t_wrong_ca_refused),
          ("exec_plugin_refused", t_exec_plugin_refused)]

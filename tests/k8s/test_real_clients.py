@@ -63,6 +63,10 @@ def t_python_client(s):
     assert sorted(r["services"]) == ["db", "web"], r
     assert r["rs_owners"] == {"web-5d8f9c7b6": ["Deployment"], "solo-rs": []}, r
     assert ["ADDED", "py-watched"] in r["watched"], r
+    # the streaming list: every pod (py-watched included) as an ADDED event, then the end
+    assert len(r["streamed"]["names"]) == r["pods"] + 1, r
+    assert "py-watched" in r["streamed"]["names"], r
+    assert r["streamed"]["end"] == {"k8s.io/initial-events-end": "true"}, r
 
 
 def t_schemas(s):

@@ -208,12 +208,52 @@ static void test_broken_list(void **state)
 	k8s_jsplit_free(&s);
 }
 
+/* The text k8s_strip_unused hands to cJSON ("" when it returned the input itself). */
+static const char *strip(struct k8s_strip_buf *b, const char *in)
+{
+	static char out[512];
+	size_t n = strlen(in);
+	const char *t = k8s_strip_unused(b, in, &n);
+
+	if (t == in)
+		return "";
+	assert_true(n < sizeof(out));
+	memcpy(out, t, n);
+	out[n] = '\0';
+	return out;
+}
+
+/* managedFields is cut wherever it is a member (brackets inside its strings included) and
+ * nowhere else; what cannot be a member, or does not close, is left for cJSON to judge. */
+static void test_strip_managed_fields(void **state)
+{
+	struct k8s_strip_buf b = {0};
+
+	(void)state;
+	assert_string_equal(
+	    strip(&b, "{\"metadata\":{\"name\":\"a\", \"managedFields\" : [{\"f\":\"]}\\\"\"}],"
+		      "\"uid\":\"u\"}}"),
+	    "{\"metadata\":{\"name\":\"a\",\"uid\":\"u\"}}");
+	assert_string_equal(strip(&b, "{\"metadata\":{\"managedFields\":[1] , \"name\":\"a\"}}"),
+			    "{\"metadata\":{ \"name\":\"a\"}}");
+	assert_string_equal(strip(&b, "{\"metadata\":{\"managedFields\":{}}}"),
+			    "{\"metadata\":{}}");
+	/* inside a string value (its quotes escaped), as a value, unclosed, not a container */
+	assert_string_equal(strip(&b, "{\"a\":\"x\\\"managedFields\\\":[1]\"}"), "");
+	assert_string_equal(strip(&b, "{\"a\":\"managedFields\"}"), "");
+	assert_string_equal(strip(&b, "{\"managedFields\":[1,[2]"), "");
+	assert_string_equal(strip(&b, "{\"managedFields\":7}"), "");
+	assert_string_equal(strip(&b, "\"managedFields\":[]"), "");
+	k8s_strip_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_list_any_chunking), cmocka_unit_test(test_watch_stream),
 	    cmocka_unit_test(test_huge_item_skipped), cmocka_unit_test(test_long_label_dropped),
 	    cmocka_unit_test(test_malformed_objects), cmocka_unit_test(test_broken_list),
+	    cmocka_unit_test(test_strip_managed_fields),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
