@@ -36,6 +36,16 @@ int probe_discover_pod_init(struct probe *p)
 
 void probe_discover_pod_free(struct probe *p)
 {
+	struct selpod_stats st;
+
+	if (p->disc.pods) {
+		selpod_get_stats(p->disc.pods, &st);
+		log_info("pod facts: %llu questions, %llu answers, %llu malformed, %llu timed out, "
+			 "%llu refused (table full), %llu waiting processes dropped",
+			 (unsigned long long)st.queries, (unsigned long long)st.answers,
+			 (unsigned long long)st.bad, (unsigned long long)st.timeouts,
+			 (unsigned long long)st.refused, (unsigned long long)st.wait_dropped);
+	}
 	selpod_free(p->disc.pods);
 	p->disc.pods = NULL;
 }
