@@ -80,7 +80,8 @@ ENRICHER_LIB_OBJ := $(filter-out $(BUILD)/enricher/main.o,$(ENRICHER_OBJ))
 PROBE_LIB_OBJ := $(filter-out $(BUILD)/probe/main.o,$(PROBE_OBJ))
 # Probe parts without BPF or process state, linked into unit tests too.
 PROBE_UNIT_OBJ := $(BUILD)/probe/procparse.o $(BUILD)/probe/procworker.o \
-	$(BUILD)/probe/select.o $(BUILD)/probe/select_eval.o $(BUILD)/probe/select_lang.o
+	$(BUILD)/probe/select.o $(BUILD)/probe/select_eval.o $(BUILD)/probe/select_lang.o \
+	$(BUILD)/probe/select_pod.o $(BUILD)/probe/msgtable.o
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)

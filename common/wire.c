@@ -29,6 +29,9 @@ static const struct wire_type_rule wire_rules[OBI_MSG__MAX] = {
     [OBI_MSG_PROC_DEL] = {sizeof(struct obi_wire_pid), sizeof(struct obi_wire_pid), FROM_PROBE},
     [OBI_MSG_RECORDS] = {sizeof(struct obi_rec_hdr), WIRE_PAYLOAD_MAX, FROM_PROBE},
     [OBI_MSG_STATS] = {sizeof(struct obi_wire_stats), WIRE_PAYLOAD_MAX, FROM_PROBE},
+    [OBI_MSG_POD_QUERY] = {sizeof(struct obi_wire_pod_query), sizeof(struct obi_wire_pod_query),
+			   FROM_PROBE},
+    [OBI_MSG_POD_INFO] = {sizeof(struct obi_wire_pod_info), WIRE_PAYLOAD_MAX, FROM_ENRICHER},
 };
 
 const char *wire_strerror(int err)

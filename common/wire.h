@@ -6,18 +6,21 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* 2: PROC_ADD carries the language, the matched selector and its name overrides (48 bytes). */
-#define OBI_WIRE_VERSION 2
+/* 2: PROC_ADD carries the language, the matched selector and its name overrides (48 bytes).
+ * 3: POD_QUERY and POD_INFO (Kubernetes selection). */
+#define OBI_WIRE_VERSION 3
 #define OBI_WIRE_MAX_MSG (64 * 1024)
 #define OBI_WIRE_MAGIC "OBI1"
 
 /* Message types. Values are fixed forever; retired ones go to 1000+. */
 enum obi_wire_type {
-	OBI_MSG_HELLO = 1,    /* both ways, first message */
-	OBI_MSG_PROC_ADD = 2, /* probe -> enricher: facts about a selected process */
-	OBI_MSG_PROC_DEL = 3, /* probe -> enricher: the process exited */
-	OBI_MSG_RECORDS = 4,  /* probe -> enricher: a batch of kernel records */
-	OBI_MSG_STATS = 5,    /* probe -> enricher: counters */
+	OBI_MSG_HELLO = 1,     /* both ways, first message */
+	OBI_MSG_PROC_ADD = 2,  /* probe -> enricher: facts about a selected process */
+	OBI_MSG_PROC_DEL = 3,  /* probe -> enricher: the process exited */
+	OBI_MSG_RECORDS = 4,   /* probe -> enricher: a batch of kernel records */
+	OBI_MSG_STATS = 5,     /* probe -> enricher: counters */
+	OBI_MSG_POD_QUERY = 6, /* probe -> enricher: which pod runs this container id */
+	OBI_MSG_POD_INFO = 7,  /* enricher -> probe: the pod facts a selector needs (wire_pod.c) */
 	OBI_MSG__MAX,
 };
 
@@ -108,6 +111,48 @@ enum obi_wire_probe_stat {
 	OBI_PST__MAX,
 };
 
+/* POD_QUERY payload. */
+struct obi_wire_pod_query {
+	char cid[64]; /* lower-case hex, as k8s_cgroup_container_id() gives it */
+};
+
+enum obi_wire_pod_flag {
+	OBI_POD_FOUND = 1,  /* the facts follow */
+	OBI_POD_NO_K8S = 2, /* decoration is off: no pod will ever be known */
+};
+
+/* The strings of a POD_INFO, in wire order. */
+enum wire_pod_str {
+	WIRE_POD_NS = 0,
+	WIRE_POD_NAME,
+	WIRE_POD_CONTAINER,
+	WIRE_POD_DEPLOYMENT,
+	WIRE_POD_REPLICASET,
+	WIRE_POD_STATEFULSET,
+	WIRE_POD_DAEMONSET,
+	WIRE_POD_JOB,
+	WIRE_POD_CRONJOB,
+	WIRE_POD_OWNER, /* the top owner (k8s_owner_name) */
+	WIRE_POD_NSTR,
+};
+
+#define OBI_WIRE_POD_STR_MAX 1024 /* any string, label key or value (the cache keeps no more) */
+#define OBI_WIRE_POD_KV_MAX 32	  /* labels, and annotations, each */
+
+/*
+ * POD_INFO payload: followed by the strings (lens[] bytes each, no terminators, no NUL inside),
+ * then nlabels + nannots pairs, each a uint16 key length, a uint16 value length, the key, the
+ * value. Without OBI_POD_FOUND nothing follows and every length is 0.
+ */
+struct obi_wire_pod_info {
+	char cid[64];
+	uint32_t flags; /* enum obi_wire_pod_flag */
+	uint16_t lens[WIRE_POD_NSTR];
+	uint16_t nlabels, nannots;
+	uint32_t pad;
+};
+
+_Static_assert(sizeof(struct obi_wire_pod_info) == 96, "pod info size");
 _Static_assert(sizeof(struct obi_wire_hdr) == 16, "wire header size");
 _Static_assert(sizeof(struct obi_wire_hello) == 32, "hello size");
 _Static_assert(sizeof(struct obi_wire_proc) == 48, "proc size");
@@ -131,6 +176,20 @@ struct wire_proc_parts {
 	const char *exe, *cmdline, *cgroup, *svc_name, *res_attrs, *svc_ns, *sel_name, *sel_ns;
 	size_t cmdline_len;
 };
+
+/* A decoded POD_INFO: NUL-terminated copies in the caller's arena ("" when absent). */
+struct wire_pod_kv {
+	const char *k, *v;
+};
+struct wire_pod_view {
+	char cid[65];
+	uint32_t flags;
+	const char *str[WIRE_POD_NSTR];
+	unsigned nlabels, nannots;
+	struct wire_pod_kv labels[OBI_WIRE_POD_KV_MAX], annots[OBI_WIRE_POD_KV_MAX];
+};
+/* The arena wire_get_pod_info needs for a payload of len bytes: one NUL per string. */
+#define WIRE_POD_ARENA(len) ((len) + WIRE_POD_NSTR + 4 * OBI_WIRE_POD_KV_MAX)
 
 /* Far below any -errno, so that wire_recv's two kinds of failure cannot be confused. */
 enum wire_err {
@@ -170,6 +229,16 @@ ssize_t wire_build_proc(uint8_t *out, size_t cap, const struct obi_wire_proc *fi
 /* The same with every string (fixed->selector and ->language are kept); length or -1. */
 ssize_t wire_build_proc_parts(uint8_t *out, size_t cap, const struct obi_wire_proc *fixed,
 			      const struct wire_proc_parts *parts);
+/* wire_pod.c: POD_QUERY and POD_INFO. 64 lower-case hex digits? */
+int wire_cid_valid(const char *cid, size_t n);
+int wire_get_pod_query(const struct wire_msg *m, char cid[65]);
+/* Checks every bound and length of a POD_INFO and copies it into arena (WIRE_POD_ARENA bytes). */
+int wire_get_pod_info(const struct wire_msg *m, struct wire_pod_view *out, char *arena,
+		      size_t arena_len);
+/* Builds a POD_INFO payload from v (NULL strings: empty); its length, or -1 when a bound or
+ * cap is exceeded. */
+ssize_t wire_build_pod_info(uint8_t *out, size_t cap, const struct wire_pod_view *v);
+
 /* OBI's name of a language ("generic" for unknown values). */
 const char *wire_lang_name(unsigned lang);
 

@@ -59,6 +59,15 @@ struct enricher_stats {
 	uint64_t probe[OBI_ST__MAX + OBI_PST__MAX];
 };
 
+/* k8s_podinfo.c: container ids the probe asked about that no pod ran yet (announced later). */
+#define ENRICHER_POD_MISSED 256
+struct enricher_pods {
+	char missed[ENRICHER_POD_MISSED][65]; /* "" : free */
+	unsigned next;			      /* the slot a new miss overwrites when full */
+	uint64_t changes; /* k8s_changes() when the misses were last looked up */
+	uint64_t queries, found, missed_n, unsent, trimmed;
+};
+
 struct enricher {
 	struct obi_config cfg;
 	struct proc_table procs;
@@ -82,8 +91,14 @@ struct enricher {
 	pid_t launcher_pid;
 	bool hello_ok, stop;
 	int64_t mono_to_unix_ns;
+	struct enricher_pods pods;
 	uint8_t rbuf[OBI_WIRE_MAX_MSG];
 };
+
+/* k8s_podinfo.c: a POD_QUERY from the probe is answered at once from the cache. */
+void enricher_pod_query(struct enricher *e, const struct wire_msg *m);
+/* Announces the pods of earlier misses that the cache now knows. */
+void enricher_pod_tick(struct enricher *e);
 
 /* Flags of the one openat the sandbox allows at run time (the socket directory). */
 #define ENRICHER_DIR_OPEN_FLAGS (O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)

@@ -11,6 +11,7 @@
 
 #include "k8s_cgroup.h"
 #include "k8s_int.h"
+#include "k8s_podinfo.h"
 
 #define K8S_EXPIRE_EVERY_NS (10ULL * 1000000000ULL)
 
@@ -35,6 +36,8 @@ bool k8s_want_label(void *data, enum k8s_kind kind, const char *key)
 	}
 	if (kind != K8S_POD)
 		return false;
+	if (k8s_podinfo_wants_label(k->cfg, key))
+		return true; /* the probe's selectors ask for it (k8s_podinfo.c) */
 	for (unsigned i = 0; i < rl->n; i++) {
 		const char *v = rl->kv[i].v, *hit = strstr(v, key);
 		size_t kl = strlen(key);

@@ -67,6 +67,7 @@ static void enricher_on_tick(struct evloop *l, struct ev_timer *t)
 
 	proc_table_reap(&e->procs, evloop_now(l), ENRICHER_DEAD_GRACE_NS);
 	records_tick(e, evloop_now(l));
+	enricher_pod_tick(e);
 	if (ev_timer_start(l, t, ENRICHER_TICK_NS))
 		log_warnx("cannot re-arm the 1 s timer: out of memory");
 }

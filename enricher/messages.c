@@ -1,5 +1,6 @@
 /* messages.c: obi-enricher's handling of each validated message from the probe: hello,
- * process table, record batches, counters (fuzzed by tests/fuzz/fuzz_enricher_msg.c). */
+ * process table, pod questions, record batches, counters (fuzzed by
+ * tests/fuzz/fuzz_enricher_msg.c). */
 #include <string.h>
 
 #include "enricher.h"
@@ -63,6 +64,9 @@ const char *enricher_on_message(struct enricher *e, const struct wire_msg *m)
 			proc_table_mark_dead(&e->procs, pid, monotime_ns());
 		else
 			e->st.bad_msgs++;
+		break;
+	case OBI_MSG_POD_QUERY:
+		enricher_pod_query(e, m);
 		break;
 	case OBI_MSG_RECORDS:
 		records_handle_batch(e, m->payload, m->len);

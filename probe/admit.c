@@ -65,6 +65,7 @@ static void probe_admit_on_peer(struct probe *p, struct probe_peer *peer)
 {
 	uint8_t buf[sizeof(struct obi_wire_hdr) + sizeof(struct obi_wire_hello)];
 	struct obi_wire_hello h;
+	struct wire_msg m;
 	enum probe_msg_verdict v;
 	ssize_t n = recv(peer->fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
 
@@ -77,7 +78,7 @@ static void probe_admit_on_peer(struct probe *p, struct probe_peer *peer)
 	}
 	/* MSG_TRUNC returns the datagram's real length: anything longer is not a hello. */
 	v = (size_t)n > sizeof(buf) ? PROBE_MSG_MALFORMED
-				    : probe_msg_check(buf, (size_t)n, false, &h);
+				    : probe_msg_check(buf, (size_t)n, false, &h, &m);
 	if (v != PROBE_MSG_HELLO) {
 		probe_admit_log(p, "dropping pid %d (uid %u): it sent %s", peer->pid, peer->uid,
 				probe_msg_verdict_str(v));

@@ -49,6 +49,8 @@ int probe_discover_init(struct probe *p)
 		return -EINVAL;
 	}
 	select_warn_unsupported(&p->cfg);
+	if (probe_discover_pod_init(p))
+		return -ENOMEM;
 	p->selected = calloc(PROBE_PID_LIMIT / 64, sizeof(uint64_t));
 	p->disc.facts = factcache_new();
 	/* The eventfd is made here, before confinement: the run-time filter need not allow it. */
@@ -73,6 +75,7 @@ void probe_discover_free(struct probe *p)
 	p->disc.scan_pids = NULL;
 	free(p->selected);
 	p->selected = NULL;
+	probe_discover_pod_free(p);
 	/* A stuck reader keeps its job, whose prefilter reads the selectors, until its read ends:
 	 * they are left to the process's exit then. */
 	if (!st.stuck)
@@ -147,6 +150,12 @@ static void probe_discover_request(struct probe *p, uint32_t pid, enum pw_why wh
 		p->disc.outstanding++;
 }
 
+void probe_discover_reread(struct probe *p, uint32_t pid, uint16_t port)
+{
+	if (!probe_discover_selected(p, pid))
+		probe_discover_request(p, pid, port ? PW_LISTEN : PW_EXEC, 0, port);
+}
+
 /* The kept facts become the job's; the enricher hears of them if connected. */
 static void probe_discover_update(struct probe *p, const struct pw_job *j,
 				  const struct select_entry *match)
@@ -198,8 +207,9 @@ void probe_discover_forget(struct probe *p, uint32_t pid)
 		probe_ipc_queue(p, OBI_MSG_PROC_DEL, &m, sizeof(m));
 }
 
-/* The selectors' verdict on an answer's facts (the memory facts only if they were read). */
-static enum select_tri probe_discover_eval(const struct probe *p, const struct pw_job *j,
+/* The selectors' verdict on an answer's facts (the memory facts only if they were read); the
+ * pod's facts are looked up only when they could change it. */
+static enum select_tri probe_discover_eval(struct probe *p, const struct pw_job *j,
 					   const struct select_entry **match)
 {
 	bool mem = j->mem.read && !j->partial;
@@ -212,12 +222,17 @@ static enum select_tri probe_discover_eval(const struct probe *p, const struct p
 				 .ports_known = j->want_ports,
 				 .lang = mem ? j->mem.lang : OBI_LANG_UNKNOWN,
 				 .in_container = j->safe.in_container};
+	enum select_tri v = select_eval(&p->disc.sel, &f, match);
 
-	return select_eval(&p->disc.sel, &f, match);
+	if (v != SELECT_MAYBE || !probe_discover_pod_facts(p, j, &f))
+		return v;
+	v = select_eval(&p->disc.sel, &f, match);
+	probe_discover_pod_after(p, j, &f, v);
+	return v;
 }
 
 /* What the answer's reason selects it for (NULL: nothing); *match: the selector that held. */
-static const char *probe_discover_reason(const struct probe *p, const struct pw_job *j,
+static const char *probe_discover_reason(struct probe *p, const struct pw_job *j,
 					 const struct select_entry **match)
 {
 	static const char *const why[] = {[PW_SCAN] = "matched at start",
@@ -318,6 +333,7 @@ void probe_discover_tick(struct probe *p, uint64_t now_ns)
 
 	if (!p->disc.pw)
 		return;
+	probe_discover_pod_tick(p, now_ns);
 	j = pw_check_deadlines(p->disc.pw, now_ns);
 	for (; j; j = next) {
 		next = j->next;
@@ -436,6 +452,7 @@ void probe_discover_on_record(struct probe *p, const void *data, size_t len)
 		probe_discover_on_fork(p, data, len);
 		break;
 	case OBI_REC_EXIT:
+		probe_discover_pod_exit(p, h.pid);
 		probe_discover_forget(p, h.pid);
 		break;
 	case OBI_REC_LISTEN: {

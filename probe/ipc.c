@@ -54,6 +54,7 @@ void probe_ipc_close(struct probe *p, const char *why)
 	p->conn_fd = -1;
 	p->conn_ready = false;
 	p->conn_pid = 0;
+	probe_discover_pod_connected(p, false);
 	p->batch.len = 0;
 	p->batch.nrec = 0;
 	probe_ipc_queue_free(p);
@@ -89,6 +90,7 @@ void probe_ipc_adopt(struct probe *p, int fd, pid_t pid, uid_t uid, bool from_la
 	else
 		log_ratelimited(&p->conn_rl, monotime_ns(), LOG_LVL_INFO,
 				"enricher connected (pid %d, uid %u)", pid, uid);
+	probe_discover_pod_connected(p, true);
 	/* A (re)connected enricher gets the whole process table first. */
 	for (uint32_t w = 0; w < PROBE_PID_LIMIT / 64; w++) {
 		uint64_t bits = p->selected[w];
@@ -102,24 +104,42 @@ void probe_ipc_adopt(struct probe *p, int fd, pid_t pid, uid_t uid, bool from_la
 	}
 }
 
-/* After its hello the enricher may send nothing (probe_msg_table): any datagram ends it. */
-void probe_ipc_on_readable(struct probe *p)
+/* One datagram from a connected enricher: POD_INFO answers (select_pod.c) and nothing else. */
+static void probe_ipc_on_datagram(struct probe *p, const uint8_t *buf, ssize_t n)
 {
-	uint8_t buf[sizeof(struct obi_wire_hdr) + sizeof(struct obi_wire_hello)];
 	struct obi_wire_hello h;
-	ssize_t n = recv(p->conn_fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
+	struct wire_msg m;
+	enum probe_msg_verdict v = (size_t)n > OBI_WIRE_MAX_MSG
+				       ? PROBE_MSG_MALFORMED
+				       : probe_msg_check(buf, (size_t)n, true, &h, &m);
 
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0) {
-		probe_ipc_close(p, n == 0 ? "enricher went away" : strerror(errno));
+	if (v == PROBE_MSG_POD_INFO) {
+		/* Bad contents are dropped and counted: the answers that were fine still count. */
+		if (probe_discover_pod_info(p, &m))
+			log_ratelimited(&p->disc.rl, monotime_ns(), LOG_LVL_WARN,
+					"dropping a malformed pod facts message from the enricher");
 		return;
 	}
-	log_warnx("the enricher sent %s",
-		  probe_msg_verdict_str((size_t)n > sizeof(buf)
-					    ? PROBE_MSG_MALFORMED
-					    : probe_msg_check(buf, (size_t)n, true, &h)));
+	log_warnx("the enricher sent %s", probe_msg_verdict_str(v));
 	probe_ipc_close(p, "unpermitted message");
+}
+
+/* The main loop is single-threaded: one receive buffer of the wire's maximum serves it. */
+void probe_ipc_on_readable(struct probe *p)
+{
+	static uint8_t buf[OBI_WIRE_MAX_MSG];
+
+	for (int i = 0; i < 64 && p->conn_fd >= 0; i++) {
+		ssize_t n = recv(p->conn_fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
+
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0) {
+			probe_ipc_close(p, n == 0 ? "enricher went away" : strerror(errno));
+			return;
+		}
+		probe_ipc_on_datagram(p, buf, n);
+	}
 }
 
 void probe_ipc_on_writable(struct probe *p)

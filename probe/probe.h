@@ -91,6 +91,7 @@ struct probe_discovery {
 	uint64_t scan_deadline_ns;
 	uint64_t dropped; /* requests refused: queue full, or a reader stuck on that pid */
 	struct log_ratelimit rl;
+	struct selpod *pods; /* pod facts for Kubernetes selectors (NULL: none has any) */
 };
 
 struct probe {
@@ -178,6 +179,24 @@ void probe_discover_tick(struct probe *p, uint64_t now_ns);
 void probe_discover_on_record(struct probe *p, const void *rec, size_t len);
 bool probe_discover_selected(const struct probe *p, uint32_t pid);
 void probe_discover_forget(struct probe *p, uint32_t pid);
+/* Reads pid again for its selection (its pod's facts arrived); port: of its LISTEN, or 0. */
+void probe_discover_reread(struct probe *p, uint32_t pid, uint16_t port);
+
+/* discover_pod.c: the Kubernetes facts of a process for its selection. */
+struct pw_job;
+int probe_discover_pod_init(struct probe *p);
+void probe_discover_pod_free(struct probe *p);
+/* Fills f's pod facts (asking the enricher when none are known yet); false: no selector has
+ * Kubernetes criteria. Only for a verdict that was MAYBE without them: others cannot change. */
+bool probe_discover_pod_facts(struct probe *p, const struct pw_job *j, struct select_facts *f);
+/* After the verdict: a process its pod could still select (or exclude) waits for it. */
+void probe_discover_pod_after(struct probe *p, const struct pw_job *j, const struct select_facts *f,
+			      enum select_tri verdict);
+/* A POD_INFO from the enricher; -1 when malformed (counted). */
+int probe_discover_pod_info(struct probe *p, const struct wire_msg *m);
+void probe_discover_pod_connected(struct probe *p, bool on);
+void probe_discover_pod_tick(struct probe *p, uint64_t now_ns);
+void probe_discover_pod_exit(struct probe *p, uint32_t pid);
 /* The PROC_ADD payload kept for a selected pid, or NULL. */
 const uint8_t *probe_discover_facts(const struct probe *p, uint32_t pid, size_t *len);
 

@@ -45,29 +45,62 @@ static int select_pids_parse(struct select_entry *e, const struct config_strlist
 	return 0;
 }
 
-/* Criteria that need metadata the probe does not have yet (Kubernetes, OCI container names). */
-static const char *select_unmatchable_field(const struct config_selector *c)
+bool select_k8s_possible(const struct obi_config *cfg)
 {
-	const struct {
-		const char *v, *name;
-	} f[] = {{c->k8s_namespace, "k8s_namespace"},
-		 {c->k8s_pod_name, "k8s_pod_name"},
-		 {c->k8s_deployment_name, "k8s_deployment_name"},
-		 {c->k8s_replicaset_name, "k8s_replicaset_name"},
-		 {c->k8s_statefulset_name, "k8s_statefulset_name"},
-		 {c->k8s_daemonset_name, "k8s_daemonset_name"},
-		 {c->k8s_job_name, "k8s_job_name"},
-		 {c->k8s_cronjob_name, "k8s_cronjob_name"},
-		 {c->k8s_owner_name, "k8s_owner_name"},
-		 {c->k8s_container_name, "k8s_container_name"},
-		 {c->container_name, "container_name"}};
+	return cfg->attributes.kubernetes.enable != 2; /* 2: false */
+}
 
-	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		if (f[i].v)
-			return f[i].name;
+/* The Kubernetes criteria of c, in enum wire_pod_str order. */
+static void select_k8s_fields(const struct config_selector *c, const char *out[WIRE_POD_NSTR])
+{
+	out[WIRE_POD_NS] = c->k8s_namespace;
+	out[WIRE_POD_NAME] = c->k8s_pod_name;
+	out[WIRE_POD_CONTAINER] = c->k8s_container_name;
+	out[WIRE_POD_DEPLOYMENT] = c->k8s_deployment_name;
+	out[WIRE_POD_REPLICASET] = c->k8s_replicaset_name;
+	out[WIRE_POD_STATEFULSET] = c->k8s_statefulset_name;
+	out[WIRE_POD_DAEMONSET] = c->k8s_daemonset_name;
+	out[WIRE_POD_JOB] = c->k8s_job_name;
+	out[WIRE_POD_CRONJOB] = c->k8s_cronjob_name;
+	out[WIRE_POD_OWNER] = c->k8s_owner_name;
+}
+
+/* The first Kubernetes criterion of c, NULL if none. */
+static const char *select_k8s_field(const struct config_selector *c)
+{
+	static const char *const names[WIRE_POD_NSTR] = {
+	    "k8s_namespace",	   "k8s_pod_name",	  "k8s_container_name",
+	    "k8s_deployment_name", "k8s_replicaset_name", "k8s_statefulset_name",
+	    "k8s_daemonset_name",  "k8s_job_name",	  "k8s_cronjob_name",
+	    "k8s_owner_name"};
+	const char *v[WIRE_POD_NSTR];
+
+	select_k8s_fields(c, v);
+	for (int i = 0; i < WIRE_POD_NSTR; i++)
+		if (v[i])
+			return names[i];
 	if (c->k8s_pod_labels.n)
 		return "k8s_pod_labels";
 	return c->k8s_pod_annotations.n ? "k8s_pod_annotations" : NULL;
+}
+
+/* Criteria on metadata the probe cannot have: OCI container names; Kubernetes ones when
+ * decoration is off. */
+static const char *select_unmatchable_field(const struct config_selector *c, bool k8s_on)
+{
+	if (c->container_name)
+		return "container_name";
+	return k8s_on ? NULL : select_k8s_field(c);
+}
+
+/* unmatchable is widened to Kubernetes criteria in select_summarize when decoration is off. */
+static void select_k8s_from_cfg(struct select_entry *e, const struct config_selector *c)
+{
+	select_k8s_fields(c, e->k8s);
+	e->k8s_labels = c->k8s_pod_labels.n ? &c->k8s_pod_labels : NULL;
+	e->k8s_annots = c->k8s_pod_annotations.n ? &c->k8s_pod_annotations : NULL;
+	e->has_k8s = select_k8s_field(c) != NULL;
+	e->unmatchable = select_unmatchable_field(c, true) != NULL;
 }
 
 static int select_from_cfg(struct select_entry *e, const struct config_selector *c, bool re,
@@ -92,7 +125,7 @@ static int select_from_cfg(struct select_entry *e, const struct config_selector 
 	e->langs = c->languages.v;
 	e->nlangs = c->languages.n;
 	e->containers_only = c->containers_only;
-	e->unmatchable = select_unmatchable_field(c) != NULL;
+	select_k8s_from_cfg(e, c);
 	e->name = c->name && *c->name ? c->name : NULL;
 	e->namespace_ = c->namespace_ && *c->namespace_ ? c->namespace_ : NULL;
 	if (select_pids_parse(e, &c->target_pids)) {
@@ -163,17 +196,29 @@ static int select_add_env(struct select_list *l, const struct obi_config *cfg, c
 	return 0;
 }
 
-static void select_summarize(struct select_set *s)
+/* With decoration off no pod is ever known: Kubernetes criteria match nothing (warned). */
+static void select_k8s_off(struct select_list *l, bool k8s_on)
 {
+	for (unsigned i = 0; i < l->n; i++)
+		l->e[i].unmatchable |= !k8s_on && l->e[i].has_k8s;
+}
+
+static void select_summarize(struct select_set *s, bool k8s_on)
+{
+	select_k8s_off(&s->include, k8s_on);
+	select_k8s_off(&s->exclude, k8s_on);
 	for (unsigned i = 0; i < s->include.n; i++) {
 		const struct select_entry *e = &s->include.e[i];
 
 		s->any_ports |= e->ports != NULL;
 		s->any_exec |= e->ports == NULL && !e->unmatchable;
 		s->need_ns |= e->containers_only;
+		s->need_k8s |= e->has_k8s && !e->unmatchable;
 	}
-	for (unsigned i = 0; i < s->exclude.n; i++)
+	for (unsigned i = 0; i < s->exclude.n; i++) {
 		s->need_ns |= s->exclude.e[i].containers_only;
+		s->need_k8s |= s->exclude.e[i].has_k8s && !s->exclude.e[i].unmatchable;
+	}
 }
 
 int select_build(struct select_set *s, const struct obi_config *cfg, char *err, size_t errlen)
@@ -210,7 +255,7 @@ int select_build(struct select_set *s, const struct obi_config *cfg, char *err, 
 		select_free(s);
 		return -1;
 	}
-	select_summarize(s);
+	select_summarize(s, select_k8s_possible(cfg));
 	if (s->need_ns)
 		select_read_host_ns(&s->host);
 	return 0;
@@ -240,17 +285,19 @@ void select_free(struct select_set *s)
 	select_list_free(&s->exclude);
 }
 
-static void select_warn_list(const struct config_objlist *ol, const char *list, bool include)
+static void select_warn_list(const struct config_objlist *ol, const char *list, bool include,
+			     bool k8s_on)
 {
 	for (unsigned i = 0; i < ol->n; i++) {
 		const struct config_selector *c =
 		    config_objlist_at(ol, sizeof(struct config_selector), i);
-		const char *f = select_unmatchable_field(c);
+		const char *f = select_unmatchable_field(c, k8s_on);
 
 		if (f)
-			log_warnx("%s[%u]: %s is not evaluated yet (no Kubernetes or container "
-				  "metadata): this selector %s",
-				  list, i, f, include ? "matches nothing" : "excludes nothing");
+			log_warnx("%s[%u]: %s is not evaluated (%s): this selector %s", list, i, f,
+				  k8s_on ? "no container-name metadata"
+					 : "attributes.kubernetes.enable is false",
+				  include ? "matches nothing" : "excludes nothing");
 		if (c->exports.set || c->sampler.arg || c->sampler.name || c->routes_incoming.n ||
 		    c->routes_outgoing.n || c->metrics_features)
 			log_warnx(
@@ -263,12 +310,13 @@ static void select_warn_list(const struct config_objlist *ol, const char *list, 
 void select_warn_unsupported(const struct obi_config *cfg)
 {
 	const struct config_discovery *d = &cfg->discovery;
+	bool k8s = select_k8s_possible(cfg);
 
-	select_warn_list(&d->instrument, "discovery.instrument", true);
-	select_warn_list(&d->exclude_instrument, "discovery.exclude_instrument", false);
+	select_warn_list(&d->instrument, "discovery.instrument", true, k8s);
+	select_warn_list(&d->exclude_instrument, "discovery.exclude_instrument", false, k8s);
 	if (!d->instrument.n) {
-		select_warn_list(&d->services, "discovery.services", true);
-		select_warn_list(&d->exclude_services, "discovery.exclude_services", false);
+		select_warn_list(&d->services, "discovery.services", true, k8s);
+		select_warn_list(&d->exclude_services, "discovery.exclude_services", false, k8s);
 	}
 }
 

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "wire.h"
 
 /* PIDs or a PID range of target_pids. */
 struct select_pids {
@@ -28,7 +29,12 @@ struct select_entry {
 	char *const *langs; /* languages (globs); nlangs 0: any */
 	unsigned nlangs;
 	bool containers_only;
-	bool unmatchable; /* Kubernetes or container-name criteria: no such metadata yet */
+	/* Kubernetes criteria (globs, enum wire_pod_str order; NULL: any), labels, annotations */
+	const char *k8s[WIRE_POD_NSTR];
+	const struct config_map *k8s_labels, *k8s_annots;
+	bool has_k8s;
+	/* container_name, or Kubernetes criteria with decoration off: no such metadata */
+	bool unmatchable;
 	const char *name, *namespace_; /* service overrides */
 	uint16_t wire_index;	       /* obi_wire_proc.selector of a process it matched */
 };
@@ -49,11 +55,19 @@ struct select_set {
 	bool any_ports; /* some include entry has open_ports: LISTEN events matter */
 	bool any_exec;	/* some include entry can hold without a port: EXEC events matter */
 	bool need_ns;	/* some entry is containers_only: the readers compare namespaces */
+	bool need_k8s;	/* some entry has Kubernetes criteria: a container's pod is asked for */
 	struct select_host_ns host;
 };
 
 /* Three-valued: a criterion on a fact not read (yet) is MAYBE, never YES. */
 enum select_tri { SELECT_NO = 0, SELECT_MAYBE, SELECT_YES };
+
+/* What is known of a process's pod. Zero is "unknown": a reader's facts never claim more. */
+enum select_pod_state {
+	SELECT_POD_UNKNOWN = 0, /* container id not read, or its pod not answered yet */
+	SELECT_POD_NONE,	/* not a container, or no pod runs it (or no answer in time) */
+	SELECT_POD_KNOWN,	/* pod holds its facts */
+};
 
 /* What is known of one process. */
 struct select_facts {
@@ -66,6 +80,8 @@ struct select_facts {
 	bool ports_known;
 	unsigned lang;	  /* enum obi_wire_lang; OBI_LANG_UNKNOWN: not detected */
 	int in_container; /* 1, 0, or -1: unknown */
+	enum select_pod_state pod_state;
+	const struct wire_pod_view *pod; /* SELECT_POD_KNOWN only */
 };
 
 /*
@@ -75,6 +91,8 @@ struct select_facts {
  */
 int select_build(struct select_set *s, const struct obi_config *cfg, char *err, size_t errlen);
 void select_free(struct select_set *s);
+/* Kubernetes metadata may be on (attributes.kubernetes.enable true or autodetect). */
+bool select_k8s_possible(const struct obi_config *cfg);
 /* The one-time start-up warnings: criteria that cannot match yet, settings not applied yet. */
 void select_warn_unsupported(const struct obi_config *cfg);
 /* Reads the host's namespaces from /proc/1 (before confinement). */

@@ -83,9 +83,42 @@ static enum select_tri select_container(const struct select_entry *e, int in_con
 	return in_container < 0 ? SELECT_MAYBE : select_tri_of(in_container == 1);
 }
 
+/* Every label (annotation) the selector names exists on the pod and its value matches. */
+static bool select_kv(const struct config_map *want, const struct wire_pod_kv *have, unsigned n)
+{
+	for (unsigned i = 0; want && i < want->n; i++) {
+		bool ok = false;
+
+		for (unsigned j = 0; j < n && !ok; j++)
+			ok = strcmp(want->kv[i].k, have[j].k) == 0 &&
+			     glob_match(want->kv[i].v, have[j].v);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+/* A criterion on an owner the pod does not have fails, as in OBI (no value to match). */
+static enum select_tri select_k8s(const struct select_entry *e, const struct select_facts *f)
+{
+	const struct wire_pod_view *p = f->pod;
+
+	if (!e->has_k8s)
+		return SELECT_YES;
+	if (f->pod_state == SELECT_POD_UNKNOWN || (f->pod_state == SELECT_POD_KNOWN && !p))
+		return SELECT_MAYBE;
+	if (f->pod_state != SELECT_POD_KNOWN)
+		return SELECT_NO;
+	for (int i = 0; i < WIRE_POD_NSTR; i++)
+		if (e->k8s[i] && (!p->str[i] || !*p->str[i] || !glob_match(e->k8s[i], p->str[i])))
+			return SELECT_NO;
+	return select_tri_of(select_kv(e->k8s_labels, p->labels, p->nlabels) &&
+			     select_kv(e->k8s_annots, p->annots, p->nannots));
+}
+
 enum select_tri select_entry_eval(const struct select_entry *e, const struct select_facts *f)
 {
-	enum select_tri t[6];
+	enum select_tri t[7];
 	enum select_tri r = SELECT_YES;
 
 	if (e->unmatchable)
@@ -97,7 +130,9 @@ enum select_tri select_entry_eval(const struct select_entry *e, const struct sel
 	t[3] = t[2] ? select_container(e, f->in_container) : SELECT_NO;
 	t[4] = t[3] ? select_lang(e, f->lang) : SELECT_NO;
 	t[5] = t[4] ? select_cmd(e, f) : SELECT_NO;
-	for (int i = 0; i < 6; i++)
+	/* Last: it may cost a question to the enricher, asked only when nothing else fails. */
+	t[6] = t[5] ? select_k8s(e, f) : SELECT_NO;
+	for (int i = 0; i < 7; i++)
 		r = t[i] < r ? t[i] : r;
 	return r;
 }

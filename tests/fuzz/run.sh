@@ -20,7 +20,7 @@ fuzz_srcs() {
 	case "$1" in
 	config | config_env) echo "$(ls common/config*.c) common/glob.c common/log.c -lyaml" ;;
 	http) echo "enricher/http_parse.c enricher/span_build.c enricher/pipeline.c common/log.c" ;;
-	wire) echo "common/wire.c enricher/records.c enricher/proc_table.c enricher/span_build.c" \
+	wire) echo "common/wire.c common/wire_pod.c enricher/records.c enricher/proc_table.c enricher/span_build.c" \
 		"tests/fuzz/sinks.c" \
 		"enricher/exch_hold.c enricher/pipeline.c $(ls enricher/route*.c enricher/span_route.c)" \
 		"enricher/span_filter.c" \
@@ -38,15 +38,16 @@ fuzz_srcs() {
 	glob) echo "common/glob.c" ;;
 	printer) echo "enricher/printer.c enricher/span_build.c enricher/http_parse.c" \
 		"$(ls common/config*.c) common/glob.c common/log.c -lyaml -lcjson" ;;
-	probe_msg) echo "probe/msgtable.c common/wire.c" ;;
-	enricher_msg) echo "enricher/messages.c common/wire.c enricher/records.c" \
+	probe_msg) echo "probe/msgtable.c probe/select_pod.c common/wire.c common/wire_pod.c" ;;
+	enricher_msg) echo "enricher/messages.c common/wire.c common/wire_pod.c enricher/records.c" \
+		"enricher/k8s_podinfo.c" \
 		"tests/fuzz/sinks.c" \
 		"enricher/exch_hold.c enricher/pipeline.c $(ls enricher/route*.c enricher/span_route.c)" \
 		"enricher/span_filter.c" \
 		"enricher/proc_table.c enricher/span_build.c enricher/http_parse.c" \
 		"enricher/printer.c $(ls common/config*.c) common/glob.c common/log.c -lyaml -lcjson" ;;
 	k8s_event) echo "enricher/k8s_jsplit.c enricher/k8s_parse.c enricher/k8s_store.c" \
-		"enricher/k8s_map.c enricher/k8s_ident.c enricher/k8s_cgroup.c -lcjson" ;;
+		"enricher/k8s_map.c enricher/k8s_ident.c common/k8s_cgroup.c -lcjson" ;;
 	*) return 1 ;;
 	esac
 }

@@ -2,8 +2,11 @@
  * link them: spans go to the printer and Kubernetes decoration is off. The parsing, checks and
  * span building they fuzz are the real code; emit.c's sampler and exporters and the k8s stage
  * are driven with real peers by the e2e suite (cases_export.py, cases_k8s.py). */
+#include <string.h>
+
 #include "emit.h"
 #include "enricher.h"
+#include "k8s.h"
 #include "k8s_decorate.h"
 
 void emit_span(struct enricher *e, struct span *sp)
@@ -21,4 +24,25 @@ void k8s_decorate_proc(struct k8s *k, struct proc_entry *p, uint64_t now_ns)
 	(void)k;
 	(void)p;
 	(void)now_ns;
+}
+
+/* Decoration off: POD_QUERY answers "no Kubernetes" (k8s_podinfo.c never reaches these). */
+const struct k8s_pod_meta *k8s_lookup_container(struct k8s *k, const char *container_id)
+{
+	(void)k;
+	(void)container_id;
+	return NULL;
+}
+
+uint64_t k8s_changes(const struct k8s *k)
+{
+	(void)k;
+	return 0;
+}
+
+void k8s_ident_owners(const struct k8s_ident *id, const struct k8s_pod *p, struct k8s_owners *o)
+{
+	(void)id;
+	(void)p;
+	memset(o, 0, sizeof(*o));
 }

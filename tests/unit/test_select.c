@@ -82,8 +82,10 @@ static const struct tcase tcases[] = {
      SELECT_NO, -1},
     {"containers_only unknown", INST "    - containers_only: true\n", NULL, 10, NG, "n", 0, 0, -1,
      SELECT_MAYBE, -1},
-    {"k8s criteria cannot match", INST "    - k8s_namespace: default\n      exe_path: '*'\n", NULL,
-     10, NG, "n", 0, 0, 0, SELECT_NO, -1},
+    {"k8s criteria with decoration off",
+     "attributes:\n  kubernetes:\n    enable: false\n" INST
+     "    - k8s_namespace: default\n      exe_path: '*'\n",
+     NULL, 10, NG, "n", 0, 0, 0, SELECT_NO, -1},
     {"exe_path_regexp", INST "    - exe_path_regexp: 'bin/python[0-9.]+$'\n", NULL, 10, PY, "p", 0,
      0, 0, SELECT_YES, 1},
     {"deprecated services: regex", "discovery:\n  services:\n    - exe_path: 'ngin.$'\n", NULL, 10,
@@ -150,7 +152,8 @@ static void test_select_table(void **state)
 					 .nports = t->port ? 1 : 0,
 					 .ports_known = true,
 					 .lang = t->lang,
-					 .in_container = t->in_container};
+					 .in_container = t->in_container,
+					 .pod_state = SELECT_POD_NONE};
 		got = select_eval(&s, &f, &m);
 		if (got != t->want)
 			fail_msg("case \"%s\": verdict %d, want %d", t->what, got, t->want);
@@ -189,7 +192,11 @@ static void test_select_overrides(void **state)
 			  .yaml =
 			      INST "    - exe_path: '*nginx'\n      name: web\n      namespace: "
 				   "shop\n"};
-	struct select_facts f = {.pid = 3, .exe = NG, .ports_known = true, .in_container = -1};
+	struct select_facts f = {.pid = 3,
+				 .exe = NG,
+				 .ports_known = true,
+				 .in_container = -1,
+				 .pod_state = SELECT_POD_NONE};
 	const struct select_entry *m = NULL;
 	struct obi_config c;
 	struct select_set s;
