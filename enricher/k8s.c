@@ -51,6 +51,13 @@ bool k8s_want_label(void *data, enum k8s_kind kind, const char *key)
 	return false;
 }
 
+bool k8s_want_annot(void *data, enum k8s_kind kind, const char *key)
+{
+	const struct k8s *k = data;
+
+	return kind == K8S_POD && k8s_podinfo_wants_annotation(k->cfg, key);
+}
+
 /* kubeconfig_path (KUBECONFIG) -> ~/.kube/config -> in-cluster, as OBI. -ENOENT: none. */
 static int k8s_find_conn(struct k8s *k, char *err, size_t errlen)
 {

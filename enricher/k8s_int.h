@@ -69,5 +69,7 @@ void k8s_watch_free(struct k8s_watch *w);
 void k8s_watch_done(struct otlp_curl *c, CURL *easy, CURLcode result, void *data);
 /* A kept label (resource_labels' sources, node cluster-name and zone labels). */
 bool k8s_want_label(void *data, enum k8s_kind kind, const char *key);
+/* Pod annotations a discovery selector names (k8s_pod_annotations). */
+bool k8s_want_annot(void *data, enum k8s_kind kind, const char *key);
 
 #endif /* OBI_K8S_INT_H */

@@ -140,8 +140,11 @@ static bool k8s_want_label(const char *k, const void *ctx)
 
 static bool k8s_want_annot(const char *k, const void *ctx)
 {
-	(void)ctx;
-	return strncmp(k, K8S_RES_ANNOT, sizeof(K8S_RES_ANNOT) - 1) == 0;
+	const struct k8s_want_ctx *c = ctx;
+
+	if (strncmp(k, K8S_RES_ANNOT, sizeof(K8S_RES_ANNOT) - 1) == 0)
+		return true;
+	return c->opts && c->opts->want_annot && c->opts->want_annot(c->opts->data, c->kind, k);
 }
 
 static void k8s_add_ip(struct k8s_obj *out, const char *ip)
@@ -300,7 +303,7 @@ int k8s_parse_obj(const cJSON *o, enum k8s_kind kind, const struct k8s_parse_opt
 	k8s_parse_kv(k8s_child(meta, "labels"), out->labels, &out->n_labels, out, k8s_want_label,
 		     &wc);
 	k8s_parse_kv(k8s_child(meta, "annotations"), out->annots, &out->n_annots, out,
-		     k8s_want_annot, NULL);
+		     k8s_want_annot, &wc);
 	if (kind == K8S_POD)
 		k8s_parse_pod(o, out);
 	else if (kind == K8S_SERVICE)

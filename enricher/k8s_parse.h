@@ -64,6 +64,8 @@ typedef bool (*k8s_label_want_fn)(void *data, enum k8s_kind kind, const char *ke
 
 struct k8s_parse_opts {
 	k8s_label_want_fn want_label;
+	/* Annotations beyond resource.opentelemetry.io/ (always kept) that a pod must keep. */
+	k8s_label_want_fn want_annot;
 	void *data;
 };
 

@@ -7,20 +7,21 @@
 #include "k8s_int.h"
 #include "k8s_podinfo.h"
 
-static bool k8s_podinfo_list_wants(const struct config_objlist *ol, const char *key)
+static bool k8s_podinfo_list_wants(const struct config_objlist *ol, const char *key, bool annot)
 {
 	for (unsigned i = 0; i < ol->n; i++) {
 		const struct config_selector *c =
 		    config_objlist_at(ol, sizeof(struct config_selector), i);
+		const struct config_map *m = annot ? &c->k8s_pod_annotations : &c->k8s_pod_labels;
 
-		for (unsigned j = 0; j < c->k8s_pod_labels.n; j++)
-			if (strcmp(c->k8s_pod_labels.kv[j].k, key) == 0)
+		for (unsigned j = 0; j < m->n; j++)
+			if (strcmp(m->kv[j].k, key) == 0)
 				return true;
 	}
 	return false;
 }
 
-bool k8s_podinfo_wants_label(const struct obi_config *cfg, const char *key)
+static bool k8s_podinfo_wants(const struct obi_config *cfg, const char *key, bool annot)
 {
 	const struct config_discovery *d = &cfg->discovery;
 	const struct config_objlist *l[] = {
@@ -28,9 +29,19 @@ bool k8s_podinfo_wants_label(const struct obi_config *cfg, const char *key)
 	    &d->services,   &d->exclude_services,   &d->default_exclude_services};
 
 	for (size_t i = 0; i < sizeof(l) / sizeof(l[0]); i++)
-		if (k8s_podinfo_list_wants(l[i], key))
+		if (k8s_podinfo_list_wants(l[i], key, annot))
 			return true;
 	return false;
+}
+
+bool k8s_podinfo_wants_label(const struct obi_config *cfg, const char *key)
+{
+	return k8s_podinfo_wants(cfg, key, false);
+}
+
+bool k8s_podinfo_wants_annotation(const struct obi_config *cfg, const char *key)
+{
+	return k8s_podinfo_wants(cfg, key, true);
 }
 
 /* One answer at most: the builder stops at the wire's payload bound. */

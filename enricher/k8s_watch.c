@@ -71,7 +71,8 @@ static int k8s_watch_initial_bookmark(struct k8s_watch *w, const struct k8s_even
 
 static void k8s_watch_object(struct k8s_watch *w, const cJSON *o, enum k8s_event_type type)
 {
-	struct k8s_parse_opts opts = {.want_label = k8s_want_label, .data = w->k};
+	struct k8s_parse_opts opts = {
+	    .want_label = k8s_want_label, .want_annot = k8s_want_annot, .data = w->k};
 	struct k8s_obj obj;
 
 	if (k8s_parse_obj(o, w->kind, &opts, &obj)) {

@@ -89,6 +89,9 @@ def _only(obi, w, chosen, others, timeout=20):
 def _two_pods(w):
     web = _pod("web-0", SHOP, "web", 901, {"app": "web", "tier": "front"})
     api = _pod("api-0", BILLING, "api", 902, {"app": "api", "tier": "backend"})
+    # Annotations no decoration uses (not resource.opentelemetry.io/): only a selector keeps them.
+    web["metadata"].setdefault("annotations", {})["team.example.com/owner"] = "storefront"
+    api["metadata"].setdefault("annotations", {})["team.example.com/owner"] = "billing-team"
     w.add_pod(web)
     w.add_pod(api)
     w.server("web", web)
@@ -114,6 +117,20 @@ def t_k8s_select_labels(ctx):
     try:
         _two_pods(w)
         obi = w.obi("discovery:\n  instrument:\n    - k8s_pod_labels: {tier: 'back*'}\n")
+        _only(obi, w, ["api"], ["web"])
+        obi.stop()
+    finally:
+        w.close()
+
+
+def t_k8s_select_annotations(ctx):
+    """`k8s_pod_annotations: {team.example.com/owner: 'billing*'}` selects only the api pod: the
+    enricher keeps that annotation because a selector names it, and sends it to the probe."""
+    w = World(ctx)
+    try:
+        _two_pods(w)
+        obi = w.obi("discovery:\n  instrument:\n"
+                    "    - k8s_pod_annotations: {team.example.com/owner: 'billing*'}\n")
         _only(obi, w, ["api"], ["web"])
         obi.stop()
     finally:
@@ -161,6 +178,7 @@ def t_k8s_pod_after_process(ctx):
 
 TESTS = [
     ("k8s_select_namespace", t_k8s_select_namespace, ("socket",)),
+    ("k8s_select_annotations", t_k8s_select_annotations, ("socket",)),
     ("k8s_select_labels", t_k8s_select_labels, ("socket",)),
     ("k8s_default_exclude", t_k8s_default_exclude, ("socket",)),
     ("k8s_pod_after_process", t_k8s_pod_after_process, ("socket",)),
