@@ -22,14 +22,15 @@ fuzz_srcs() {
 	http) echo "enricher/http_parse.c enricher/span_build.c enricher/pipeline.c common/log.c" ;;
 	wire) echo "common/wire.c common/wire_pod.c enricher/records.c enricher/proc_table.c enricher/span_build.c" \
 		"tests/fuzz/sinks.c" \
-		"enricher/exch_hold.c enricher/pipeline.c $(ls enricher/route*.c enricher/span_route.c)" \
+		"enricher/exch_hold.c enricher/pipeline.c $(ls enricher/route*.c enricher/span_route*.c)" \
 		"enricher/span_filter.c" \
-		"enricher/http_parse.c enricher/printer.c $(ls common/config*.c) common/glob.c" \
-		"common/log.c -lyaml -lcjson" ;;
+		"enricher/http_parse.c enricher/printer.c enricher/otlp_model.c" \
+		"$(ls common/config*.c) common/glob.c common/log.c -lyaml -lcjson" ;;
 	route) echo "enricher/route_match.c enricher/route_heur.c enricher/route_word.c" \
 		"enricher/route_vocab.c enricher/route_model.c enricher/route_lc.c" ;;
 	otlp) echo "enricher/otlp_result.c enricher/otlp_grpc.c enricher/otlp_gzip.c" \
-		"enricher/otlp_model.c common/log.c" build/proto/obi/*.pb.c \
+		"enricher/otlp_model.c enricher/span_build.c enricher/http_parse.c" \
+		"common/log.c" build/proto/obi/*.pb.c \
 		build/proto/opentelemetry/proto/*/v1/*.pb.c \
 		build/proto/opentelemetry/proto/collector/*/v1/*.pb.c \
 		"-Ibuild/proto -lprotobuf-nanopb -lcjson -lz -lcurl" ;;
@@ -37,15 +38,17 @@ fuzz_srcs() {
 	select_lang) echo "probe/select_lang.c common/glob.c common/wire.c" ;;
 	glob) echo "common/glob.c" ;;
 	printer) echo "enricher/printer.c enricher/span_build.c enricher/http_parse.c" \
+		"enricher/otlp_model.c" \
 		"$(ls common/config*.c) common/glob.c common/log.c -lyaml -lcjson" ;;
 	probe_msg) echo "probe/msgtable.c probe/select_pod.c common/wire.c common/wire_pod.c" ;;
 	enricher_msg) echo "enricher/messages.c common/wire.c common/wire_pod.c enricher/records.c" \
 		"enricher/k8s_podinfo.c" \
 		"tests/fuzz/sinks.c" \
-		"enricher/exch_hold.c enricher/pipeline.c $(ls enricher/route*.c enricher/span_route.c)" \
+		"enricher/exch_hold.c enricher/pipeline.c $(ls enricher/route*.c enricher/span_route*.c)" \
 		"enricher/span_filter.c" \
 		"enricher/proc_table.c enricher/span_build.c enricher/http_parse.c" \
-		"enricher/printer.c $(ls common/config*.c) common/glob.c common/log.c -lyaml -lcjson" ;;
+		"enricher/printer.c enricher/otlp_model.c $(ls common/config*.c) common/glob.c" \
+		"common/log.c -lyaml -lcjson" ;;
 	k8s_event) echo "enricher/k8s_jsplit.c enricher/k8s_parse.c enricher/k8s_store.c" \
 		"enricher/k8s_map.c enricher/k8s_ident.c common/k8s_cgroup.c -lcjson" ;;
 	*) return 1 ;;
