@@ -154,8 +154,12 @@ static void k8s_extra_attrs(const struct k8s_ident *id, const struct k8s_pod *p,
 			k8s_put(out, n, cap, k, k8s_label_first(p, id->resource_labels->kv[i].v));
 	}
 	for (unsigned i = 0; i < p->n_annots; i++) {
-		const char *k = p->annots[i].k + sizeof(K8S_RES_ANNOT) - 1;
+		const char *k = p->annots[i].k;
 
+		/* The cache also keeps annotations discovery selectors name: not attributes. */
+		if (strncmp(k, K8S_RES_ANNOT, sizeof(K8S_RES_ANNOT) - 1) != 0)
+			continue;
+		k += sizeof(K8S_RES_ANNOT) - 1;
 		if (*k && !k8s_is_service_key(k))
 			k8s_put(out, n, cap, k, p->annots[i].v);
 	}
