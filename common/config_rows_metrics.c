@@ -100,8 +100,9 @@ static const struct config_row config_rows_metrics[] = {
      .enums = config_name_sources,
      .def = "k8s",
      .proc = CONFIG_PROC_ENRICHER,
-     .status = CONFIG_PLANNED,
-     .doc = "Where peer names come from: k8s (kube, kubernetes), dns, rdns."},
+     .doc = "Where peer names come from: k8s (kube, kubernetes): server.address and "
+	    "client.address become pod service, Service or Node names when Kubernetes metadata "
+	    "is on; dns and rdns are accepted, not implemented yet (a warning)."},
     {.yaml = "name_resolver.cache_len",
      .env = {"OTEL_EBPF_NAME_RESOLVER_CACHE_LEN"},
      .type = CONFIG_T_UINT,

@@ -13,6 +13,7 @@
 #include "monotime.h"
 #include "printer.h"
 #include "span.h"
+#include "span_peer.h"
 #include "wire.h"
 
 struct exch_hold;
@@ -75,6 +76,8 @@ struct enricher {
 	struct enricher_stats st;
 	struct exch_hold *hold; /* records.c: snapshots awaiting their final; NULL until needed */
 	struct k8s *k8s;	/* Kubernetes metadata (k8s.c); NULL when decoration is off */
+	struct k8s *peer_names; /* k8s when name_resolver.sources asks for k8s names, else NULL */
+	struct span_peer_stats peers;
 	struct span_route *routes;  /* routes.*, built once at start (span_route.c) */
 	struct span_filter *filter; /* filter.application; NULL: every span passes */
 	struct log_ratelimit bad_rl, drop_rl, conn_rl;

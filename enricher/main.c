@@ -134,6 +134,18 @@ static void enricher_run(struct enricher *e)
 	enricher_drain_exports(e);
 }
 
+/* name_resolver.sources: k8s names need the cache (OBI drops the source without it); the
+ * DNS sources are not built yet and say so once. */
+static void enricher_peer_setup(struct enricher *e)
+{
+	uint64_t src = e->cfg.name_resolver.sources;
+
+	e->peer_names = span_peer_wanted(src) ? e->k8s : NULL;
+	if (src & ~(uint64_t)7)
+		log_warnx("name_resolver.sources: dns and rdns are not implemented yet: peer "
+			  "addresses stay IPs unless Kubernetes knows them");
+}
+
 static void enricher_log_sender(const char *signal, const struct otlp_http_stats *x)
 {
 	log_info("otlp %s: %llu exported, %llu dropped (queue full), %llu failed, %llu rejected "
@@ -174,6 +186,11 @@ static void enricher_log_totals(const struct enricher *e)
 		 (unsigned long long)m->exported, (unsigned long long)m->export_refused);
 	if (e->emit.traces)
 		enricher_log_sender("traces", &e->emit.traces->st);
+	if (e->peer_names)
+		log_info("peer names: %llu addresses named, %llu unknown, %llu names too long",
+			 (unsigned long long)e->peers.resolved,
+			 (unsigned long long)e->peers.unknown,
+			 (unsigned long long)e->peers.too_long);
 	if (e->emit.metrics) {
 		const struct metrics_stats *ms = metrics_stats(e->emit.metrics);
 
@@ -242,6 +259,7 @@ int main(int argc, char **argv, char **envp)
 		rc = 2;
 		goto out;
 	}
+	enricher_peer_setup(e);
 	rc = 1;
 	if (enricher_conn_init(e) || enricher_confine(e))
 		goto out;

@@ -48,6 +48,7 @@ static void records_print_one(struct enricher *e, const uint8_t *p, size_t len)
 	if (span.resp_cut)
 		e->st.resp_cut++;
 	e->st.spans++;
+	span_peer_apply(e->peer_names, &span, &e->peers);
 	span_route_apply(e->routes, &proc->route_lc, &span);
 	span_filter_apply(e->filter, &span);
 	emit_span(e, &span);

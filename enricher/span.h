@@ -22,7 +22,9 @@ struct span_service {
 };
 
 #define SPAN_STR_MAX 1024
-#define SPAN_ADDR_MAX 48
+/* An IP, or a Kubernetes name (span_peer.c): Service names fit (63), most pod and node ones
+ * too; a longer name keeps the IP. */
+#define SPAN_ADDR_MAX 128
 
 struct span {
 	enum span_kind kind;

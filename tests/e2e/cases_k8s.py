@@ -2,6 +2,9 @@
 containerd names a pod's container, the API stand-in of tests/k8s serving that pod, real eBPF,
 and the k8s.* resource attributes on the spans and metrics the OTLP receiver decodes."""
 import os
+import re
+import socket
+import subprocess
 import sys
 
 from e2e import *  # noqa: F401,F403
@@ -452,7 +455,93 @@ def t_k8s_cluster_late_nodes(ctx):
         st.close()
 
 
+
+PEER_NET = ("10.213.0.1", "10.213.0.2", "10.213.0.3", "10.213.0.4")  # on lo for the test
+
+
+def _peer_get(src, dst, port, path):
+    """One request from address src to dst (both on lo): a connection between two addresses
+    no loopback rule skips, as between two pods."""
+    c = socket.create_connection((dst, port), timeout=10, source_address=(src, 0))
+    try:
+        c.sendall(("GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % path).encode())
+        data = b""
+        while True:
+            b = c.recv(65536)
+            if not b:
+                break
+            data += b
+        return data.split(b" ", 2)[1].decode() if data.startswith(b"HTTP/") else ""
+    finally:
+        c.close()
+
+
+def t_k8s_peer_names(ctx):
+    """name_resolver's k8s source (the default): server.address and client.address of real
+    spans become the server pod's service name, the client pod's service name, a Node's name;
+    an address no object has, and loopback, stay IPs."""
+    cli, srvip, nodeip, stranger = PEER_NET
+    added = []
+    st = harness.Standin()
+    cg = None
+    try:
+        for a in PEER_NET:
+            r = subprocess.run(["ip", "addr", "add", a + "/32", "dev", "lo"], capture_output=True)
+            check(r.returncode == 0 or b"File exists" in r.stderr, "ip addr add: %r" % r.stderr)
+            if r.returncode == 0:
+                added.append(a)
+        _readable(st)
+        server_pod = k8sworld.pod("api-7d9c-k2x8q", "billing", 950, "node-a", srvip, ["api"],
+                                  labels={"app.kubernetes.io/name": "payments-api"})
+        client_pod = k8sworld.pod("front-6b5c-z9z9z", "shop", 951, "node-a", cli, ["front"],
+                                  labels={"app.kubernetes.io/name": "frontend"})
+        st.control("upsert", {"resource": "pods", "object": server_pod})
+        st.control("upsert", {"resource": "pods", "object": client_pod})
+        st.control("upsert", {"resource": "nodes", "object": k8sworld.node("node-peer", 952,
+                                                                          nodeip)})
+        # Listening on every address: the pods' addresses are on lo beside 127.0.0.1.
+        script = os.path.join(ctx.tmpdir("anyaddr"), "serve.py")
+        with open(script, "w") as f:
+            f.write("import sys, http.server\nhttp.server.ThreadingHTTPServer(('0.0.0.0', "
+                    "int(sys.argv[1])), http.server.SimpleHTTPRequestHandler).serve_forever()\n")
+        srv, port, _ = start_python_server(ctx, "py", script=script)
+        cg = PodCgroup(srv.pid, server_pod["metadata"]["uid"],
+                       k8sworld.cid("billing/api-7d9c-k2x8q/api"))
+        obi = start_obi(ctx, srv, port, {"KUBECONFIG": st.kubeconfig, "NODE_NAME": "node-a",
+                                         "OTEL_EBPF_KUBE_METADATA_ENABLE": "true"})
+
+        def named():
+            check(_peer_get(cli, srvip, port, "/warm") == "404", "request")
+            return any(s["attributes"].get("client.address") == "frontend"
+                       for s in obi.spans() if s["attributes"].get("url.path") == "/warm")
+        check(wait_until(named, 30, interval=0.3), "no span with peer names: %s" %
+              "\n".join(l for l in obi.stderr().split("\n") if "enricher" in l)[-1200:])
+        cases = [(cli, srvip, "/p-pod", "frontend", "payments-api"),
+                 (nodeip, srvip, "/p-node", "node-peer", "payments-api"),
+                 (stranger, srvip, "/p-stranger", stranger, "payments-api"),
+                 ("127.0.0.1", "127.0.0.1", "/p-loop", "127.0.0.1", "127.0.0.1")]
+        for src, dst, path, _, _ in cases:
+            check(_peer_get(src, dst, port, path) == "404", "request %s" % path)
+        for _, _, path, want_client, want_server in cases:
+            sp = expect_exact(obi, lambda s, p=path: s["attributes"].get("url.path") == p, 1)[0]
+            a = sp["attributes"]
+            check(a.get("client.address") == want_client and
+                  a.get("server.address") == want_server,
+                  "%s: client.address %r server.address %r, want %r %r" % (
+                      path, a.get("client.address"), a.get("server.address"), want_client,
+                      want_server))
+        obi.stop()
+        check(re.search(r"peer names: [1-9]\d* addresses named, [1-9]\d* unknown",
+                        obi.stderr()), "no peer-name totals: %s" % obi.stderr()[-600:])
+    finally:
+        if cg:
+            cg.close()
+        st.close()
+        for a in added:
+            subprocess.run(["ip", "addr", "del", a + "/32", "dev", "lo"], capture_output=True)
+
 TESTS = [
+    ("k8s_peer_names", t_k8s_peer_names, ("socket",)),
     ("k8s_decoration", t_k8s_decoration, ("socket",)),
     ("k8s_owner_kinds", t_k8s_owner_kinds, ("socket",)),
     ("k8s_cluster_late_nodes", t_k8s_cluster_late_nodes, ("socket",)),

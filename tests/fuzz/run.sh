@@ -23,7 +23,7 @@ fuzz_srcs() {
 	wire) echo "common/wire.c common/wire_pod.c enricher/records.c enricher/proc_table.c enricher/span_build.c" \
 		"tests/fuzz/sinks.c" \
 		"enricher/exch_hold.c enricher/pipeline.c $(ls enricher/route*.c enricher/span_route*.c)" \
-		"enricher/span_filter.c" \
+		"enricher/span_filter.c enricher/span_peer.c" \
 		"enricher/http_parse.c enricher/printer.c enricher/otlp_model.c" \
 		"$(ls common/config*.c) common/glob.c common/log.c -lyaml -lcjson" ;;
 	route) echo "enricher/route_match.c enricher/route_heur.c enricher/route_word.c" \
@@ -45,7 +45,7 @@ fuzz_srcs() {
 		"enricher/k8s_podinfo.c" \
 		"tests/fuzz/sinks.c" \
 		"enricher/exch_hold.c enricher/pipeline.c $(ls enricher/route*.c enricher/span_route*.c)" \
-		"enricher/span_filter.c" \
+		"enricher/span_filter.c enricher/span_peer.c" \
 		"enricher/proc_table.c enricher/span_build.c enricher/http_parse.c" \
 		"enricher/printer.c enricher/otlp_model.c $(ls common/config*.c) common/glob.c" \
 		"common/log.c -lyaml -lcjson" ;;
