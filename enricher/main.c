@@ -141,7 +141,7 @@ static void enricher_peer_setup(struct enricher *e)
 	uint64_t src = e->cfg.name_resolver.sources;
 
 	e->peer_names = span_peer_wanted(src) ? e->k8s : NULL;
-	if (src & ~(uint64_t)7)
+	if (span_peer_unbuilt(src))
 		log_warnx("name_resolver.sources: dns and rdns are not implemented yet: peer "
 			  "addresses stay IPs unless Kubernetes knows them");
 }

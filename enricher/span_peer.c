@@ -15,6 +15,11 @@ bool span_peer_wanted(uint64_t sources)
 	return (sources & SPAN_PEER_K8S_BITS) != 0;
 }
 
+bool span_peer_unbuilt(uint64_t sources)
+{
+	return (sources & ~SPAN_PEER_K8S_BITS) != 0;
+}
+
 static bool span_peer_loopback(const char *a)
 {
 	return strncmp(a, "127.", 4) == 0 || strcmp(a, "::1") == 0 ||

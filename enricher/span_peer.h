@@ -17,6 +17,8 @@ struct span_peer_stats {
 
 /* Whether name_resolver.sources asks for Kubernetes names (k8s, kube or kubernetes). */
 bool span_peer_wanted(uint64_t sources);
+/* Whether it names a source not built yet (dns, rdns). */
+bool span_peer_unbuilt(uint64_t sources);
 
 /*
  * OBI's k8s name source: each address of s (server.address, and client.address on server

@@ -6,6 +6,7 @@ import time
 
 from e2e import *
 from cases_export import Receiver, attrs, export_env, start_obi, wait_spans, _histograms
+from cases_routes import _yaml
 
 SELECT_YAML = """\
 routes:
@@ -20,15 +21,6 @@ attributes:
     traces:
       exclude: [url.path, client.address]
 """
-
-
-def _yaml(ctx, text):
-    """A config file the enricher (another uid) can read."""
-    path = os.path.join(ctx.tmpdir("cfg"), "obi.yaml")
-    with open(path, "w") as f:
-        f.write(text)
-    os.chmod(path, 0o644)
-    return path
 
 
 def _counts(rcv, name):
