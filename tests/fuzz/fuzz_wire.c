@@ -15,6 +15,7 @@
 #define FUZZ_WIRE_GRACE_NS 1000000000ull
 
 static struct enricher fuzz_wire_e;
+static char fuzz_wire_arena[WIRE_POD_ARENA(OBI_WIRE_MAX_MSG)];
 
 /* The process the seeds' records refer to, added through the real wire path. */
 static void fuzz_wire_add_base(struct enricher *e)
@@ -121,6 +122,31 @@ static void fuzz_wire_records(struct enricher *e, const struct wire_msg *m)
 		abort();
 }
 
+/* An accepted POD_QUERY names a container by 64 lower-case hex digits. */
+static void fuzz_wire_pod_query(const struct wire_msg *m)
+{
+	char cid[65];
+
+	if (wire_get_pod_query(m, cid) == WIRE_OK && !wire_cid_valid(cid, strlen(cid)))
+		abort();
+}
+
+/* An accepted POD_INFO holds a valid container id and bounded counts, non-empty strings inside the arena. */
+static void fuzz_wire_pod_info(const struct wire_msg *m)
+{
+	struct wire_pod_view v;
+
+	if (wire_get_pod_info(m, &v, fuzz_wire_arena, sizeof(fuzz_wire_arena)) != WIRE_OK)
+		return;
+	if (!wire_cid_valid(v.cid, strlen(v.cid)) || v.nlabels > OBI_WIRE_POD_KV_MAX ||
+	    v.nannots > OBI_WIRE_POD_KV_MAX)
+		abort();
+	for (int i = 0; i < WIRE_POD_NSTR; i++)
+		if (v.str[i][0] && (v.str[i] < fuzz_wire_arena ||
+		    v.str[i] + strlen(v.str[i]) >= fuzz_wire_arena + sizeof(fuzz_wire_arena)))
+			abort();
+}
+
 /* What the enricher does with a validated message, plus invariant checks. */
 static void fuzz_wire_handle(struct enricher *e, const struct wire_msg *m, bool stateful)
 {
@@ -158,6 +184,12 @@ static void fuzz_wire_handle(struct enricher *e, const struct wire_msg *m, bool 
 	case OBI_MSG_STATS:
 		(void)wire_get_pid(m, &pid);
 		break;
+	case OBI_MSG_POD_QUERY:
+		fuzz_wire_pod_query(m);
+		break;
+	case OBI_MSG_POD_INFO:
+		fuzz_wire_pod_info(m);
+		break;
 	default:
 		abort();
 	}
@@ -176,7 +208,9 @@ static void fuzz_wire_validate(struct enricher *e, const uint8_t *buf, size_t le
 	}
 	if (m.payload != buf + sizeof(struct obi_wire_hdr) ||
 	    m.len != len - sizeof(struct obi_wire_hdr) || m.type == 0 || m.type >= OBI_MSG__MAX ||
-	    (from == OBI_WIRE_ROLE_ENRICHER && m.type != OBI_MSG_HELLO))
+	    (from == OBI_WIRE_ROLE_ENRICHER && m.type != OBI_MSG_HELLO &&
+	     m.type != OBI_MSG_POD_INFO) ||
+	    (from == OBI_WIRE_ROLE_PROBE && m.type == OBI_MSG_POD_INFO))
 		abort();
 	fuzz_wire_handle(e, &m, stateful);
 }
