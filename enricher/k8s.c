@@ -266,11 +266,21 @@ void k8s_peer_service(struct k8s *k, const struct k8s_peer *p, const char **name
 size_t k8s_resource_attrs(struct k8s *k, const struct k8s_pod_meta *m, struct k8s_owners *scratch,
 			  struct otlp_attr *out, size_t *n, size_t cap)
 {
+	size_t added;
+
 	/* The node may have synced since the last expiry tick: without this the first spans of
 	 * every pod (up to K8S_EXPIRE_EVERY_NS) lacked k8s.cluster.name. A no-op once known. */
 	k8s_cluster_from_nodes(k);
 	k8s_ident_owners(&k->ident, m->pod, scratch);
-	return k8s_ident_attrs(&k->ident, m, scratch, out, n, cap);
+	added = k8s_ident_attrs(&k->ident, m, scratch, out, n, cap);
+	if (scratch->env_bad) {
+		k->bad_env++;
+		/* The pod's name only: the list's values may be anything the pod's author wrote. */
+		k8s_warn_rl(k,
+			    "pod %s/%s: OTEL_RESOURCE_ATTRIBUTES in its spec is malformed: ignored",
+			    m->pod->ns, m->pod->name);
+	}
+	return added;
 }
 
 double k8s_rand01(struct k8s *k)
@@ -304,6 +314,7 @@ void k8s_get_stats(const struct k8s *k, struct k8s_stats *s)
 	s->strings = k->st.strs.n_strings;
 	s->bytes = k8s_store_bytes(&k->st);
 	s->enomem = k->st.enomem;
+	s->bad_env = k->bad_env;
 	for (int i = 0; i < K8S_KINDS; i++) {
 		const struct k8s_watch *w = &k->w[i];
 

@@ -58,7 +58,7 @@ bool k8s_ready(const struct k8s *k);
 
 struct k8s_stats {
 	uint64_t pods, containers, strings, bytes;
-	uint64_t events, lists, relists, bookmarks, errors, bad_json, oversized, enomem;
+	uint64_t events, lists, relists, bookmarks, errors, bad_json, oversized, enomem, bad_env;
 };
 void k8s_get_stats(const struct k8s *k, struct k8s_stats *s);
 

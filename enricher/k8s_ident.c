@@ -165,6 +165,33 @@ static void k8s_extra_attrs(const struct k8s_ident *id, const struct k8s_pod *p,
 	}
 }
 
+/* The pod spec's OTEL_RESOURCE_ATTRIBUTES entries beyond the service's own keys. They come
+ * before labels and annotations: a duplicate key's first value wins on the resource, and OBI
+ * ranks the container's environment above both (as for service.name). */
+static void k8s_env_attrs(const struct k8s_pod_meta *m, struct k8s_owners *o, struct otlp_attr *out,
+			  size_t *n, size_t cap)
+{
+	size_t first = *n, len = m->env_res_attrs ? strlen(m->env_res_attrs) : 0;
+	char *save = NULL, *k, *v;
+
+	o->env_bad = false;
+	if (!len)
+		return;
+	if (len >= sizeof(o->env))
+		goto bad;
+	memcpy(o->env, m->env_res_attrs, len + 1);
+	for (char *it = strtok_r(o->env, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
+		if (!otlp_res_item(it, &k, &v))
+			goto bad;
+		if (!k8s_is_service_key(k))
+			k8s_put(out, n, cap, k, v);
+	}
+	return;
+bad:
+	*n = first;
+	o->env_bad = true;
+}
+
 const char *k8s_ident_instance(const struct k8s_pod_meta *m, struct k8s_owners *o)
 {
 	snprintf(o->instance_id, sizeof(o->instance_id), "%s.%s.%s", m->pod->ns, m->pod->name,
@@ -197,6 +224,7 @@ size_t k8s_ident_attrs(const struct k8s_ident *id, const struct k8s_pod_meta *m,
 	k8s_put(out, n, cap, "k8s.daemonset.name", o->daemonset);
 	k8s_put(out, n, cap, "k8s.job.name", o->job);
 	k8s_put(out, n, cap, "k8s.cronjob.name", o->cronjob);
+	k8s_env_attrs(m, o, out, n, cap);
 	k8s_extra_attrs(id, p, out, n, cap);
 	return *n - start;
 }

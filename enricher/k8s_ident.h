@@ -26,6 +26,10 @@ struct k8s_owners {
 	/* service.instance.id, built per call: unique per container, not worth caching (100,000
 	 * pods x 2 containers x ~100 bytes of interned string and index slot) */
 	char instance_id[3 * K8S_MAX_STR + 3];
+	/* the pod spec's OTEL_RESOURCE_ATTRIBUTES, decoded in place; env_bad: it was malformed
+	 * and adds nothing (the specification discards such a list whole) */
+	char env[K8S_MAX_STR + 1];
+	bool env_bad;
 };
 
 void k8s_ident_owners(const struct k8s_ident *id, const struct k8s_pod *p, struct k8s_owners *o);

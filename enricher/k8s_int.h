@@ -52,6 +52,7 @@ struct k8s {
 	bool sync_timed_out;
 	char auth[8192]; /* "Authorization: Bearer ..." (never logged) */
 	struct log_ratelimit rl;
+	uint64_t bad_env; /* decorations whose pod spec OTEL_RESOURCE_ATTRIBUTES was malformed */
 	uint64_t rnd; /* xorshift state for back-off jitter, seeded by getrandom: agents differ */
 };
 

@@ -107,6 +107,7 @@ static void k8s_ctr_fill(struct k8s_store *st, struct k8s_pod *pod, struct k8s_p
 	m->env_svc_ns = k8s_res_attr(st, r->env_res_attrs, "service.namespace");
 	if (!m->env_svc_ns)
 		m->env_svc_ns = k8s_s(st, r->env_service_ns);
+	m->env_res_attrs = k8s_s(st, r->env_res_attrs);
 	m->env_hash = k8s_env_hash(r);
 }
 
@@ -117,6 +118,7 @@ static void k8s_ctr_release(struct k8s_store *st, struct k8s_pod_meta *m)
 	k8s_p(st, m->name);
 	k8s_p(st, m->env_svc_name);
 	k8s_p(st, m->env_svc_ns);
+	k8s_p(st, m->env_res_attrs);
 }
 
 /* Interned copies of a + b in one exact-size allocation (most pods keep 0-4 of each). */

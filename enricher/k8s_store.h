@@ -28,6 +28,8 @@ struct k8s_pod_meta {
 	const char *name, *id; /* container name, runtime id */
 	/* OTEL_SERVICE_NAME (else service.name of OTEL_RESOURCE_ATTRIBUTES) and the namespace */
 	const char *env_svc_name, *env_svc_ns;
+	/* the spec's OTEL_RESOURCE_ATTRIBUTES as written (decoded when decorating: k8s_ident) */
+	const char *env_res_attrs;
 	uint64_t env_hash; /* of the raw env values: a MODIFIED event that changed nothing kept */
 };
 

@@ -136,26 +136,34 @@ static bool otlp_pct_decode(char *s)
 	return true;
 }
 
+bool otlp_res_item(char *item, char **key, char **value)
+{
+	char *eq = strchr(item, '=');
+
+	if (!eq)
+		return false;
+	*eq = '\0';
+	if (!otlp_pct_decode(item) || !otlp_pct_decode(eq + 1) || !item[0])
+		return false;
+	/* %FF decodes to a byte no OTLP string may hold: collectors refuse the whole request
+	 * over invalid UTF-8, so keys and values are cleaned like span text. */
+	span_build_copy_safe(item, strlen(item) + 1, item, strlen(item));
+	span_build_copy_safe(eq + 1, strlen(eq + 1) + 1, eq + 1, strlen(eq + 1));
+	*key = item;
+	*value = eq + 1;
+	return true;
+}
+
 /* Checks one "k=v,k=v" list whole (the spec discards it all on any error), then adds it. */
 static int otlp_res_env(struct otlp_resource *r, char *list)
 {
 	size_t first = r->n_attrs;
-	char *save = NULL;
+	char *save = NULL, *k, *v;
 
 	for (char *item = strtok_r(list, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(item, '=');
-
-		if (!eq)
+		if (!otlp_res_item(item, &k, &v))
 			goto bad;
-		*eq = '\0';
-		if (!otlp_pct_decode(item) || !otlp_pct_decode(eq + 1) || !item[0])
-			goto bad;
-		/* %FF decodes to a byte no OTLP string may hold: collectors refuse the whole
-		 * request over invalid UTF-8, so keys and values are cleaned like span text. */
-		span_build_copy_safe(item, strlen(item) + 1, item, strlen(item));
-		span_build_copy_safe(eq + 1, strlen(eq + 1) + 1, eq + 1, strlen(eq + 1));
-		if (otlp_res_add(
-			r, (struct otlp_attr){.key = item, .type = OTLP_ATTR_STR, .v.s = eq + 1}))
+		if (otlp_res_add(r, (struct otlp_attr){.key = k, .type = OTLP_ATTR_STR, .v.s = v}))
 			return -ENOMEM;
 	}
 	return 0;

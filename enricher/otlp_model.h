@@ -77,6 +77,9 @@ void otlp_resource_free(struct otlp_resource *r);
  * bytes; returns the end (not NUL-terminated).
  */
 char *otlp_res_escape(char *w, const char *s);
+/* One "k=v" item of an OTEL_RESOURCE_ATTRIBUTES list decoded in place (spaces trimmed,
+ * percent-escapes, bytes no OTLP string may hold cleaned); false when it is malformed. */
+bool otlp_res_item(char *item, char **key, char **value);
 
 /* The instrumentation scope every span of obi's is reported under. */
 struct otlp_scope {

@@ -322,10 +322,7 @@ def _owner_kinds(ctx, st, world, pods, fleet):
     fleet.add("node", pods["agent-7kq2p"], "agent", "crio", _want(
         pods["agent-7kq2p"], "agent", "node-b", {"k8s.daemonset.name": "agent",
                                                  "k8s.owner.name": "agent"},
-        "node-agent", "infra"))
-    # Not checked yet: OBI also copies the container env's other OTEL_RESOURCE_ATTRIBUTES
-    # ("team=core" here) onto the resource; the store keeps only service.name/namespace of
-    # that list (k8s_store.c, another area's file: change requested).
+        "node-agent", "infra", extra={"team": "core"}))  # the rest of the spec's list
     fleet.add("go", pods["report-28461600-abcde"], "report", "cgroupfs", _want(
         pods["report-28461600-abcde"], "report", "node-b",
         {"k8s.job.name": "report-28461600", "k8s.cronjob.name": "report",

@@ -164,6 +164,36 @@ static void test_daemonset_env(void **state)
 	assert_attr(w, "k8s.owner.name", "agent");
 	assert_attr(w, "service.name", "node-agent"); /* OTEL_SERVICE_NAME in the pod spec */
 	assert_attr(w, "service.namespace", "infra"); /* OTEL_RESOURCE_ATTRIBUTES */
+	assert_attr(w, "team", "core");		      /* and the rest of that list */
+	assert_false(w->ow.env_bad);
+}
+
+/* The spec's list decoded (percent escapes, spaces), ahead of labels and annotations; a
+ * malformed one adds nothing at all and says so. */
+static void test_env_resource_list(void **state)
+{
+	struct world *w = *state;
+	struct k8s_pod_meta m;
+	char id[K8S_CONTAINER_ID_LEN + 1];
+
+	assert_int_equal(k8s_cgroup_container_id("0::/crio-" DB_ID ".scope", id), 1);
+	m = *k8s_store_container(&w->st, id);
+	m.env_res_attrs = " deployment.environment = staging ,tier=a%2Cb,service.version=9";
+	k8s_ident_owners(&w->id, m.pod, &w->ow);
+	w->n = 0;
+	k8s_ident_attrs(&w->id, &m, &w->ow, w->attrs, &w->n, 64);
+	assert_false(w->ow.env_bad);
+	assert_attr(w, "tier", "a,b");
+	assert_attr(w, "service.version", "9");
+	/* first of two: the env's value precedes the annotation's "prod" (OBI's order) */
+	assert_attr(w, "deployment.environment", "staging");
+	m.env_res_attrs = "tier=x,no-equals-sign";
+	k8s_ident_owners(&w->id, m.pod, &w->ow);
+	w->n = 0;
+	k8s_ident_attrs(&w->id, &m, &w->ow, w->attrs, &w->n, 64);
+	assert_true(w->ow.env_bad);
+	assert_no_attr(w, "tier");
+	assert_attr(w, "deployment.environment", "prod"); /* the annotation still applies */
 }
 
 static void test_cronjob(void **state)
@@ -360,6 +390,7 @@ int main(void)
 	    cmocka_unit_test(test_init_container),
 	    cmocka_unit_test(test_statefulset_annotations),
 	    cmocka_unit_test(test_daemonset_env),
+	    cmocka_unit_test(test_env_resource_list),
 	    cmocka_unit_test(test_cronjob),
 	    cmocka_unit_test(test_exact_owners_not_guessed),
 	    cmocka_unit_test(test_bare_pod),
