@@ -115,8 +115,14 @@ static void enricher_drain_exports(struct enricher *e)
 	while (!emit_idle(e) && monotime_ns() < deadline)
 		if (evloop_run_once(&e->loop, 50) < 0)
 			break;
-	if (!emit_idle(e))
-		log_warnx("shutdown_timeout reached: spans still queued for export are dropped");
+	if (!emit_idle(e)) {
+		size_t spans = e->emit.traces ? otlp_http_abandon(e->emit.traces) : 0;
+		size_t points = metrics_abandon(e->emit.metrics);
+
+		log_warnx("shutdown_timeout reached: %zu spans and %zu metric data points still "
+			  "queued for export are dropped",
+			  spans, points);
+	}
 }
 
 static void enricher_run(struct enricher *e)
@@ -149,12 +155,13 @@ static void enricher_peer_setup(struct enricher *e)
 static void enricher_log_sender(const char *signal, const struct otlp_http_stats *x)
 {
 	log_info("otlp %s: %llu exported, %llu dropped (queue full), %llu failed, %llu rejected "
-		 "by the collector, %llu too large, %llu requests, %llu retries, %llu bytes sent",
+		 "by the collector, %llu too large, %llu unsent at shutdown, %llu requests, %llu "
+		 "retries, %llu bytes sent",
 		 signal, (unsigned long long)x->spans_exported,
 		 (unsigned long long)x->spans_dropped_queue, (unsigned long long)x->spans_failed,
 		 (unsigned long long)x->spans_rejected, (unsigned long long)x->spans_too_large,
-		 (unsigned long long)x->requests, (unsigned long long)x->retries,
-		 (unsigned long long)x->bytes_sent);
+		 (unsigned long long)x->unsent, (unsigned long long)x->requests,
+		 (unsigned long long)x->retries, (unsigned long long)x->bytes_sent);
 }
 
 static void enricher_log_totals(const struct enricher *e)

@@ -113,6 +113,11 @@ bool metrics_idle(const struct metrics *m)
 	return !m || otlp_http_idle(&m->x);
 }
 
+size_t metrics_abandon(struct metrics *m)
+{
+	return m ? otlp_http_abandon(&m->x) : 0;
+}
+
 void metrics_free(struct metrics *m)
 {
 	if (!m)

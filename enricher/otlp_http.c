@@ -249,9 +249,22 @@ static void otlp_http_add(struct otlp_http *x, const struct span *const *spans, 
 	otlp_http_queue_body(x, &tmp, n);
 }
 
+size_t otlp_http_held(const struct otlp_http *x)
+{
+	return x->pending_spans + x->queued_spans + (x->inflight ? x->inflight->n_spans : 0);
+}
+
+size_t otlp_http_abandon(struct otlp_http *x)
+{
+	size_t held = otlp_http_held(x);
+
+	x->st.unsent += held;
+	return held;
+}
+
 static size_t otlp_http_room(const struct otlp_http *x)
 {
-	size_t held = x->pending_spans + x->queued_spans + (x->inflight ? x->inflight->n_spans : 0);
+	size_t held = otlp_http_held(x);
 
 	return held < x->cfg.queue_max_spans ? x->cfg.queue_max_spans - held : 0;
 }

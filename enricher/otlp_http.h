@@ -62,6 +62,7 @@ struct otlp_http_stats {
 	uint64_t requests;	      /* attempts sent */
 	uint64_t retries;
 	uint64_t bytes_sent; /* request bodies as sent (compressed when gzip) */
+	uint64_t unsent;     /* still held when shutdown_timeout ran out */
 };
 
 struct otlp_req {
@@ -121,5 +122,9 @@ size_t otlp_http_export_encoded(struct otlp_http *x, struct otlp_buf *body, size
 void otlp_http_flush(struct otlp_http *x);
 /* Nothing pending, queued or in flight. */
 bool otlp_http_idle(const struct otlp_http *x);
+/* Spans (or data points) held: filling a batch, sealed, or in flight. */
+size_t otlp_http_held(const struct otlp_http *x);
+/* At shutdown: counts what is still held as unsent (st.unsent) and returns it. */
+size_t otlp_http_abandon(struct otlp_http *x);
 
 #endif /* OBI_OTLP_HTTP_H */

@@ -127,10 +127,11 @@ def stop_stats(obi):
     """The enricher's shutdown line of the OTLP exporter's counters, as a dict."""
     obi.stop()
     m = re.search(r"otlp traces: (\d+) exported, (\d+) dropped \(queue full\), (\d+) failed, "
-                  r"(\d+) rejected by the collector, (\d+) too large, (\d+) requests, "
-                  r"(\d+) retries", obi.stderr())
+                  r"(\d+) rejected by the collector, (\d+) too large, (\d+) unsent at "
+                  r"shutdown, (\d+) requests, (\d+) retries", obi.stderr())
     check(m is not None, "no exporter totals in the enricher's log:\n%s" % enricher_err(obi)[-800:])
-    keys = ("exported", "dropped", "failed", "rejected", "too_large", "requests", "retries")
+    keys = ("exported", "dropped", "failed", "rejected", "too_large", "unsent", "requests",
+            "retries")
     return dict(zip(keys, map(int, m.groups())))
 
 
@@ -484,6 +485,25 @@ def t_export_fatal_and_hang(ctx):
 
 
 
+def t_export_unsent_at_shutdown(ctx):
+    """A collector that never answers while obi stops: the exporter gives up at 90% of
+    shutdown_timeout, says how many spans it drops and counts them (nothing silently lost), and
+    the enricher still exits cleanly within the timeout."""
+    rcv, _, port, obi = _fault_run(ctx, ["hang"], 6, label="recvstuck",
+                                   extra={"OTEL_EXPORTER_OTLP_TIMEOUT": "30000",
+                                          "OTEL_EBPF_SHUTDOWN_TIMEOUT": "2s"})
+    check(wait_until(lambda: len(rcv.lines()) >= 1, 10), "the batch was never sent")
+    requests(port, 2, prefix="/late")  # a second batch, still filling when obi stops
+    t0 = time.monotonic()
+    st = stop_stats(obi)
+    took = time.monotonic() - t0
+    check(st["unsent"] == 6 + 2 and st["exported"] == 0 and st["failed"] == 0,
+          "unsent at shutdown: %r" % st)
+    check(re.search(r"shutdown_timeout reached: 8 spans and 0 metric data points still queued",
+                    obi.stderr()), "the drop is not said:\n%s" % enricher_err(obi)[-800:])
+    check(took < 4, "stopping took %.1f s with a 2 s shutdown_timeout" % took)
+
+
 def t_export_413_partial(ctx):
     """413 is never retried (the batch is counted as failed, the next goes); a partial success
     is logged with the rejected count (its message escaped) and not retried."""
@@ -713,6 +733,7 @@ TESTS = [
     ("export_collector_late", t_export_collector_late, ("socket",)),
     ("export_retryable_faults", t_export_retryable_faults, ("socket",)),
     ("export_fatal_and_hang", t_export_fatal_and_hang, ("socket",)),
+    ("export_unsent_at_shutdown", t_export_unsent_at_shutdown, ("socket",)),
     ("export_grpc_reset", t_export_grpc_reset, ("socket",)),
     ("export_sandbox", t_export_sandbox, ("socket",)),
     ("export_by_dns_name", t_export_by_dns_name, ("socket",)),
