@@ -176,7 +176,9 @@ static const struct config_row config_selector_schema_rows[] = {
      .type = CONFIG_T_FLAGS,
      CONFIG_ITEM(struct config_selector, metrics_features),
      .enums = config_metric_features,
-     .doc = "Metric features of these processes (as metrics.features)."},
+     .doc = "Metric features of these processes, instead of metrics.features: obi makes "
+	    "`application` (the RED metrics), so a list without it turns them off here and one "
+	    "with it turns them on."},
 };
 
 static const struct config_schema config_selector_schema = {
@@ -316,7 +318,9 @@ static const struct config_row config_selector_re_schema_rows[] = {
      .type = CONFIG_T_FLAGS,
      CONFIG_ITEM(struct config_selector, metrics_features),
      .enums = config_metric_features,
-     .doc = "Metric features of these processes (as metrics.features)."},
+     .doc = "Metric features of these processes, instead of metrics.features: obi makes "
+	    "`application` (the RED metrics), so a list without it turns them off here and one "
+	    "with it turns them on."},
 };
 
 static const struct config_schema config_selector_re_schema = {
@@ -337,9 +341,9 @@ static const struct config_row config_rows_discovery[] = {
      .doc =
 	 "Selectors of processes to instrument (globs); an entry's fields AND, entries OR, the "
 	 "first matching entry names the service. OTEL_EBPF_AUTO_TARGET_EXE / "
-	 "OTEL_EBPF_OPEN_PORT form the lowest-priority entry. k8s_* and container_name criteria "
-	 "cannot match yet; per-entry exports, sampler, routes, metrics.features are not applied "
-	 "yet (a warning names them)."},
+	 "OTEL_EBPF_OPEN_PORT form the lowest-priority entry. container_name cannot match yet (a "
+	 "warning says so); an entry's exports, sampler, routes and metrics.features apply to the "
+	 "processes it chose."},
     {.yaml = "discovery.exclude_instrument",
      .type = CONFIG_T_OBJLIST,
      CONFIG_FIELD(discovery.exclude_instrument),

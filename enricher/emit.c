@@ -230,7 +230,7 @@ void emit_span(struct enricher *e, struct span *sp)
 
 	/* Before sampling (it affects traces only) and before drop_traces (an ignored trace
 	 * still counts in the metrics it is not dropped from); drop_metrics is honoured there. */
-	if (!sel || sel->metrics)
+	if (sel ? sel->metrics : m->sels.app_metrics)
 		metrics_on_span(e->emit.metrics, sp);
 	if (sp->drop_traces) {
 		m->st.dropped_traces++;

@@ -77,6 +77,8 @@ int metrics_set_internal(struct metrics *m, const struct metrics_counter *c, siz
 void metrics_flush(struct metrics *m);
 /* Nothing queued or in flight. */
 bool metrics_idle(const struct metrics *m);
+/* metrics.features (or the deprecated otel_metrics_export.features) has `application`. */
+bool metrics_app_feature(const struct obi_config *cfg);
 /* At shutdown: the data points still held, counted as unsent in the sender's stats. */
 size_t metrics_abandon(struct metrics *m);
 void metrics_free(struct metrics *m);

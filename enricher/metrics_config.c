@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "emit_sel.h"
 #include "metrics_int.h"
 
 /* metrics.features bit 0 is "application" (config_rows_metrics.c's enum order). */
@@ -107,16 +108,23 @@ static int metrics_headers(const struct obi_config *cfg, struct otlp_http_config
 	return 0;
 }
 
-static bool metrics_enabled(const struct obi_config *cfg)
+bool metrics_app_feature(const struct obi_config *cfg)
 {
-	const char *sig = cfg->otlp.metrics.s.endpoint;
 	/* The deprecated per-exporter features win when set (OBI). */
 	uint64_t f =
 	    cfg->otlp.metrics.features ? cfg->otlp.metrics.features : cfg->metrics.features;
 
+	return (f & METRICS_FEATURE_APPLICATION) != 0;
+}
+
+/* An endpoint, and the RED metrics wanted globally or by one selector's metrics.features. */
+static bool metrics_enabled(const struct obi_config *cfg)
+{
+	const char *sig = cfg->otlp.metrics.s.endpoint;
+
 	if ((!sig || !sig[0]) && (!cfg->otlp.endpoint || !cfg->otlp.endpoint[0]))
 		return false;
-	return (f & METRICS_FEATURE_APPLICATION) != 0;
+	return metrics_app_feature(cfg) || emit_sels_want_app(cfg);
 }
 
 int metrics_export_config(const struct obi_config *cfg, const struct otlp_host *host,

@@ -298,11 +298,14 @@ static void select_warn_list(const struct config_objlist *ol, const char *list, 
 				  k8s_on ? "no container-name metadata"
 					 : "attributes.kubernetes.enable is false",
 				  include ? "matches nothing" : "excludes nothing");
-		if (c->exports.set || c->sampler.arg || c->sampler.name || c->routes_incoming.n ||
-		    c->routes_outgoing.n || c->metrics_features)
+		/* The enricher applies them to what an inclusion chose (emit_sel.c,
+		 * span_route_sel.c); an exclusion chooses nothing they could apply to. */
+		if (!include &&
+		    (c->exports.set || c->sampler.arg || c->sampler.name || c->routes_incoming.n ||
+		     c->routes_outgoing.n || c->metrics_features))
 			log_warnx(
-			    "%s[%u]: per-selector exports, sampler, routes and metrics.features "
-			    "are not applied yet (the global settings apply)",
+			    "%s[%u]: exports, sampler, routes and metrics.features do nothing "
+			    "in an exclusion",
 			    list, i);
 	}
 }

@@ -1,5 +1,6 @@
-/* test_emit_sel.c: per-selector exports and sampler (emit_sel.c) from real YAML: which selector
- * a span's process came from, unset vs `[]` exports, a selector's sampler, bad input. */
+/* test_emit_sel.c: per-selector exports, sampler and metrics.features (emit_sel.c) from real
+ * YAML: which selector a span's process came from, unset vs `[]` exports, a selector's sampler,
+ * features against the global list, bad input. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -57,6 +58,35 @@ static void test_selectors(void **state)
 	config_free(&c);
 }
 
+/* A selector's metrics.features replaces the global list: `application` turns the RED metrics
+ * on or off for its processes; no list keeps the global one; exports still gate them. */
+static void test_metric_features(void **state)
+{
+	static const char y[] = "metrics:\n  features: [application_span]\n"
+				"discovery:\n  instrument:\n"
+				"    - open_ports: 8080\n"
+				"    - open_ports: 8081\n      metrics: {features: [application]}\n"
+				"    - open_ports: 8082\n      metrics: {features: [application]}\n"
+				"      exports: [traces]\n";
+	struct obi_config c;
+	struct emit_sels s;
+	char err[512] = "";
+
+	(void)state;
+	config_init_defaults(&c);
+	assert_false(emit_sels_want_app(&c)); /* no selector at all */
+	assert_int_equal(config_apply_yaml(&c, y, strlen(y), "t.yaml", err, sizeof(err)), 0);
+	assert_true(emit_sels_want_app(&c));
+	assert_int_equal(emit_sels_init(&s, &c, err, sizeof(err)), 0);
+	assert_false(s.app_metrics);
+	assert_false(of(&s, 1)->metrics); /* the global list, without application */
+	assert_true(of(&s, 2)->metrics);
+	assert_false(of(&s, 3)->metrics); /* exports: [traces] */
+	assert_true(of(&s, 3)->traces);
+	emit_sels_free(&s);
+	config_free(&c);
+}
+
 static void test_no_selectors(void **state)
 {
 	struct obi_config c;
@@ -76,6 +106,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_selectors),
+	    cmocka_unit_test(test_metric_features),
 	    cmocka_unit_test(test_no_selectors),
 	};
 
