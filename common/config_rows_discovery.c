@@ -47,139 +47,147 @@ static const char *config_selector_check(const void *item)
 	return "selector has no criterion (exe_path, open_ports, cmd_args, languages, k8s_*, ...)";
 }
 
+/* The fields of one selector. PAT is the type of its name patterns: globs in
+ * discovery.instrument, regexes in the deprecated discovery.services (OBI). */
+#define CONFIG_SELECTOR_ROWS(PAT)                                                                  \
+	{.yaml = "name",                                                                           \
+	 .type = CONFIG_T_STRING,                                                                  \
+	 CONFIG_ITEM(struct config_selector, name),                                                \
+	 .max = 255,                                                                               \
+	 .doc = "Deprecated: service.name of the matched processes."},                             \
+	    {.yaml = "namespace",                                                                  \
+	     .type = CONFIG_T_STRING,                                                              \
+	     CONFIG_ITEM(struct config_selector, namespace_),                                      \
+	     .max = 255,                                                                           \
+	     .doc = "Deprecated: service.namespace of the matched processes."},                    \
+	    {.yaml = "exe_path",                                                                   \
+	     .type = PAT,                                                                          \
+	     CONFIG_ITEM(struct config_selector, exe_path),                                        \
+	     .doc = "Full executable path (/proc/PID/exe)."},                                      \
+	    {.yaml = "exe_path_regexp",                                                            \
+	     .type = CONFIG_T_REGEX,                                                               \
+	     CONFIG_ITEM(struct config_selector, exe_path_regexp),                                 \
+	     .doc = "Old alias: regex on the executable path."},                                   \
+	    {.yaml = "open_ports",                                                                 \
+	     .type = CONFIG_T_PORTLIST,                                                            \
+	     CONFIG_ITEM(struct config_selector, open_ports),                                      \
+	     .doc = "The process listens on any of these ports or ranges."},                       \
+	    {.yaml = "cmd_args",                                                                   \
+	     .type = PAT,                                                                          \
+	     CONFIG_ITEM(struct config_selector, cmd_args),                                        \
+	     .doc = "The whole command line (argv[0] included), arguments joined by one space."},  \
+	    {.yaml = "languages",                                                                  \
+	     .type = CONFIG_T_STRLIST,                                                             \
+	     CONFIG_ITEM(struct config_selector, languages),                                       \
+	     .check = config_check_globs,                                                          \
+	     .doc = "Detected language: go, java, python, nodejs, ruby, dotnet, rust, php, "       \
+		    "generic (globs)."},                                                           \
+	    {.yaml = "containers_only",                                                            \
+	     .type = CONFIG_T_BOOL,                                                                \
+	     CONFIG_ITEM(struct config_selector, containers_only),                                 \
+	     .doc =                                                                                \
+		 "Only processes in a container: their pid, mount or network namespace differs "   \
+		 "from "                                                                           \
+		 "that of /proc/1 (the host's init as obi's /proc shows it; obi-probe's own when " \
+		 "/proc/1's are "                                                                  \
+		 "unreadable)."},                                                                  \
+	    {.yaml = "container_name",                                                             \
+	     .type = PAT,                                                                          \
+	     CONFIG_ITEM(struct config_selector, container_name),                                  \
+	     .doc = "OCI container name."},                                                        \
+	    {.yaml = "target_pids",                                                                \
+	     .type = CONFIG_T_STRLIST,                                                             \
+	     CONFIG_ITEM(struct config_selector, target_pids),                                     \
+	     .check = config_check_pids,                                                           \
+	     .doc = "PIDs or PID ranges."},                                                        \
+	    {.yaml = "k8s_namespace",                                                              \
+	     .type = PAT,                                                                          \
+	     CONFIG_ITEM(struct config_selector, k8s_namespace),                                   \
+	     .doc = "Kubernetes namespace (needs Kubernetes metadata)."},                          \
+	    {.yaml = "k8s_pod_name",                                                               \
+	     .type = PAT,                                                                          \
+	     CONFIG_ITEM(struct config_selector, k8s_pod_name),                                    \
+	     .doc = "Kubernetes pod name (needs Kubernetes metadata)."},                           \
+	    {.yaml = "k8s_deployment_name",                                                        \
+	     .type = PAT,                                                                          \
+	     CONFIG_ITEM(struct config_selector, k8s_deployment_name),                             \
+	     .doc = "Kubernetes deployment name (needs Kubernetes metadata)."},                    \
+	    {.yaml = "k8s_replicaset_name",                                                        \
+	     .type = PAT,                                                                          \
+	     CONFIG_ITEM(struct config_selector, k8s_replicaset_name),                             \
+	     .doc = "Kubernetes replicaset name (needs Kubernetes metadata)."},                    \
+	    {.yaml = "k8s_statefulset_name",                                                       \
+	     .type = PAT,                                                                          \
+	     CONFIG_ITEM(struct config_selector, k8s_statefulset_name),                            \
+	     .doc = "Kubernetes statefulset name (needs Kubernetes metadata)."},                   \
+	    {.yaml = "k8s_daemonset_name",                                                         \
+	     .type = PAT,                                                                          \
+	     CONFIG_ITEM(struct config_selector, k8s_daemonset_name),                              \
+	     .doc = "Kubernetes daemonset name (needs Kubernetes metadata)."},                     \
+	    {.yaml = "k8s_job_name",                                                               \
+	     .type = PAT,                                                                          \
+	     CONFIG_ITEM(struct config_selector, k8s_job_name),                                    \
+	     .doc = "Kubernetes job name (needs Kubernetes metadata)."},                           \
+	    {.yaml = "k8s_cronjob_name",                                                           \
+	     .type = PAT,                                                                          \
+	     CONFIG_ITEM(struct config_selector, k8s_cronjob_name),                                \
+	     .doc = "Kubernetes cronjob name (needs Kubernetes metadata)."},                       \
+	    {.yaml = "k8s_owner_name",                                                             \
+	     .type = PAT,                                                                          \
+	     CONFIG_ITEM(struct config_selector, k8s_owner_name),                                  \
+	     .doc = "Kubernetes owner name (needs Kubernetes metadata)."},                         \
+	    {.yaml = "k8s_container_name",                                                         \
+	     .type = PAT,                                                                          \
+	     CONFIG_ITEM(struct config_selector, k8s_container_name),                              \
+	     .doc = "Kubernetes container name (needs Kubernetes metadata)."},                     \
+	    {.yaml = "k8s_pod_labels",                                                             \
+	     .type = CONFIG_T_MAP,                                                                 \
+	     CONFIG_ITEM(struct config_selector, k8s_pod_labels),                                  \
+	     .doc = "Pod labels: every key must exist and its value match the pattern."},          \
+	    {.yaml = "k8s_pod_annotations",                                                        \
+	     .type = CONFIG_T_MAP,                                                                 \
+	     CONFIG_ITEM(struct config_selector, k8s_pod_annotations),                             \
+	     .doc = "Pod annotations: every key must exist and its value match the pattern."},     \
+	    {.yaml = "exports",                                                                    \
+	     .type = CONFIG_T_STRLIST,                                                             \
+	     CONFIG_ITEM(struct config_selector, exports),                                         \
+	     .check = config_check_exports,                                                        \
+	     .doc = "Signals exported for these processes: metrics, traces, logs (`[]`: none; "    \
+		    "unset: the "                                                                  \
+		    "global setting)."},                                                           \
+	    {.yaml = "sampler.name",                                                               \
+	     .type = CONFIG_T_ENUM,                                                                \
+	     CONFIG_ITEM(struct config_selector, sampler.name),                                    \
+	     .enums = config_sampler_names,                                                        \
+	     .doc = "Trace sampler of these processes."},                                          \
+	    {.yaml = "sampler.arg",                                                                \
+	     .type = CONFIG_T_STRING,                                                              \
+	     CONFIG_ITEM(struct config_selector, sampler.arg),                                     \
+	     .max = 32,                                                                            \
+	     .check = config_check_ratio,                                                          \
+	     .doc = "Sampler ratio (0..1) for the *traceidratio samplers."},                       \
+	    {.yaml = "routes.incoming",                                                            \
+	     .type = CONFIG_T_STRLIST,                                                             \
+	     CONFIG_ITEM(struct config_selector, routes_incoming),                                 \
+	     .check = config_check_route_patterns,                                                 \
+	     .doc = "Route patterns of server spans, after the global ones."},                     \
+	    {.yaml = "routes.outgoing",                                                            \
+	     .type = CONFIG_T_STRLIST,                                                             \
+	     CONFIG_ITEM(struct config_selector, routes_outgoing),                                 \
+	     .check = config_check_route_patterns,                                                 \
+	     .doc = "Route patterns of client spans, after the global ones."},                     \
+	    {.yaml = "metrics.features",                                                           \
+	     .type = CONFIG_T_FLAGS,                                                               \
+	     CONFIG_ITEM(struct config_selector, metrics_features),                                \
+	     .enums = config_metric_features,                                                      \
+	     .doc = "Metric features of these processes, instead of metrics.features: obi makes "  \
+		    "`application` (the RED metrics), so a list without it turns them off here "   \
+		    "and one "                                                                     \
+		    "with it turns them on."},
+
 /* discovery selector (globs): fields of one object. */
 static const struct config_row config_selector_schema_rows[] = {
-    {.yaml = "name",
-     .type = CONFIG_T_STRING,
-     CONFIG_ITEM(struct config_selector, name),
-     .max = 255,
-     .doc = "Deprecated: service.name of the matched processes."},
-    {.yaml = "namespace",
-     .type = CONFIG_T_STRING,
-     CONFIG_ITEM(struct config_selector, namespace_),
-     .max = 255,
-     .doc = "Deprecated: service.namespace of the matched processes."},
-    {.yaml = "exe_path",
-     .type = CONFIG_T_GLOB,
-     CONFIG_ITEM(struct config_selector, exe_path),
-     .doc = "Full executable path (/proc/PID/exe)."},
-    {.yaml = "exe_path_regexp",
-     .type = CONFIG_T_REGEX,
-     CONFIG_ITEM(struct config_selector, exe_path_regexp),
-     .doc = "Old alias: regex on the executable path."},
-    {.yaml = "open_ports",
-     .type = CONFIG_T_PORTLIST,
-     CONFIG_ITEM(struct config_selector, open_ports),
-     .doc = "The process listens on any of these ports or ranges."},
-    {.yaml = "cmd_args",
-     .type = CONFIG_T_GLOB,
-     CONFIG_ITEM(struct config_selector, cmd_args),
-     .doc = "The whole command line (argv[0] included), arguments joined by one space."},
-    {.yaml = "languages",
-     .type = CONFIG_T_STRLIST,
-     CONFIG_ITEM(struct config_selector, languages),
-     .check = config_check_globs,
-     .doc =
-	 "Detected language: go, java, python, nodejs, ruby, dotnet, rust, php, generic (globs)."},
-    {.yaml = "containers_only",
-     .type = CONFIG_T_BOOL,
-     CONFIG_ITEM(struct config_selector, containers_only),
-     .doc = "Only processes in a container: their pid, mount or network namespace differs from "
-	    "that of /proc/1 (the host's init as obi's /proc shows it; obi-probe's own when "
-	    "/proc/1's are "
-	    "unreadable)."},
-    {.yaml = "container_name",
-     .type = CONFIG_T_GLOB,
-     CONFIG_ITEM(struct config_selector, container_name),
-     .doc = "OCI container name."},
-    {.yaml = "target_pids",
-     .type = CONFIG_T_STRLIST,
-     CONFIG_ITEM(struct config_selector, target_pids),
-     .check = config_check_pids,
-     .doc = "PIDs or PID ranges."},
-    {.yaml = "k8s_namespace",
-     .type = CONFIG_T_GLOB,
-     CONFIG_ITEM(struct config_selector, k8s_namespace),
-     .doc = "Kubernetes namespace (evaluated once Kubernetes metadata exists)."},
-    {.yaml = "k8s_pod_name",
-     .type = CONFIG_T_GLOB,
-     CONFIG_ITEM(struct config_selector, k8s_pod_name),
-     .doc = "Kubernetes pod name (evaluated once Kubernetes metadata exists)."},
-    {.yaml = "k8s_deployment_name",
-     .type = CONFIG_T_GLOB,
-     CONFIG_ITEM(struct config_selector, k8s_deployment_name),
-     .doc = "Kubernetes deployment name (evaluated once Kubernetes metadata exists)."},
-    {.yaml = "k8s_replicaset_name",
-     .type = CONFIG_T_GLOB,
-     CONFIG_ITEM(struct config_selector, k8s_replicaset_name),
-     .doc = "Kubernetes replicaset name (evaluated once Kubernetes metadata exists)."},
-    {.yaml = "k8s_statefulset_name",
-     .type = CONFIG_T_GLOB,
-     CONFIG_ITEM(struct config_selector, k8s_statefulset_name),
-     .doc = "Kubernetes statefulset name (evaluated once Kubernetes metadata exists)."},
-    {.yaml = "k8s_daemonset_name",
-     .type = CONFIG_T_GLOB,
-     CONFIG_ITEM(struct config_selector, k8s_daemonset_name),
-     .doc = "Kubernetes daemonset name (evaluated once Kubernetes metadata exists)."},
-    {.yaml = "k8s_job_name",
-     .type = CONFIG_T_GLOB,
-     CONFIG_ITEM(struct config_selector, k8s_job_name),
-     .doc = "Kubernetes job name (evaluated once Kubernetes metadata exists)."},
-    {.yaml = "k8s_cronjob_name",
-     .type = CONFIG_T_GLOB,
-     CONFIG_ITEM(struct config_selector, k8s_cronjob_name),
-     .doc = "Kubernetes cronjob name (evaluated once Kubernetes metadata exists)."},
-    {.yaml = "k8s_owner_name",
-     .type = CONFIG_T_GLOB,
-     CONFIG_ITEM(struct config_selector, k8s_owner_name),
-     .doc = "Kubernetes owner name (evaluated once Kubernetes metadata exists)."},
-    {.yaml = "k8s_container_name",
-     .type = CONFIG_T_GLOB,
-     CONFIG_ITEM(struct config_selector, k8s_container_name),
-     .doc = "Kubernetes container name (evaluated once Kubernetes metadata exists)."},
-    {.yaml = "k8s_pod_labels",
-     .type = CONFIG_T_MAP,
-     CONFIG_ITEM(struct config_selector, k8s_pod_labels),
-     .doc = "Pod labels: every key must exist and its value match the glob."},
-    {.yaml = "k8s_pod_annotations",
-     .type = CONFIG_T_MAP,
-     CONFIG_ITEM(struct config_selector, k8s_pod_annotations),
-     .doc = "Pod annotations: every key must exist and its value match the glob."},
-    {.yaml = "exports",
-     .type = CONFIG_T_STRLIST,
-     CONFIG_ITEM(struct config_selector, exports),
-     .check = config_check_exports,
-     .doc = "Signals exported for these processes: metrics, traces, logs (`[]`: none; unset: the "
-	    "global setting)."},
-    {.yaml = "sampler.name",
-     .type = CONFIG_T_ENUM,
-     CONFIG_ITEM(struct config_selector, sampler.name),
-     .enums = config_sampler_names,
-     .doc = "Trace sampler of these processes."},
-    {.yaml = "sampler.arg",
-     .type = CONFIG_T_STRING,
-     CONFIG_ITEM(struct config_selector, sampler.arg),
-     .max = 32,
-     .check = config_check_ratio,
-     .doc = "Sampler ratio (0..1) for the *traceidratio samplers."},
-    {.yaml = "routes.incoming",
-     .type = CONFIG_T_STRLIST,
-     CONFIG_ITEM(struct config_selector, routes_incoming),
-     .check = config_check_route_patterns,
-     .doc = "Route patterns of server spans, after the global ones."},
-    {.yaml = "routes.outgoing",
-     .type = CONFIG_T_STRLIST,
-     CONFIG_ITEM(struct config_selector, routes_outgoing),
-     .check = config_check_route_patterns,
-     .doc = "Route patterns of client spans, after the global ones."},
-    {.yaml = "metrics.features",
-     .type = CONFIG_T_FLAGS,
-     CONFIG_ITEM(struct config_selector, metrics_features),
-     .enums = config_metric_features,
-     .doc = "Metric features of these processes, instead of metrics.features: obi makes "
-	    "`application` (the RED metrics), so a list without it turns them off here and one "
-	    "with it turns them on."},
-};
+    CONFIG_SELECTOR_ROWS(CONFIG_T_GLOB)};
 
 static const struct config_schema config_selector_schema = {
     .title = "discovery selector (globs)",
@@ -191,137 +199,7 @@ static const struct config_schema config_selector_schema = {
 
 /* discovery selector (regexes): fields of one object. */
 static const struct config_row config_selector_re_schema_rows[] = {
-    {.yaml = "name",
-     .type = CONFIG_T_STRING,
-     CONFIG_ITEM(struct config_selector, name),
-     .max = 255,
-     .doc = "Deprecated: service.name of the matched processes."},
-    {.yaml = "namespace",
-     .type = CONFIG_T_STRING,
-     CONFIG_ITEM(struct config_selector, namespace_),
-     .max = 255,
-     .doc = "Deprecated: service.namespace of the matched processes."},
-    {.yaml = "exe_path",
-     .type = CONFIG_T_REGEX,
-     CONFIG_ITEM(struct config_selector, exe_path),
-     .doc = "Full executable path (/proc/PID/exe)."},
-    {.yaml = "exe_path_regexp",
-     .type = CONFIG_T_REGEX,
-     CONFIG_ITEM(struct config_selector, exe_path_regexp),
-     .doc = "Old alias: regex on the executable path."},
-    {.yaml = "open_ports",
-     .type = CONFIG_T_PORTLIST,
-     CONFIG_ITEM(struct config_selector, open_ports),
-     .doc = "The process listens on any of these ports or ranges."},
-    {.yaml = "cmd_args",
-     .type = CONFIG_T_REGEX,
-     CONFIG_ITEM(struct config_selector, cmd_args),
-     .doc = "The whole command line (argv[0] included), arguments joined by one space."},
-    {.yaml = "languages",
-     .type = CONFIG_T_STRLIST,
-     CONFIG_ITEM(struct config_selector, languages),
-     .check = config_check_globs,
-     .doc =
-	 "Detected language: go, java, python, nodejs, ruby, dotnet, rust, php, generic (globs)."},
-    {.yaml = "containers_only",
-     .type = CONFIG_T_BOOL,
-     CONFIG_ITEM(struct config_selector, containers_only),
-     .doc = "Only processes in a container: their pid, mount or network namespace differs from "
-	    "that of /proc/1 (the host's init as obi's /proc shows it; obi-probe's own when "
-	    "/proc/1's are "
-	    "unreadable)."},
-    {.yaml = "container_name",
-     .type = CONFIG_T_REGEX,
-     CONFIG_ITEM(struct config_selector, container_name),
-     .doc = "OCI container name."},
-    {.yaml = "target_pids",
-     .type = CONFIG_T_STRLIST,
-     CONFIG_ITEM(struct config_selector, target_pids),
-     .check = config_check_pids,
-     .doc = "PIDs or PID ranges."},
-    {.yaml = "k8s_namespace",
-     .type = CONFIG_T_REGEX,
-     CONFIG_ITEM(struct config_selector, k8s_namespace),
-     .doc = "Kubernetes namespace (evaluated once Kubernetes metadata exists)."},
-    {.yaml = "k8s_pod_name",
-     .type = CONFIG_T_REGEX,
-     CONFIG_ITEM(struct config_selector, k8s_pod_name),
-     .doc = "Kubernetes pod name (evaluated once Kubernetes metadata exists)."},
-    {.yaml = "k8s_deployment_name",
-     .type = CONFIG_T_REGEX,
-     CONFIG_ITEM(struct config_selector, k8s_deployment_name),
-     .doc = "Kubernetes deployment name (evaluated once Kubernetes metadata exists)."},
-    {.yaml = "k8s_replicaset_name",
-     .type = CONFIG_T_REGEX,
-     CONFIG_ITEM(struct config_selector, k8s_replicaset_name),
-     .doc = "Kubernetes replicaset name (evaluated once Kubernetes metadata exists)."},
-    {.yaml = "k8s_statefulset_name",
-     .type = CONFIG_T_REGEX,
-     CONFIG_ITEM(struct config_selector, k8s_statefulset_name),
-     .doc = "Kubernetes statefulset name (evaluated once Kubernetes metadata exists)."},
-    {.yaml = "k8s_daemonset_name",
-     .type = CONFIG_T_REGEX,
-     CONFIG_ITEM(struct config_selector, k8s_daemonset_name),
-     .doc = "Kubernetes daemonset name (evaluated once Kubernetes metadata exists)."},
-    {.yaml = "k8s_job_name",
-     .type = CONFIG_T_REGEX,
-     CONFIG_ITEM(struct config_selector, k8s_job_name),
-     .doc = "Kubernetes job name (evaluated once Kubernetes metadata exists)."},
-    {.yaml = "k8s_cronjob_name",
-     .type = CONFIG_T_REGEX,
-     CONFIG_ITEM(struct config_selector, k8s_cronjob_name),
-     .doc = "Kubernetes cronjob name (evaluated once Kubernetes metadata exists)."},
-    {.yaml = "k8s_owner_name",
-     .type = CONFIG_T_REGEX,
-     CONFIG_ITEM(struct config_selector, k8s_owner_name),
-     .doc = "Kubernetes owner name (evaluated once Kubernetes metadata exists)."},
-    {.yaml = "k8s_container_name",
-     .type = CONFIG_T_REGEX,
-     CONFIG_ITEM(struct config_selector, k8s_container_name),
-     .doc = "Kubernetes container name (evaluated once Kubernetes metadata exists)."},
-    {.yaml = "k8s_pod_labels",
-     .type = CONFIG_T_MAP,
-     CONFIG_ITEM(struct config_selector, k8s_pod_labels),
-     .doc = "Pod labels: every key must exist and its value match the glob."},
-    {.yaml = "k8s_pod_annotations",
-     .type = CONFIG_T_MAP,
-     CONFIG_ITEM(struct config_selector, k8s_pod_annotations),
-     .doc = "Pod annotations: every key must exist and its value match the glob."},
-    {.yaml = "exports",
-     .type = CONFIG_T_STRLIST,
-     CONFIG_ITEM(struct config_selector, exports),
-     .check = config_check_exports,
-     .doc = "Signals exported for these processes: metrics, traces, logs (`[]`: none; unset: the "
-	    "global setting)."},
-    {.yaml = "sampler.name",
-     .type = CONFIG_T_ENUM,
-     CONFIG_ITEM(struct config_selector, sampler.name),
-     .enums = config_sampler_names,
-     .doc = "Trace sampler of these processes."},
-    {.yaml = "sampler.arg",
-     .type = CONFIG_T_STRING,
-     CONFIG_ITEM(struct config_selector, sampler.arg),
-     .max = 32,
-     .check = config_check_ratio,
-     .doc = "Sampler ratio (0..1) for the *traceidratio samplers."},
-    {.yaml = "routes.incoming",
-     .type = CONFIG_T_STRLIST,
-     CONFIG_ITEM(struct config_selector, routes_incoming),
-     .check = config_check_route_patterns,
-     .doc = "Route patterns of server spans, after the global ones."},
-    {.yaml = "routes.outgoing",
-     .type = CONFIG_T_STRLIST,
-     CONFIG_ITEM(struct config_selector, routes_outgoing),
-     .check = config_check_route_patterns,
-     .doc = "Route patterns of client spans, after the global ones."},
-    {.yaml = "metrics.features",
-     .type = CONFIG_T_FLAGS,
-     CONFIG_ITEM(struct config_selector, metrics_features),
-     .enums = config_metric_features,
-     .doc = "Metric features of these processes, instead of metrics.features: obi makes "
-	    "`application` (the RED metrics), so a list without it turns them off here and one "
-	    "with it turns them on."},
-};
+    CONFIG_SELECTOR_ROWS(CONFIG_T_REGEX)};
 
 static const struct config_schema config_selector_re_schema = {
     .title = "discovery selector (regexes)",
