@@ -76,24 +76,36 @@ def t_k8s_decoration(ctx):
     """A Deployment's pod: every k8s.* attribute of its container, its service name from the
     app.kubernetes.io/name label, service.instance.id namespace.pod.container, on exported
     spans and on the RED metrics' resource."""
+    _with_pod(ctx, _decoration)
+
+
+def _with_pod(ctx, fn, before=None):
+    """The small world's Deployment pod in a readable stand-in (before(st) first: faults to
+    inject), and fn(ctx, st, world, pod, cg_of) where cg_of(pid) puts a server in the pod's
+    container cgroup; every cgroup and the stand-in cleaned up whatever fn does."""
     world = k8sworld.small_world()
     pod = [p for p in world["pods"] if p["metadata"]["name"] == POD][0]
     cid = k8sworld.cid("%s/%s/%s" % (NS, POD, CTR))
-    st = harness.Standin()
-    cg = None
+    st, cgs = harness.Standin(), []
+
+    def cg_of(pid):
+        cgs.append(PodCgroup(pid, pod["metadata"]["uid"], cid))
+        return cgs[-1]
     try:
         _readable(st)
-        cg = _decoration(ctx, st, world, pod, cid)
+        if before:
+            before(st)
+        fn(ctx, st, world, pod, cg_of)
     finally:
-        if cg:
+        for cg in cgs:
             cg.close()
         st.close()
 
 
-def _decoration(ctx, st, world, pod, cid):
+def _decoration(ctx, st, world, pod, cg_of):
     rcv = Receiver(ctx)
     srv, port, _ = start_python_server(ctx, "py")
-    cg = PodCgroup(srv.pid, pod["metadata"]["uid"], cid)
+    cg_of(srv.pid)
     obi = start_obi(ctx, srv, port, export_env(
         "http://127.0.0.1:%d" % rcv.port, KUBECONFIG=st.kubeconfig,
         OTEL_EBPF_KUBE_METADATA_ENABLE="true", OTEL_EBPF_METRICS_INTERVAL="500ms",
@@ -141,7 +153,6 @@ def _decoration(ctx, st, world, pod, cid):
     check(wait_until(lambda: any(r.get("k8s.pod.name") == POD for r in metric_resources()), 10,
                      interval=0.2), "no metrics with the pod's resource")
     obi.stop()
-    return cg
 
 
 OWNER_KEYS = ("k8s.deployment.name", "k8s.replicaset.name", "k8s.statefulset.name",
@@ -416,41 +427,33 @@ def t_k8s_cluster_late_nodes(ctx):
     without k8s.cluster.name meanwhile, and the first span after the nodes synced carries it
     (the decoration made before every watch synced is provisional, not held for 5 s, and the
     cluster name is read from the node when it arrives, not at the next 10 s sweep)."""
-    world = k8sworld.small_world()
-    pod = [p for p in world["pods"] if p["metadata"]["name"] == POD][0]
-    cid = k8sworld.cid("%s/%s/%s" % (NS, POD, CTR))
-    st = harness.Standin()
-    cg = None
-    try:
-        _readable(st)
-        st.control("fail", {"prefix": "/api/v1/nodes", "code": 500, "count": 3})
-        rcv = Receiver(ctx)
-        srv, port, _ = start_python_server(ctx, "py")
-        cg = PodCgroup(srv.pid, pod["metadata"]["uid"], cid)
-        obi = start_obi(ctx, srv, port, export_env(
-            "http://127.0.0.1:%d" % rcv.port, KUBECONFIG=st.kubeconfig,
-            OTEL_EBPF_KUBE_METADATA_ENABLE="true", NODE_NAME="node-a"))
+    _with_pod(ctx, _late_nodes, before=lambda st: st.control(
+        "fail", {"prefix": "/api/v1/nodes", "code": 500, "count": 3}))
 
-        def pod_decorated():
-            get("http://127.0.0.1:%d/early" % port)
-            return any(r.get("k8s.pod.name") == POD for r in _by_port(rcv, port, "/early"))
-        check(wait_until(pod_decorated, 20, interval=0.2), "no decorated span")
-        synced = "kubernetes: nodes synced" in obi.stderr()
-        check(not synced, "nodes synced before the first decorated span: the test proves "
-              "nothing (the stand-in's faults did not delay them)")
-        check(wait_until(lambda: "kubernetes: nodes synced" in obi.stderr(), 20, interval=0.1),
-              "nodes never synced")
-        get("http://127.0.0.1:%d/late" % port)
-        check(wait_until(lambda: _by_port(rcv, port, "/late"), 10, interval=0.1), "no span")
-        res = _by_port(rcv, port, "/late")[0]
-        check(res.get("k8s.cluster.name") == "eks-lab", "first span after the nodes synced: "
-              "k8s.cluster.name %r\nresource %r" % (res.get("k8s.cluster.name"), res))
-        obi.stop()
-    finally:
-        if cg:
-            cg.close()
-        st.close()
 
+def _late_nodes(ctx, st, world, pod, cg_of):
+    rcv = Receiver(ctx)
+    srv, port, _ = start_python_server(ctx, "py")
+    cg_of(srv.pid)
+    obi = start_obi(ctx, srv, port, export_env(
+        "http://127.0.0.1:%d" % rcv.port, KUBECONFIG=st.kubeconfig,
+        OTEL_EBPF_KUBE_METADATA_ENABLE="true", NODE_NAME="node-a"))
+
+    def pod_decorated():
+        get("http://127.0.0.1:%d/early" % port)
+        return any(r.get("k8s.pod.name") == POD for r in _by_port(rcv, port, "/early"))
+    check(wait_until(pod_decorated, 20, interval=0.2), "no decorated span")
+    synced = "kubernetes: nodes synced" in obi.stderr()
+    check(not synced, "nodes synced before the first decorated span: the test proves "
+          "nothing (the stand-in's faults did not delay them)")
+    check(wait_until(lambda: "kubernetes: nodes synced" in obi.stderr(), 20, interval=0.1),
+          "nodes never synced")
+    get("http://127.0.0.1:%d/late" % port)
+    check(wait_until(lambda: _by_port(rcv, port, "/late"), 10, interval=0.1), "no span")
+    res = _by_port(rcv, port, "/late")[0]
+    check(res.get("k8s.cluster.name") == "eks-lab", "first span after the nodes synced: "
+          "k8s.cluster.name %r\nresource %r" % (res.get("k8s.cluster.name"), res))
+    obi.stop()
 
 
 PEER_NET = ("10.213.0.1", "10.213.0.2", "10.213.0.3", "10.213.0.4")  # on lo for the test
