@@ -327,6 +327,14 @@ static void span_build_head_trace(const struct obi_rec_http *rec,
 	out->trace_flags = fl;
 }
 
+void span_reset(struct span *s)
+{
+	memset(s, 0, offsetof(struct span, name));
+#define SPAN_RESET_STR_(f) s->f[0] = '\0';
+	SPAN_STRINGS(SPAN_RESET_STR_)
+#undef SPAN_RESET_STR_
+}
+
 int span_build_http(const struct obi_rec_http *rec, const uint8_t *data, size_t data_len,
 		    int64_t mono_to_unix_ns, const struct span_service *svc, struct span *out)
 {
@@ -337,7 +345,7 @@ int span_build_http(const struct obi_rec_http *rec, const uint8_t *data, size_t 
 	bool have_resp;
 	int ret = SPAN_BUILD_NOT_HTTP;
 
-	memset(out, 0, sizeof(*out));
+	span_reset(out);
 	out->svc = svc;
 
 	if (!data)
