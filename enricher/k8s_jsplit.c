@@ -1,4 +1,4 @@
-/* k8s_jsplit.c: a byte-at-a-time JSON structure scanner that cuts out list items and events. */
+/* k8s_jsplit.c: a JSON structure scanner that cuts list items and watch events out of a stream. */
 #include "k8s_jsplit.h"
 
 #include <errno.h>
