@@ -5,6 +5,7 @@
 #include <curl/curl.h>
 
 #include "k8s.h"
+#include "k8s_arena.h"
 #include "k8s_config.h"
 #include "k8s_jsplit.h"
 #include "log.h"
@@ -24,6 +25,7 @@ struct k8s_watch {
 	struct curl_slist *hdrs;
 	struct k8s_jsplit split;
 	struct k8s_strip_buf strip; /* an element with managedFields cut */
+	struct k8s_arena arena;	    /* the tree of the element being read */
 	char rv[64], cont[2048];
 	long code;	 /* HTTP status of the transfer in progress */
 	char body[1024]; /* start of a non-200 body (the Status message) */

@@ -1,4 +1,4 @@
-/* k8s_jsplit.c: a byte-at-a-time JSON structure scanner that cuts out list items and events. */
+/* k8s_jsplit.c: a JSON structure scanner that cuts list items and watch events out of a stream. */
 #include "k8s_jsplit.h"
 
 #include <errno.h>
@@ -152,6 +152,42 @@ static bool k8s_jsplit_str(struct k8s_jsplit *s, char c)
 	return true;
 }
 
+/* Bytes of v equal to b have their top bit set, exactly up to the first one (borrows only
+ * run upwards from a match): enough to find the first match. */
+static uint64_t k8s_jsplit_match(uint64_t v, unsigned char b)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	uint64_t x = v ^ (ones * b);
+
+	return (x - ones) & ~x & highs;
+}
+
+/*
+ * The first '"' or '\\' in [p, end), else end: string contents are most of the bytes, read 8
+ * at a time (the first flagged byte in memory: the lowest on little-endian, the highest on
+ * big-endian hosts).
+ */
+static const char *k8s_jsplit_skip_str(const char *p, const char *end)
+{
+	while (end - p >= 8) {
+		uint64_t v, m;
+
+		memcpy(&v, p, 8);
+		m = k8s_jsplit_match(v, '"') | k8s_jsplit_match(v, '\\');
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+		if (m)
+			return p + (__builtin_clzll(m) >> 3);
+#else
+		if (m)
+			return p + (__builtin_ctzll(m) >> 3);
+#endif
+		p += 8;
+	}
+	while (p < end && *p != '"' && *p != '\\')
+		p++;
+	return p;
+}
+
 int k8s_jsplit_feed(struct k8s_jsplit *s, const char *p, size_t n)
 {
 	const char *start = s->capturing ? p : NULL, *end = p + n;
@@ -163,8 +199,7 @@ int k8s_jsplit_feed(struct k8s_jsplit *s, const char *p, size_t n)
 		if (s->in_str) {
 			/* the bulk of the bytes: string contents, skipped without state changes */
 			if (!s->in_key && !s->esc) {
-				while (p < end && *p != '"' && *p != '\\')
-					p++;
+				p = k8s_jsplit_skip_str(p, end);
 				if (p == end)
 					break;
 				c = *p;

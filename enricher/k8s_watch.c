@@ -87,56 +87,62 @@ static void k8s_watch_object(struct k8s_watch *w, const cJSON *o, enum k8s_event
 		k8s_store_upsert(&w->k->st, &obj);
 }
 
+/* A watch event's object, or the end of the initial events: 1 stops the transfer. */
+static int k8s_watch_event(struct k8s_watch *w, const struct k8s_event *ev)
+{
+	if (ev->type == K8S_EV_ERROR) {
+		w->errors++;
+		w->gone = ev->code == 410;
+		k8s_warn_rl(w->k, "kubernetes: %s watch: error event %d%s", w->resource, ev->code,
+			    w->gone ? " (resourceVersion too old: relisting)" : "");
+		return w->gone ? 1 : 0; /* stop reading: the stream is done */
+	}
+	if (ev->type == K8S_EV_BOOKMARK && w->initial) {
+		w->bookmarks++;
+		return k8s_watch_initial_bookmark(w, ev);
+	}
+	w->events++;
+	if (ev->type == K8S_EV_BOOKMARK)
+		w->bookmarks++;
+	else
+		k8s_watch_object(w, ev->object, ev->type);
+	k8s_watch_note_rv(w, ev->object);
+	return 0;
+}
+
+static void k8s_watch_list_meta(struct k8s_watch *w, const cJSON *o)
+{
+	const char *rv, *cont;
+
+	k8s_parse_list_meta(o, &rv, &cont);
+	snprintf(w->rv, sizeof(w->rv), "%s", rv && strlen(rv) < sizeof(w->rv) ? rv : "");
+	snprintf(w->cont, sizeof(w->cont), "%s",
+		 cont && strlen(cont) < sizeof(w->cont) ? cont : "");
+}
+
 static int k8s_watch_part(void *data, enum k8s_jsplit_part part, const char *text, size_t n)
 {
 	struct k8s_watch *w = data;
 	const char *t = k8s_strip_unused(&w->strip, text, &n);
-	cJSON *o = cJSON_ParseWithLength(t, n);
+	cJSON *o = k8s_arena_parse(&w->arena, t, n);
 	struct k8s_event ev;
+	int rc = 0;
 
 	if (!o) {
 		w->bad_json++;
 		k8s_warn_rl(w->k, "kubernetes: %s: malformed JSON element skipped", w->resource);
-		return 0;
-	}
-	if (w->state == K8S_W_LIST && !w->initial) {
-		if (part == K8S_JPART_METADATA) {
-			const char *rv, *cont;
-
-			k8s_parse_list_meta(o, &rv, &cont);
-			snprintf(w->rv, sizeof(w->rv), "%s",
-				 rv && strlen(rv) < sizeof(w->rv) ? rv : "");
-			snprintf(w->cont, sizeof(w->cont), "%s",
-				 cont && strlen(cont) < sizeof(w->cont) ? cont : "");
-		} else {
+	} else if (w->state == K8S_W_LIST && !w->initial) {
+		if (part == K8S_JPART_METADATA)
+			k8s_watch_list_meta(w, o);
+		else
 			k8s_watch_object(w, o, K8S_EV_ADDED);
-		}
 	} else if (k8s_parse_event(o, &ev)) {
 		w->bad_json++;
-	} else if (ev.type == K8S_EV_ERROR) {
-		w->errors++;
-		w->gone = ev.code == 410;
-		k8s_warn_rl(w->k, "kubernetes: %s watch: error event %d%s", w->resource, ev.code,
-			    w->gone ? " (resourceVersion too old: relisting)" : "");
-		cJSON_Delete(o);
-		return w->gone ? 1 : 0; /* stop reading: the stream is done */
-	} else if (ev.type == K8S_EV_BOOKMARK && w->initial) {
-		int stop;
-
-		w->bookmarks++;
-		stop = k8s_watch_initial_bookmark(w, &ev);
-		cJSON_Delete(o);
-		return stop;
 	} else {
-		w->events++;
-		if (ev.type == K8S_EV_BOOKMARK)
-			w->bookmarks++;
-		else
-			k8s_watch_object(w, ev.object, ev.type);
-		k8s_watch_note_rv(w, ev.object);
+		rc = k8s_watch_event(w, &ev);
 	}
-	cJSON_Delete(o);
-	return 0;
+	k8s_arena_release(&w->arena, o);
+	return rc;
 }
 
 static size_t k8s_watch_write(char *p, size_t size, size_t n, void *data)
@@ -476,6 +482,7 @@ void k8s_watch_free(struct k8s_watch *w)
 	curl_slist_free_all(w->hdrs);
 	k8s_jsplit_free(&w->split);
 	k8s_strip_free(&w->strip);
+	k8s_arena_free(&w->arena);
 	free(w->selector);
 	memset(w, 0, sizeof(*w));
 }

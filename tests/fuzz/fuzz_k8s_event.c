@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "k8s_arena.h"
 #include "k8s_cgroup.h"
 #include "k8s_ident.h"
 #include "k8s_jsplit.h"
@@ -16,6 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 struct fz {
 	struct k8s_store st;
 	struct k8s_strip_buf strip;
+	struct k8s_arena arena; /* a small block: trees in it, in malloc, and split between */
 	enum k8s_kind kind;
 	bool list;
 };
@@ -46,16 +48,14 @@ static int fz_part(void *data, enum k8s_jsplit_part part, const char *text, size
 {
 	struct fz *f = data;
 	const char *t = k8s_strip_unused(&f->strip, text, &n);
-	cJSON *o = cJSON_ParseWithLength(t, n);
+	cJSON *o = k8s_arena_parse(&f->arena, t, n);
 	struct k8s_event ev;
 
-	if (!o)
-		return 0;
-	if (f->list && part == K8S_JPART_ITEM)
+	if (o && f->list && part == K8S_JPART_ITEM)
 		fz_obj(f, o, K8S_EV_ADDED);
-	else if (!f->list && k8s_parse_event(o, &ev) == 0 && ev.type != K8S_EV_ERROR)
+	else if (o && !f->list && k8s_parse_event(o, &ev) == 0 && ev.type != K8S_EV_ERROR)
 		fz_obj(f, ev.object, ev.type);
-	cJSON_Delete(o);
+	k8s_arena_release(&f->arena, o);
 	return 0;
 }
 
@@ -101,6 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 2 || size > 65536)
 		return 0;
 	chunk = (size_t)data[0] % 64 + 1;
+	f.arena.cap = 2048;
 	f.kind = (enum k8s_kind)(data[1] % K8S_KINDS);
 	text = malloc(size - 1);
 	if (!text)
@@ -118,6 +119,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	k8s_store_expire(&f.st, UINT64_MAX);
 	k8s_store_free(&f.st);
 	k8s_strip_free(&f.strip);
+	k8s_arena_free(&f.arena);
 	free(text);
 	return 0;
 }

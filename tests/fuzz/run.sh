@@ -49,8 +49,9 @@ fuzz_srcs() {
 		"enricher/proc_table.c enricher/span_build.c enricher/http_parse.c" \
 		"enricher/printer.c enricher/otlp_model.c $(ls common/config*.c) common/glob.c" \
 		"common/log.c -lyaml -lcjson" ;;
-	k8s_event) echo "enricher/k8s_jsplit.c enricher/k8s_parse.c enricher/k8s_store.c" \
-		"enricher/k8s_map.c enricher/k8s_ident.c enricher/otlp_model.c enricher/span_build.c enricher/http_parse.c common/log.c common/k8s_cgroup.c -lcjson" ;;
+	k8s_event) echo "enricher/k8s_jsplit.c enricher/k8s_arena.c enricher/k8s_parse.c enricher/k8s_store.c" \
+		"enricher/k8s_map.c enricher/k8s_ident.c enricher/otlp_model.c enricher/span_build.c" \
+		"enricher/http_parse.c common/log.c common/k8s_cgroup.c -lcjson" ;;
 	*) return 1 ;;
 	esac
 }

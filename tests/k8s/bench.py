@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""tests/k8s/bench.py BUILD [PODS [on|refuse]]: the Kubernetes client at scale against the stand-in (make bench-k8s):
-initial sync time, peak RSS, cache bytes per pod (the streaming list, or with
-"refuse" a server without it: paginated lists), watch events/s (end to end through the
-stand-in, and the client alone on a recorded stream), lookup cost per span. One JSON line per
-scenario, then a Markdown table for docs/benchmarks.md."""
+"""tests/k8s/bench.py BUILD [PODS [on|refuse]]: the Kubernetes client at scale against the
+stand-in (make bench-k8s): initial sync time, peak RSS, cache bytes per pod (the streaming list,
+or with "refuse" a server without it: paginated lists), watch events/s (end to end through the
+stand-in, and the client alone on a recorded stream: best and median of 7 runs), lookup cost
+per span. One JSON line per scenario, then a Markdown table for docs/benchmarks.md."""
 import json
 import os
 import sys
@@ -44,9 +44,15 @@ def scenario(build, pods, svcs, nodes, churn, watch_list):
                     if res == "pods":
                         f.write(json.dumps({"type": "MODIFIED", "object": o},
                                            separators=(",", ":")) + "\n")
-            b = t.ask(f"bench-events {path}")
-            r["watch_events_per_s_client_add"] = round(b["add_per_s"])
-            r["watch_events_per_s_client_modify"] = round(b["modify_per_s"])
+            # the best of 7 runs and their median: the machine is shared, a run's CPU time
+            # includes cache and frequency effects of the others' load
+            runs = [t.ask(f"bench-events {path}") for _ in range(7)]
+            assert all(b["events"] == min(pods, 10000) and b["pods"] == b["events"]
+                       for b in runs), runs
+            for k in ("add", "modify"):
+                v = sorted(b[f"{k}_per_s"] for b in runs)
+                r[f"watch_events_per_s_client_{k}"] = round(v[-1])
+                r[f"watch_events_per_s_client_{k}_median"] = round(v[len(v) // 2])
         t.close()
         return r
     finally:
@@ -65,11 +71,13 @@ def main():
         print(json.dumps(r), flush=True)
         rows.append(r)
     print("\n| pods / services / nodes | sync wall (client CPU) | peak RSS | cache | bytes/pod | "
-          "lookup | watch events/s (e2e / client CPU: add / modify) |")
+          "lookup | watch events/s (e2e / client CPU: add / modify, best (median) of 7) |")
     print("|---|---|---|---|---|---|---|")
     for r in rows:
-        ev = (f"{r['watch_events_per_s_e2e']:,} / {r['watch_events_per_s_client_add']:,} / "
-              f"{r['watch_events_per_s_client_modify']:,}"
+        ev = (f"{r['watch_events_per_s_e2e']:,} / {r['watch_events_per_s_client_add']:,} "
+              f"({r['watch_events_per_s_client_add_median']:,}) / "
+              f"{r['watch_events_per_s_client_modify']:,} "
+              f"({r['watch_events_per_s_client_modify_median']:,})"
               if "watch_events_per_s_e2e" in r else "-")
         print(f"| {r['pods']:,} / {r['services']:,} / {r['nodes']} | {r['sync_s']} s "
               f"({r['sync_cpu_s']} s) | "

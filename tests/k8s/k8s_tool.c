@@ -16,6 +16,8 @@
 #include "config.h"
 #include "evloop.h"
 #include "k8s.h"
+#include "k8s_arena.h"
+#include "k8s_int.h"
 #include "k8s_jsplit.h"
 #include "log.h"
 
@@ -126,24 +128,27 @@ static void tool_bench_lookup(struct tool *t, const char *id)
 struct tool_evbench {
 	struct k8s_store st;
 	struct k8s_strip_buf strip;
-	uint64_t events;
+	struct k8s_arena arena;
+	struct k8s_parse_opts opts; /* the client's own label choice */
+	uint64_t events, labels;
 };
 
 static int tool_evbench_part(void *data, enum k8s_jsplit_part part, const char *text, size_t n)
 {
 	struct tool_evbench *b = data;
 	const char *t = k8s_strip_unused(&b->strip, text, &n); /* as k8s_watch.c does */
-	cJSON *o = cJSON_ParseWithLength(t, n);
+	cJSON *o = k8s_arena_parse(&b->arena, t, n);
 	struct k8s_event ev;
 	struct k8s_obj obj;
 
 	(void)part;
 	if (o && k8s_parse_event(o, &ev) == 0 &&
-	    k8s_parse_obj(ev.object, K8S_POD, NULL, &obj) == 0) {
+	    k8s_parse_obj(ev.object, K8S_POD, &b->opts, &obj) == 0) {
 		k8s_store_upsert(&b->st, &obj);
+		b->labels += obj.n_labels;
 		b->events++;
 	}
-	cJSON_Delete(o);
+	k8s_arena_release(&b->arena, o);
 	return 0;
 }
 
@@ -170,13 +175,15 @@ static double tool_events_pass(struct tool_evbench *b, const char *path)
 
 /* The client's own watch-event rate, without the stand-in: the first pass adds every pod, the
  * second is the same objects again (MODIFIED with nothing kept changed, the common case). */
-static void tool_bench_events(const char *path)
+static void tool_bench_events(struct tool *t, const char *path)
 {
 	static struct tool_evbench b;
 	double add_s, mod_s;
 	uint64_t n;
 	cJSON *o = cJSON_CreateObject();
 
+	b.opts = (struct k8s_parse_opts){
+	    .want_label = k8s_want_label, .want_annot = k8s_want_annot, .data = t->k};
 	k8s_store_init(&b.st);
 	add_s = tool_events_pass(&b, path);
 	n = b.events;
@@ -185,10 +192,14 @@ static void tool_bench_events(const char *path)
 	cJSON_AddNumberToObject(o, "add_per_s", (double)n / add_s);
 	cJSON_AddNumberToObject(o, "modify_per_s", (double)(b.events - n) / mod_s);
 	cJSON_AddNumberToObject(o, "pods", (double)b.st.n_pods);
+	cJSON_AddNumberToObject(o, "labels", (double)b.labels);
+	cJSON_AddNumberToObject(o, "arena_spills", (double)b.arena.spills);
 	tool_print(o);
 	k8s_store_free(&b.st);
 	k8s_strip_free(&b.strip);
-	b.events = 0;
+	k8s_arena_free(&b.arena);
+	b.events = b.labels = 0;
+	b.arena.spills = 0;
 }
 
 static void tool_stats(struct tool *t)
@@ -233,7 +244,7 @@ static void tool_command(struct tool *t, char *line)
 	} else if (strcmp(line, "bench-lookup") == 0 && arg) {
 		tool_bench_lookup(t, arg);
 	} else if (strcmp(line, "bench-events") == 0 && arg) {
-		tool_bench_events(arg);
+		tool_bench_events(t, arg);
 	} else if (strcmp(line, "stats") == 0) {
 		tool_stats(t);
 	} else if (strcmp(line, "quit") == 0) {

@@ -4,6 +4,7 @@
   python3 tests/k8s/test_client.py BUILD_DIR [-k NAME]
 """
 import base64
+import json
 import sys
 import time
 
@@ -97,6 +98,30 @@ def t_pod_added_then_deleted(build):
         wait_for(lambda: t.ask("ip 10.1.0.99").get("kind", 0) is None, 10, "the IP to go")
         # the deleted pod's processes keep their decoration for their last records
         expect(t.ask("cgroup " + cg), {"k8s.pod.name": "late-1"})
+        t.close()
+    finally:
+        s.close()
+
+
+def t_tree_past_arena(build):
+    """A pod whose cJSON tree is far larger than the parse arena (k8s_arena.c, 256 KiB): its
+    tree continues in malloc and is freed node by node (LeakSanitizer at the tool's exit), the
+    annotation kept after 20,000 unkept ones is read, and the pods after it are intact."""
+    s = Standin()
+    try:
+        t = Tool(build, s)
+        ann = {f"example.com/filler-{i:05d}": "v" * 8 for i in range(20000)}
+        ann["resource.opentelemetry.io/deployment.environment"] = "huge"
+        big = W.pod("big-1", NS, 1, "node-a", "10.1.0.95", ["app"],
+                    owners=[("apps/v1", "ReplicaSet", "web-5d8f9c7b6")], annotations=ann)
+        assert len(json.dumps(big)) > 600000  # ~20,000 nodes of 64 bytes in the tree
+        s.control("upsert", {"resource": "pods", "object": big})
+        s.control("upsert", {"resource": "pods", "object": new_pod("after-big", "10.1.0.94")})
+        wait_for(lambda: t.ask("ip 10.1.0.94").get("name"), 10, "the pod after the big one")
+        expect(t.ask("cgroup " + cg_cgroupfs(NS, "big-1", "app")),
+               {"k8s.pod.name": "big-1", "deployment.environment": "huge"})
+        expect(t.ask("ip 10.1.0.95"), {"kind": "Pod", "name": "big-1"})
+        assert t.ask("stats")["bad_json"] == 0
         t.close()
     finally:
         s.close()
@@ -358,6 +383,7 @@ def t_exec_plugin_refused(build):
 
 TESTS = [("sync_every_owner", t_sync_every_owner),
          ("pod_added_then_deleted", t_pod_added_then_deleted),
+         ("tree_past_arena", t_tree_past_arena),
          ("gone_410_mid_watch", t_gone_410_mid_watch),
          ("token_rotated", t_token_rotated),
          ("faults_recover", t_faults_recover),
