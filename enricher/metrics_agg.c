@@ -117,8 +117,19 @@ static uint64_t metrics_key_hash(const struct metrics_agg *a, const struct metri
 	h = metrics_hash_str(h, k->method);
 	h = metrics_hash_str(h, k->route);
 	h = metrics_hash_str(h, k->addr);
-	h = metrics_hash_str(h, k->path);
-	return metrics_hash_str(h, k->client);
+	/* The opt-in values are mostly absent: skipping "" keeps the default key's cost (a
+	 * value moved between the two only collides; metrics_key_eq tells them apart). */
+	if (k->path[0])
+		h = metrics_hash_str(h, k->path);
+	if (k->client[0])
+		h = metrics_hash_str(h, k->client);
+	return h;
+}
+
+/* Most compared values are equal or absent: the first byte settles "" without a call. */
+static inline bool metrics_str_eq(const char *a, const char *b)
+{
+	return a[0] == b[0] && (!a[0] || !strcmp(a + 1, b + 1));
 }
 
 static bool metrics_key_eq(const struct metrics_series *s, const struct metrics_key *k)
@@ -129,9 +140,9 @@ static bool metrics_key_eq(const struct metrics_series *s, const struct metrics_
 	if (k->overflow)
 		return true;
 	return s->error == k->error && s->err_code == k->err_code && s->port == k->port &&
-	       s->status_code == k->status_code && !strcmp(s->method, k->method) &&
-	       !strcmp(s->route, k->route) && !strcmp(s->addr, k->addr) &&
-	       !strcmp(s->path, k->path) && !strcmp(s->client, k->client);
+	       s->status_code == k->status_code && metrics_str_eq(s->method, k->method) &&
+	       metrics_str_eq(s->route, k->route) && metrics_str_eq(s->addr, k->addr) &&
+	       metrics_str_eq(s->path, k->path) && metrics_str_eq(s->client, k->client);
 }
 
 static const char *metrics_put_str(char **p, const char *s)
@@ -295,8 +306,7 @@ static bool metrics_record_group(struct metrics_agg *a, const struct metrics_key
 /* Opt-in values are read only when some group keeps them; an IP address becomes the rename
  * word of its direction (OBI: a client span's server.address is outgoing, a server span's
  * client.address incoming, a server span's server.address the generic word). */
-static void metrics_key_addrs(const struct metrics_agg *a, struct metrics_key *k,
-			      const struct span *sp)
+static void metrics_key_addrs(struct metrics_agg *a, struct metrics_key *k, const struct span *sp)
 {
 	const char(*w)[METRICS_UNRES_MAX] = a->cfg.unresolved;
 	bool client = k->family == METRICS_CLIENT;
@@ -304,14 +314,16 @@ static void metrics_key_addrs(const struct metrics_agg *a, struct metrics_key *k
 
 	k->addr = sp->host_addr;
 	if (kept & 1u << METRICS_A_ADDR)
-		k->addr = metrics_unresolved_value(
-		    w[client ? METRICS_UNRES_OUT : METRICS_UNRES_GENERIC], sp->host_addr);
+		k->addr = metrics_unresolved_cached(
+		    &a->ipc[0], w[client ? METRICS_UNRES_OUT : METRICS_UNRES_GENERIC],
+		    sp->host_addr);
 	k->path = kept & 1u << METRICS_A_PATH ? sp->path : "";
 	k->client = "";
 	/* HTTP client metrics have no client.address (reference 3.4): the bit is never kept. */
 	if (kept & 1u << METRICS_A_CLIENT)
-		k->client = metrics_unresolved_value(
-		    w[client ? METRICS_UNRES_GENERIC : METRICS_UNRES_IN], sp->peer_addr);
+		k->client = metrics_unresolved_cached(
+		    &a->ipc[1], w[client ? METRICS_UNRES_GENERIC : METRICS_UNRES_IN],
+		    sp->peer_addr);
 }
 
 void metrics_agg_record(struct metrics_agg *a, const struct span *sp, uint64_t now_ns)

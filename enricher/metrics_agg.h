@@ -43,6 +43,12 @@ enum metrics_unresolved {
 	METRICS_UNRES_N
 };
 #define METRICS_UNRES_MAX 256
+/* The last address classified: a span's local address repeats, and comparing it costs a
+ * fifth of classifying it again. */
+struct metrics_ipcache {
+	char v[SPAN_ADDR_MAX];
+	bool ip;
+};
 
 /* A histogram's bounds can be configured; more than this is not a useful histogram. */
 #define METRICS_BOUNDS_MAX 64
@@ -129,6 +135,7 @@ struct metrics_agg {
 	struct metrics_svc **svcs; /* chains */
 	size_t svc_mask;
 	const struct span_service *last_svc_key; /* the last lookup (compared, never read) */
+	struct metrics_ipcache ipc[2];		 /* server.address, client.address */
 	struct metrics_svc *last_svc;
 	uint64_t seed; /* random: chains an application cannot lengthen with chosen collisions */
 	struct metrics_agg_stats st;
@@ -146,6 +153,8 @@ void metrics_agg_free(struct metrics_agg *a);
 /* v itself, or the rename word when v is an IP address (Go's net.ParseIP: v4 or v6) and word
  * is not "" (metrics_unresolved.c). */
 const char *metrics_unresolved_value(const char *word, const char *v);
+/* metrics_unresolved_value through c. */
+const char *metrics_unresolved_cached(struct metrics_ipcache *c, const char *word, const char *v);
 /* Records sp at now_ns (Unix ns; the TTL clock). */
 void metrics_agg_record(struct metrics_agg *a, const struct span *sp, uint64_t now_ns);
 /* Removes series idle since before now_ns - ttl. */

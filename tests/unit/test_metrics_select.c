@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -313,7 +314,8 @@ static void test_unresolved_is_ip(void **state)
 					 "::ffff:10.0.0.1", "2001:db8::8a2e:370:7334"};
 	static const char *const not_ip[] = {
 	    "1.2.3", "01.2.3.4", "1.2.3.4.5", "256.1.1.1", "fe80::1%lo", "[::1]",	 "::1:",
-	    "1.2.3.4:80", "localhost", "cafe", "a:b", " 1.2.3.4", "1.2.3.4 ", "deadbeef::x", ""};
+	    "1.2.3.4:80", "localhost", "cafe", "a:b", " 1.2.3.4", "1.2.3.4 ", "deadbeef::x", "1.2.3.04", "1234.1.1.1", "1..2.3",
+	    "1.2.3.4.", "-1.2.3.4", ""};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(ip) / sizeof(ip[0]); i++)
@@ -321,6 +323,36 @@ static void test_unresolved_is_ip(void **state)
 	for (size_t i = 0; i < sizeof(not_ip) / sizeof(not_ip[0]); i++)
 		assert_string_equal(metrics_unresolved_value("w", not_ip[i]), not_ip[i]);
 	assert_string_equal(metrics_unresolved_value("", "1.2.3.4"), "1.2.3.4");
+	/* the one-entry cache answers as the classifier, in any order, repeats included */
+	{
+		struct metrics_ipcache c = {0};
+		char long_v[SPAN_ADDR_MAX + 8];
+		const char *seq[] = {"1.2.3.4", "1.2.3.4", "front", "front", "::1", "1.2.3",
+				     long_v, long_v, "1.2.3.4", "", "10.0.0.1"};
+
+		memset(long_v, '1', sizeof(long_v) - 1);
+		long_v[sizeof(long_v) - 1] = '\0';
+		for (int r = 0; r < 2; r++)
+			for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++)
+				assert_string_equal(metrics_unresolved_cached(&c, "w", seq[i]),
+						    metrics_unresolved_value("w", seq[i]));
+		assert_string_equal(metrics_unresolved_cached(&c, "", "10.0.0.1"), "10.0.0.1");
+	}
+	/* IPv4 is classified by hand: it must agree with inet_pton (leading zeros, ranges, dots)
+	 * on every short string of digits and dots. */
+	for (unsigned seed = 1; seed < 200000; seed++) {
+		static const char alpha[] = "01259.";
+		char v[12];
+		unsigned char buf[4];
+		unsigned r = seed * 2654435761u, len = 7 + r % 5;
+
+		for (unsigned i = 0; i < len; i++, r = r * 1103515245u + 12345u)
+			v[i] = alpha[(r >> 16) % 6];
+		v[len] = '\0';
+		/* v is never "w": a changed value means "an address" */
+		assert_int_equal(strcmp(metrics_unresolved_value("w", v), v) != 0,
+				 inet_pton(AF_INET, v, buf) == 1);
+	}
 }
 
 /* A word with a control character never reaches an export: the configuration refuses it. */
