@@ -25,6 +25,20 @@ static const struct config_schema config_attr_select_schema = {
     .item_size = sizeof(struct config_attr_select),
 };
 
+/* A rename word becomes an attribute value in every metrics request: control characters
+ * there would corrupt logs and text exporters downstream, so they are refused here (the rows'
+ * max bounds the length). */
+static const char *config_check_rename_word(const void *field, const struct config_row *row)
+{
+	const char *s = *(char *const *)field;
+
+	(void)row;
+	for (; s && *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return "must not contain control characters";
+	return NULL;
+}
+
 /* Rows of another branch paste here verbatim (the initializer format is the contract). */
 static const struct config_row config_rows_attributes[] = {
     {.yaml = "attributes.instance_id.dns",
@@ -90,11 +104,13 @@ static const struct config_row config_rows_attributes[] = {
      .sub = &config_attr_select_schema,
      .doc = "Per metric name (OTel or Prometheus form, wildcards allowed; `traces` for span "
 	    "attributes): attribute globs to include and exclude. Applied to the HTTP metrics "
-	    "(an excluded attribute merges series) and OTLP spans; the trace printer shows all."},
-    /* PLANNED: OBI renames the host/peer *names* that name resolution could not find (an IP
-     * or nothing) in the service-graph and span metrics' client/server labels, to bound their
-     * cardinality. obi has neither those metrics nor a name resolver yet; server.address and
-     * client.address stay the addresses, as OBI reports them without a name resolver. */
+	    "(an excluded attribute merges series; include turns on the opt-in url.path and, "
+	    "for http.server.*, client.address) and OTLP spans; the trace printer shows all."},
+    /* OBI (span_getters_unresolved.go): in metric attributes only, never spans, a
+     * server.address / client.address that is still an IP address after name resolution
+     * (enricher/span_peer.c) becomes the word of its direction, which bounds the cardinality
+     * of the RED series. Client spans' server.address -> _outgoing, server spans'
+     * client.address -> _incoming, a server span's server.address -> the generic word. */
     {.yaml = "attributes.rename_unresolved_hosts",
      .env = {"OTEL_EBPF_RENAME_UNRESOLVED_HOSTS"},
      .type = CONFIG_T_STRING,
@@ -102,8 +118,9 @@ static const struct config_row config_rows_attributes[] = {
      .max = 255,
      .def = "unresolved",
      .proc = CONFIG_PROC_ENRICHER,
-     .status = CONFIG_PLANNED,
-     .doc = "Replaces empty or IP-only host and peer names (`\"\"` disables)."},
+     .check = config_check_rename_word,
+     .doc = "In metrics (not spans), replaces a server span's server.address that is an IP "
+	    "address rather than a resolved name (`\"\"` disables)."},
     {.yaml = "attributes.rename_unresolved_hosts_outgoing",
      .env = {"OTEL_EBPF_RENAME_UNRESOLVED_HOSTS_OUTGOING"},
      .type = CONFIG_T_STRING,
@@ -111,8 +128,8 @@ static const struct config_row config_rows_attributes[] = {
      .max = 255,
      .def = "outgoing",
      .proc = CONFIG_PROC_ENRICHER,
-     .status = CONFIG_PLANNED,
-     .doc = "The same for outgoing calls."},
+     .check = config_check_rename_word,
+     .doc = "The same for client spans' server.address (outgoing calls)."},
     {.yaml = "attributes.rename_unresolved_hosts_incoming",
      .env = {"OTEL_EBPF_RENAME_UNRESOLVED_HOSTS_INCOMING"},
      .type = CONFIG_T_STRING,
@@ -120,8 +137,9 @@ static const struct config_row config_rows_attributes[] = {
      .max = 255,
      .def = "incoming",
      .proc = CONFIG_PROC_ENRICHER,
-     .status = CONFIG_PLANNED,
-     .doc = "The same for incoming calls."},
+     .check = config_check_rename_word,
+     .doc = "The same for server spans' client.address (incoming calls; metrics carry "
+	    "client.address only when attributes.select includes it)."},
     {.yaml = "attributes.metric_span_names_limit",
      .env = {"OTEL_EBPF_METRIC_SPAN_NAMES_LIMIT"},
      .type = CONFIG_T_INT,

@@ -31,14 +31,20 @@ static void metrics_agg_groups(struct metrics_agg *a)
 {
 	for (int f = 0; f < METRICS_FAMILIES; f++)
 		for (int h = 0; h < METRICS_HISTS; h++) {
+			metrics_drop_t d =
+			    (metrics_drop_t)((a->cfg.drop[f][h] & ~METRICS_OPTIN_BITS) |
+					     (METRICS_OPTIN_BITS & ~(unsigned)a->cfg.optin[f][h]));
 			size_t g = 0;
 
-			while (g < a->n_groups[f] && a->gdrop[f][g] != a->cfg.drop[f][h])
+			while (g < a->n_groups[f] && a->gdrop[f][g] != d)
 				g++;
 			if (g == a->n_groups[f])
-				a->gdrop[f][a->n_groups[f]++] = a->cfg.drop[f][h];
+				a->gdrop[f][a->n_groups[f]++] = d;
 			a->ghists[f][g] |= (uint8_t)(1u << h);
 		}
+	for (int f = 0; f < METRICS_FAMILIES; f++)
+		for (size_t g = 0; g < a->n_groups[f]; g++)
+			a->kept[f] |= (metrics_drop_t)~a->gdrop[f][g];
 }
 
 int metrics_agg_init(struct metrics_agg *a, const struct metrics_agg_config *cfg)
@@ -93,7 +99,7 @@ struct metrics_key {
 	uint16_t port;
 	int status_code;
 	int err_code; /* error.type's status code (0: _OTHER); kept when the status is dropped */
-	const char *method, *route, *addr;
+	const char *method, *route, *addr, *path, *client;
 	struct metrics_svc *svc;
 };
 
@@ -110,7 +116,20 @@ static uint64_t metrics_key_hash(const struct metrics_agg *a, const struct metri
 	h = metrics_hash_u64(h, (uint64_t)(uint32_t)k->err_code << 32 | (uint32_t)k->status_code);
 	h = metrics_hash_str(h, k->method);
 	h = metrics_hash_str(h, k->route);
-	return metrics_hash_str(h, k->addr);
+	h = metrics_hash_str(h, k->addr);
+	/* The opt-in values are mostly absent: skipping "" keeps the default key's cost (a
+	 * value moved between the two only collides; metrics_key_eq tells them apart). */
+	if (k->path[0])
+		h = metrics_hash_str(h, k->path);
+	if (k->client[0])
+		h = metrics_hash_str(h, k->client);
+	return h;
+}
+
+/* Most compared values are equal or absent: the first byte settles "" without a call. */
+static inline bool metrics_str_eq(const char *a, const char *b)
+{
+	return a[0] == b[0] && (!a[0] || !strcmp(a + 1, b + 1));
 }
 
 static bool metrics_key_eq(const struct metrics_series *s, const struct metrics_key *k)
@@ -121,8 +140,9 @@ static bool metrics_key_eq(const struct metrics_series *s, const struct metrics_
 	if (k->overflow)
 		return true;
 	return s->error == k->error && s->err_code == k->err_code && s->port == k->port &&
-	       s->status_code == k->status_code && !strcmp(s->method, k->method) &&
-	       !strcmp(s->route, k->route) && !strcmp(s->addr, k->addr);
+	       s->status_code == k->status_code && metrics_str_eq(s->method, k->method) &&
+	       metrics_str_eq(s->route, k->route) && metrics_str_eq(s->addr, k->addr) &&
+	       metrics_str_eq(s->path, k->path) && metrics_str_eq(s->client, k->client);
 }
 
 static const char *metrics_put_str(char **p, const char *s)
@@ -135,11 +155,14 @@ static const char *metrics_put_str(char **p, const char *s)
 	return d;
 }
 
-/* One allocation: the header, every histogram's bucket counts, the attribute strings. */
+/* One allocation: the header, every histogram's bucket counts, the attribute strings. Each
+ * string is bounded by its span field (SPAN_STR_MAX, SPAN_ADDR_MAX), and the series by the
+ * cardinality limit: at most about 2.3 KiB of strings per series. */
 static struct metrics_series *metrics_series_new(struct metrics_agg *a, const struct metrics_key *k,
 						 uint64_t h, uint64_t now_ns)
 {
-	size_t nb = 0, slen = strlen(k->method) + strlen(k->route) + strlen(k->addr) + 3;
+	size_t nb = 0, slen = strlen(k->method) + strlen(k->route) + strlen(k->addr) +
+			      strlen(k->path) + strlen(k->client) + 5;
 	struct metrics_series *s;
 	uint64_t *b;
 	char *p;
@@ -168,6 +191,8 @@ static struct metrics_series *metrics_series_new(struct metrics_agg *a, const st
 	s->method = metrics_put_str(&p, k->method);
 	s->route = metrics_put_str(&p, k->route);
 	s->addr = metrics_put_str(&p, k->addr);
+	s->path = metrics_put_str(&p, k->path);
+	s->client = metrics_put_str(&p, k->client);
 	/* error.type of an HTTP failure is its status code; no response at all is _OTHER. */
 	if (k->error && k->err_code > 0)
 		snprintf(s->error_type, sizeof(s->error_type), "%d", k->err_code);
@@ -227,7 +252,7 @@ static void metrics_hist_add(struct metrics_hstate *h, const struct metrics_boun
 }
 
 /* The key of group g: the attributes it drops are left absent, so those spans merge. */
-static void metrics_key_mask(struct metrics_key *k, uint8_t drop)
+static void metrics_key_mask(struct metrics_key *k, metrics_drop_t drop)
 {
 	if (drop & 1u << METRICS_A_METHOD)
 		k->method = "";
@@ -239,6 +264,10 @@ static void metrics_key_mask(struct metrics_key *k, uint8_t drop)
 		k->addr = "";
 	if (drop & 1u << METRICS_A_PORT)
 		k->port = 0;
+	if (drop & 1u << METRICS_A_PATH)
+		k->path = "";
+	if (drop & 1u << METRICS_A_CLIENT)
+		k->client = "";
 	if (drop & 1u << METRICS_A_ERROR) {
 		k->error = false;
 		k->err_code = 0;
@@ -274,6 +303,29 @@ static bool metrics_record_group(struct metrics_agg *a, const struct metrics_key
 	return true;
 }
 
+/* Opt-in values are read only when some group keeps them; an IP address becomes the rename
+ * word of its direction (OBI: a client span's server.address is outgoing, a server span's
+ * client.address incoming, a server span's server.address the generic word). */
+static void metrics_key_addrs(struct metrics_agg *a, struct metrics_key *k, const struct span *sp)
+{
+	const char(*w)[METRICS_UNRES_MAX] = a->cfg.unresolved;
+	bool client = k->family == METRICS_CLIENT;
+	metrics_drop_t kept = a->kept[k->family];
+
+	k->addr = sp->host_addr;
+	if (kept & 1u << METRICS_A_ADDR)
+		k->addr = metrics_unresolved_cached(
+		    &a->ipc[0], w[client ? METRICS_UNRES_OUT : METRICS_UNRES_GENERIC],
+		    sp->host_addr);
+	k->path = kept & 1u << METRICS_A_PATH ? sp->path : "";
+	k->client = "";
+	/* HTTP client metrics have no client.address (reference 3.4): the bit is never kept. */
+	if (kept & 1u << METRICS_A_CLIENT)
+		k->client = metrics_unresolved_cached(
+		    &a->ipc[1], w[client ? METRICS_UNRES_GENERIC : METRICS_UNRES_IN],
+		    sp->peer_addr);
+}
+
 void metrics_agg_record(struct metrics_agg *a, const struct span *sp, uint64_t now_ns)
 {
 	struct metrics_key k = {0};
@@ -291,7 +343,7 @@ void metrics_agg_record(struct metrics_agg *a, const struct span *sp, uint64_t n
 	k.err_code = k.error ? k.status_code : 0;
 	k.method = sp->method;
 	k.route = sp->route;
-	k.addr = sp->host_addr;
+	metrics_key_addrs(a, &k, sp);
 	k.svc = metrics_svc_get(a, sp->svc ? sp->svc : &metrics_unknown_svc);
 	if (sp->end_ns >= sp->start_ns)
 		dur = (double)(sp->end_ns - sp->start_ns) / 1e9;

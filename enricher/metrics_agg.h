@@ -17,7 +17,8 @@ enum metrics_hist {
 	METRICS_HISTS
 };
 
-/* The attributes of a RED series, as bits of a drop mask (attributes.select). */
+/* The attributes of a RED series, as bits of a drop mask (attributes.select). The ones from
+ * METRICS_A_OPTIN on are off unless an include names them (reference 3.4). */
 enum metrics_attr_bit {
 	METRICS_A_METHOD = 0,
 	METRICS_A_STATUS,
@@ -25,7 +26,28 @@ enum metrics_attr_bit {
 	METRICS_A_ADDR,
 	METRICS_A_PORT,
 	METRICS_A_ERROR,
+	METRICS_A_PATH,	  /* url.path (opt-in, both families) */
+	METRICS_A_CLIENT, /* client.address (opt-in, server family only) */
 	METRICS_ATTRS
+};
+#define METRICS_A_OPTIN METRICS_A_PATH
+#define METRICS_OPTIN_BITS ((1u << METRICS_ATTRS) - (1u << METRICS_A_OPTIN))
+typedef uint16_t metrics_drop_t; /* bits of enum metrics_attr_bit */
+
+/* attributes.rename_unresolved_hosts{,_outgoing,_incoming}: the words that replace an IP
+ * address in a series' server.address / client.address (OBI's). "" leaves addresses alone. */
+enum metrics_unresolved {
+	METRICS_UNRES_GENERIC = 0,
+	METRICS_UNRES_OUT,
+	METRICS_UNRES_IN,
+	METRICS_UNRES_N
+};
+#define METRICS_UNRES_MAX 256
+/* The last address classified: a span's local address repeats, and comparing it costs a
+ * fifth of classifying it again. */
+struct metrics_ipcache {
+	char v[SPAN_ADDR_MAX];
+	bool ip;
 };
 
 /* A histogram's bounds can be configured; more than this is not a useful histogram. */
@@ -69,7 +91,8 @@ struct metrics_series {
 	uint16_t port;
 	int err_code; /* error.type's status code; 0: _OTHER */
 	int status_code;
-	const char *method, *route, *addr; /* in text[]; "" absent */
+	const char *method, *route, *addr; /* in mem[]; "" absent */
+	const char *path, *client;	   /* url.path, client.address (opt-in); likewise */
 	char error_type[12];		   /* "" when not an error */
 	uint64_t start_ns;		   /* Unix ns: creation, or the last delta export */
 	uint64_t last_ns;		   /* Unix ns of the last span (TTL) */
@@ -83,8 +106,12 @@ struct metrics_agg_config {
 			    family and service) */
 	uint64_t ttl_ns; /* idle series removed at export; 0: never */
 	bool delta;	 /* reset after every export */
-	/* Bits of enum metrics_attr_bit each metric leaves out; zeroed: every attribute. */
-	uint8_t drop[METRICS_FAMILIES][METRICS_HISTS];
+	/* Bits of enum metrics_attr_bit each metric leaves out, and the opt-in ones it adds;
+	 * zeroed: OBI's default attributes. */
+	metrics_drop_t drop[METRICS_FAMILIES][METRICS_HISTS];
+	metrics_drop_t optin[METRICS_FAMILIES][METRICS_HISTS];
+	/* Indexed by enum metrics_unresolved; zeroed: no renaming. */
+	char unresolved[METRICS_UNRES_N][METRICS_UNRES_MAX];
 };
 
 struct metrics_agg_stats {
@@ -98,7 +125,9 @@ struct metrics_agg {
 	size_t n_series[METRICS_FAMILIES]; /* normal series, every group */
 	/* Metrics of a family with the same drop mask share a group (computed at init). */
 	size_t n_groups[METRICS_FAMILIES];
-	uint8_t gdrop[METRICS_FAMILIES][METRICS_HISTS];	   /* a group's drop mask */
+	metrics_drop_t gdrop[METRICS_FAMILIES][METRICS_HISTS]; /* a group's drop mask */
+	/* Bits some group of the family keeps: a span's value is read only for those. */
+	metrics_drop_t kept[METRICS_FAMILIES];
 	uint8_t ghists[METRICS_FAMILIES][METRICS_HISTS];   /* a group's histograms (bits) */
 	size_t n_gseries[METRICS_FAMILIES][METRICS_HISTS]; /* normal series per group: the
 							      cardinality limit is per metric */
@@ -106,6 +135,7 @@ struct metrics_agg {
 	struct metrics_svc **svcs; /* chains */
 	size_t svc_mask;
 	const struct span_service *last_svc_key; /* the last lookup (compared, never read) */
+	struct metrics_ipcache ipc[2];		 /* server.address, client.address */
 	struct metrics_svc *last_svc;
 	uint64_t seed; /* random: chains an application cannot lengthen with chosen collisions */
 	struct metrics_agg_stats st;
@@ -120,6 +150,11 @@ size_t metrics_bucket(const struct metrics_bounds *b, double x);
 
 int metrics_agg_init(struct metrics_agg *a, const struct metrics_agg_config *cfg);
 void metrics_agg_free(struct metrics_agg *a);
+/* v itself, or the rename word when v is an IP address (Go's net.ParseIP: v4 or v6) and word
+ * is not "" (metrics_unresolved.c). */
+const char *metrics_unresolved_value(const char *word, const char *v);
+/* metrics_unresolved_value through c. */
+const char *metrics_unresolved_cached(struct metrics_ipcache *c, const char *word, const char *v);
 /* Records sp at now_ns (Unix ns; the TTL clock). */
 void metrics_agg_record(struct metrics_agg *a, const struct span *sp, uint64_t now_ns);
 /* Removes series idle since before now_ns - ttl. */

@@ -6,7 +6,7 @@
 
 #include "metrics_int.h"
 
-#define METRICS_ATTRS_MAX 7
+#define METRICS_ATTRS_MAX METRICS_ATTRS
 
 int metrics_send(struct metrics *m, const struct otlp_rmetrics *rm, size_t n, size_t n_points)
 {
@@ -55,6 +55,13 @@ static size_t metrics_attrs(const struct metrics_series *s, struct otlp_attr *a)
 	if (s->error_type[0])
 		a[n++] = (struct otlp_attr){
 		    .key = "error.type", .type = OTLP_ATTR_STR, .v.s = s->error_type};
+	/* Opt-in (attributes.select include): last, so the default points stay as they were. */
+	if (s->path[0])
+		a[n++] =
+		    (struct otlp_attr){.key = "url.path", .type = OTLP_ATTR_STR, .v.s = s->path};
+	if (s->client[0])
+		a[n++] = (struct otlp_attr){
+		    .key = "client.address", .type = OTLP_ATTR_STR, .v.s = s->client};
 	return n;
 }
 

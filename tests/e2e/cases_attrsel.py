@@ -2,6 +2,7 @@
 (item 2) on real telemetry: real python servers instrumented with eBPF, OTLP to the node receiver (the official protobuf definitions decode
 what obi sent), checked on the decoded metrics and spans, for both encoders."""
 import os
+import shutil
 import time
 
 from e2e import *
@@ -162,9 +163,149 @@ def t_attrsel_json(ctx):
     _run(ctx, "http/json")
 
 
+OPTIN_YAML = """\
+attributes:
+  rename_unresolved_hosts_incoming: ""
+  select:
+    http.server.request.duration:
+      include: [http.request.method, url.path, client_address]
+"""
+
+
+def _run_optin(ctx, protocol):
+    """Opt-in url.path and client.address on http.server.request.duration only: its series
+    split by path (the query string never in it), carry the client's address (the incoming
+    rename word disabled), and nothing else; the other metrics keep OBI's default attributes,
+    without either, and their server.address is the generic rename word (an IP address)."""
+    rcv = Receiver(ctx)
+    srv, port, _ = start_python_server(ctx, "py")
+    obi = start_obi(ctx, srv, port, export_env(
+        "http://127.0.0.1:%d" % rcv.port, OTEL_EXPORTER_OTLP_PROTOCOL=protocol,
+        OTEL_EBPF_METRICS_INTERVAL="500ms", OTEL_EBPF_CONFIG_PATH=_yaml(ctx, OPTIN_YAML)))
+    want = {"/optin/a": 3, "/optin/b": 2}
+    for path, k in want.items():
+        for i in range(k):
+            check(get("http://127.0.0.1:%d%s?q=%d" % (port, path, i)) == "404", "request")
+    n = sum(want.values())
+    dur_name = "http.server.request.duration"
+    wait_until(lambda: sum(_counts(rcv, dur_name).values()) >= n, 20, interval=0.2)
+    time.sleep(1.2)  # another round or two: cumulative totals must not move
+    dur = _counts(rcv, dur_name)
+    expect = {(("client.address", "127.0.0.1"), ("http.request.method", "GET"),
+               ("url.path", p)): k for p, k in want.items()}
+    check(dur == expect, "duration series %r, expected %r" % (dur, expect))
+    for name in ("http.server.request.body.size", "http.server.response.body.size"):
+        pts = _counts(rcv, name)
+        check(sum(pts.values()) == n, "%s counts %r" % (name, pts))
+        for a in pts:
+            a = dict(a)
+            check("url.path" not in a and "client.address" not in a, "%s %r" % (name, a))
+            check(a.get("server.address") == "unresolved" and a.get("server.port") == port and
+                  a.get("http.response.status_code") == 404, "%s %r" % (name, a))
+    obi.stop()
+
+
+def t_attrsel_optin_protobuf(ctx):
+    _run_optin(ctx, "http/protobuf")
+
+
+def t_attrsel_optin_json(ctx):
+    _run_optin(ctx, "http/json")
+
+
+UNRESOLVED_YAML = """\
+discovery:
+  instrument:
+    - open_ports: %d
+    - exe_path: "%s"
+attributes:
+  rename_unresolved_hosts: gen-word
+  rename_unresolved_hosts_outgoing: out-word
+  rename_unresolved_hosts_incoming: in-word
+  select:
+    http.server.request.duration:
+      include: ["*"]
+"""
+
+
+def _kind(sp):
+    k = sp.get("kind")
+    return {2: "SERVER", 3: "CLIENT", "SPAN_KIND_SERVER": "SERVER",
+            "SPAN_KIND_CLIENT": "CLIENT"}.get(k, k)
+
+
+def _run_unresolved(ctx, protocol):
+    """rename_unresolved_hosts and its two directions on real traffic: curl (instrumented,
+    client spans) calls a python server (server spans) over 127.0.0.1. In the metrics a
+    server span's server.address is the generic word, its client.address (included) the
+    incoming one, a client span's server.address the outgoing one; the exported spans keep
+    127.0.0.1 everywhere."""
+    rcv = Receiver(ctx)
+    srv, port, _ = start_python_server(ctx, "py")
+    # A private copy of curl: other engineers' curls on this machine must not be selected.
+    client = os.path.join(ctx.tmpdir("bin"), "curl-unres")
+    shutil.copy(CURL, client)
+    os.chmod(client, 0o755)
+    obi = Obi(ctx, export_env("http://127.0.0.1:%d" % rcv.port, OTEL_EXPORTER_OTLP_PROTOCOL=protocol,
+                              OTEL_EBPF_METRICS_INTERVAL="500ms",
+                              OTEL_EBPF_CONFIG_PATH=_yaml(ctx, UNRESOLVED_YAML % (port, client))))
+    obi.wait_ready()
+    obi.wait_instrumented(srv.pid)
+    base = "http://127.0.0.1:%d/u" % port
+    urls = [base + str(i) for i in range(6)]
+    # One curl paced at 4/s lives long enough to be selected before its later requests.
+    p = ctx.spawn([client, "--rate", "4/s", "-s"] + ["-o", "/dev/null"] * len(urls) + urls, "curl")
+    check(wait_until(lambda: p.poll() is not None, 30), "curl did not finish")
+    check(p.returncode == 0, "curl rc %d" % p.returncode)
+
+    def kinds():
+        got = {"SERVER": 0, "CLIENT": 0}
+        for _, sp, _ in rcv.spans():
+            got[_kind(sp)] = got.get(_kind(sp), 0) + 1
+        return got
+    wait_until(lambda: kinds()["SERVER"] >= len(urls) and kinds()["CLIENT"] >= 1, 20, interval=0.2)
+    time.sleep(1.0)
+    k = kinds()
+    check(k["SERVER"] == len(urls) and len(urls) - 2 <= k["CLIENT"] <= len(urls),
+          "spans per kind %r" % k)
+    for _, sp, _ in rcv.spans():
+        a = attrs(sp["attributes"])
+        check(a.get("server.address") == "127.0.0.1", "span server.address %r" % a)
+        if _kind(sp) == "SERVER":
+            check(a.get("client.address") == "127.0.0.1", "span client.address %r" % a)
+    names = ("http.server.request.duration", "http.client.request.duration")
+    wait_until(lambda: sum(_counts(rcv, names[0]).values()) >= k["SERVER"] and
+               sum(_counts(rcv, names[1]).values()) >= k["CLIENT"], 20, interval=0.2)
+    time.sleep(1.2)
+    srv_pts, cli_pts = _counts(rcv, names[0]), _counts(rcv, names[1])
+    check(sum(srv_pts.values()) == k["SERVER"] and sum(cli_pts.values()) == k["CLIENT"],
+          "metric counts %r %r, spans %r" % (srv_pts, cli_pts, k))
+    for a in srv_pts:
+        a = dict(a)
+        check(a.get("server.address") == "gen-word" and a.get("client.address") == "in-word"
+              and a.get("url.path", "").startswith("/u"), "server series %r" % a)
+    for a in cli_pts:
+        a = dict(a)
+        check(a.get("server.address") == "out-word" and "client.address" not in a and
+              a.get("server.port") == port, "client series %r" % a)
+    obi.stop()
+
+
+def t_attrsel_unresolved_protobuf(ctx):
+    _run_unresolved(ctx, "http/protobuf")
+
+
+def t_attrsel_unresolved_json(ctx):
+    _run_unresolved(ctx, "http/json")
+
+
 TESTS = [
     ("attrsel_protobuf", t_attrsel_protobuf, ("socket",)),
     ("attrsel_json", t_attrsel_json, ("socket",)),
     ("attrsel_selector_exports", t_selector_exports_sampler, ("socket",)),
     ("attrsel_selector_routes", t_selector_routes, ("socket",)),
+    ("attrsel_optin_protobuf", t_attrsel_optin_protobuf, ("socket",)),
+    ("attrsel_optin_json", t_attrsel_optin_json, ("socket",)),
+    ("attrsel_unresolved_protobuf", t_attrsel_unresolved_protobuf, ("socket",)),
+    ("attrsel_unresolved_json", t_attrsel_unresolved_json, ("socket",)),
 ]

@@ -117,7 +117,7 @@ static void test_planned_notes(void **state)
 {
 	struct obi_config c;
 	char err[ERRLEN];
-	const char *yaml = "attributes: {host_id: {override: h}, rename_unresolved_hosts: u}\n"
+	const char *yaml = "attributes: {host_id: {override: h}, metric_span_names_limit: 5}\n"
 			   "log_level: debug\n";
 	char *const env[] = {"OTEL_EBPF_TRACES_REPORT_CACHE_LEN=9",
 			     "OTEL_EBPF_BPF_WAKEUP_LEN=3", NULL};
@@ -129,7 +129,7 @@ static void test_planned_notes(void **state)
 	assert_int_equal(config_apply_yaml(&c, yaml, strlen(yaml), "w.yaml", err, sizeof(err)), 0);
 	assert_int_equal(config_apply_env(&c, env, err, sizeof(err)), 0);
 	assert_string_equal(c.planned_seen,
-			    "attributes.host_id.override, attributes.rename_unresolved_hosts, "
+			    "attributes.host_id.override, attributes.metric_span_names_limit, "
 			    "OTEL_EBPF_TRACES_REPORT_CACHE_LEN");
 	config_free(&c);
 }

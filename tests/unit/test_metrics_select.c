@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -175,10 +176,198 @@ static void test_default_one_group(void **state)
 	agg_from(&a, "log_level: info\n");
 	for (int f = 0; f < METRICS_FAMILIES; f++) {
 		assert_int_equal(a.n_groups[f], 1);
-		assert_int_equal(a.gdrop[f][0], 0);
+		/* the opt-in attributes (url.path, client.address) are off by default */
+		assert_int_equal(a.gdrop[f][0], METRICS_OPTIN_BITS);
 		assert_int_equal(a.ghists[f][0], 7);
 	}
 	metrics_agg_free(&a);
+}
+
+/* A span with the given url.path and addresses (host = server side, peer = client side). */
+static void record_at(struct metrics_agg *a, int kind, const char *path, const char *host,
+		      const char *peer)
+{
+	struct span *s = otlp_t_span(&svc, 1, kind);
+
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	snprintf(s->host_addr, sizeof(s->host_addr), "%s", host);
+	snprintf(s->peer_addr, sizeof(s->peer_addr), "%s", peer);
+	metrics_agg_record(a, s, T0);
+	/* renaming is for metrics only: the span (and so every trace exporter) keeps them */
+	assert_string_equal(s->host_addr, host);
+	assert_string_equal(s->peer_addr, peer);
+	free(s);
+}
+
+struct find {
+	int family, hist;
+	const char *path, *addr, *client; /* NULL: any */
+	size_t n;
+	uint64_t count;
+};
+
+static bool find_one(struct metrics_series *s, void *arg)
+{
+	struct find *q = arg;
+
+	if (s->family != q->family || !(s->hists & 1u << q->hist) ||
+	    (q->path && strcmp(s->path, q->path)) || (q->addr && strcmp(s->addr, q->addr)) ||
+	    (q->client && strcmp(s->client, q->client)))
+		return true;
+	q->n++;
+	q->count += s->h[q->hist].count;
+	return true;
+}
+
+/* Series of (family, histogram) with these values, and their span count. */
+static struct find find(struct metrics_agg *a, int family, int hist, const char *path,
+			const char *addr, const char *client)
+{
+	struct find q = {family, hist, path, addr, client, 0, 0};
+
+	metrics_agg_each(a, find_one, &q);
+	return q;
+}
+
+/* include naming url.path and client.address on one metric: its series split by path and
+ * carry the client; the other metrics of the family and the client family stay as they were. */
+static void test_optin_named(void **state)
+{
+	struct metrics_agg a;
+
+	(void)state;
+	agg_from(&a, "attributes:\n  select:\n    http_server_request_duration_seconds:\n"
+		     "      include: [url_path, client.address, http.request.method]\n"
+		     "    http.client.request.duration:\n      include: [\"*\"]\n");
+	for (int i = 0; i < 6; i++) {
+		char p[16];
+
+		snprintf(p, sizeof(p), "/u/%d", i % 3);
+		record_at(&a, SPAN_KIND_SERVER, p, "10.0.0.1", i < 4 ? "svc-a" : "svc-b");
+		record_at(&a, SPAN_KIND_CLIENT, p, "svc-c", "10.0.0.2");
+	}
+	assert_int_equal(find(&a, 0, METRICS_H_DURATION, NULL, NULL, NULL).n, 5);
+	assert_int_equal(find(&a, 0, METRICS_H_DURATION, "/u/0", "", "svc-a").count, 2);
+	assert_int_equal(find(&a, 0, METRICS_H_DURATION, "/u/1", "", "svc-b").count, 1);
+	assert_int_equal(find(&a, 0, METRICS_H_REQ_SIZE, "", "unresolved", "").count, 6);
+	assert_int_equal(find(&a, 0, METRICS_H_REQ_SIZE, NULL, NULL, NULL).n, 1);
+	/* `*` turns on every attribute the metric has: url.path, never client.address */
+	assert_int_equal(find(&a, 1, METRICS_H_DURATION, NULL, NULL, NULL).n, 3);
+	assert_int_equal(find(&a, 1, METRICS_H_DURATION, "/u/2", "svc-c", "").count, 2);
+	assert_int_equal(find(&a, 1, METRICS_H_RESP_SIZE, "", "svc-c", "").count, 6);
+	metrics_agg_free(&a);
+}
+
+/* Globs over attribute names reach the opt-in ones; exclude still wins. */
+static void test_optin_globs(void **state)
+{
+	struct metrics_agg a;
+
+	(void)state;
+	agg_from(&a, "attributes:\n  select:\n    \"http.server.*\":\n"
+		     "      include: [\"url.*\", \"client.*\", server.address]\n"
+		     "      exclude: [client_address]\n");
+	record_at(&a, SPAN_KIND_SERVER, "/a", "10.0.0.1", "10.0.0.9");
+	record_at(&a, SPAN_KIND_SERVER, "/b", "10.0.0.1", "10.0.0.9");
+	for (int h = 0; h < METRICS_HISTS; h++) {
+		assert_int_equal(find(&a, 0, h, NULL, NULL, NULL).n, 2);
+		assert_int_equal(find(&a, 0, h, "/a", "unresolved", "").n, 1);
+	}
+	metrics_agg_free(&a);
+}
+
+/* OBI's directions: a server span's server.address takes the generic word and its
+ * client.address the incoming one; a client span's server.address the outgoing one; names
+ * (not IP addresses) are kept, and "" disables a word. */
+static void test_unresolved_words(void **state)
+{
+	struct metrics_agg a;
+
+	(void)state;
+	agg_from(&a, "attributes:\n  select:\n    http.server.request.duration:\n"
+		     "      include: [\"*\"]\n");
+	record_at(&a, SPAN_KIND_SERVER, "/a", "127.0.0.1", "::1");
+	record_at(&a, SPAN_KIND_SERVER, "/a", "::ffff:10.1.2.3", "10.9.9.9");
+	record_at(&a, SPAN_KIND_SERVER, "/a", "front-end", "checkout");
+	record_at(&a, SPAN_KIND_CLIENT, "/a", "fe80::1", "127.0.0.1");
+	record_at(&a, SPAN_KIND_CLIENT, "/a", "db.example", "127.0.0.1");
+	assert_int_equal(find(&a, 0, METRICS_H_DURATION, "/a", "unresolved", "incoming").count, 2);
+	assert_int_equal(find(&a, 0, METRICS_H_DURATION, "/a", "front-end", "checkout").count, 1);
+	assert_int_equal(find(&a, 1, METRICS_H_DURATION, "", "outgoing", "").count, 1);
+	assert_int_equal(find(&a, 1, METRICS_H_DURATION, "", "db.example", "").count, 1);
+	metrics_agg_free(&a);
+
+	agg_from(&a, "attributes:\n  rename_unresolved_hosts: \"\"\n"
+		     "  rename_unresolved_hosts_outgoing: ext\n"
+		     "  rename_unresolved_hosts_incoming: \"\"\n");
+	record_at(&a, SPAN_KIND_SERVER, "/a", "127.0.0.1", "127.0.0.2");
+	record_at(&a, SPAN_KIND_CLIENT, "/a", "10.0.0.1", "127.0.0.1");
+	assert_int_equal(find(&a, 0, METRICS_H_DURATION, "", "127.0.0.1", "").count, 1);
+	assert_int_equal(find(&a, 1, METRICS_H_DURATION, "", "ext", "").count, 1);
+	metrics_agg_free(&a);
+}
+
+/* Go's net.ParseIP decides what is an address: these are, these are not. */
+static void test_unresolved_is_ip(void **state)
+{
+	static const char *const ip[] = {"1.2.3.4",	"255.255.255.255", "::", "::1", "fe80::1",
+					 "::ffff:10.0.0.1", "2001:db8::8a2e:370:7334"};
+	static const char *const not_ip[] = {
+	    "1.2.3", "01.2.3.4", "1.2.3.4.5", "256.1.1.1", "fe80::1%lo", "[::1]",	 "::1:",
+	    "1.2.3.4:80", "localhost", "cafe", "a:b", " 1.2.3.4", "1.2.3.4 ", "deadbeef::x", "1.2.3.04", "1234.1.1.1", "1..2.3",
+	    "1.2.3.4.", "-1.2.3.4", ""};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ip) / sizeof(ip[0]); i++)
+		assert_string_equal(metrics_unresolved_value("w", ip[i]), "w");
+	for (size_t i = 0; i < sizeof(not_ip) / sizeof(not_ip[0]); i++)
+		assert_string_equal(metrics_unresolved_value("w", not_ip[i]), not_ip[i]);
+	assert_string_equal(metrics_unresolved_value("", "1.2.3.4"), "1.2.3.4");
+	/* the one-entry cache answers as the classifier, in any order, repeats included */
+	{
+		struct metrics_ipcache c = {0};
+		char long_v[SPAN_ADDR_MAX + 8];
+		const char *seq[] = {"1.2.3.4", "1.2.3.4", "front", "front", "::1", "1.2.3",
+				     long_v, long_v, "1.2.3.4", "", "10.0.0.1"};
+
+		memset(long_v, '1', sizeof(long_v) - 1);
+		long_v[sizeof(long_v) - 1] = '\0';
+		for (int r = 0; r < 2; r++)
+			for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++)
+				assert_string_equal(metrics_unresolved_cached(&c, "w", seq[i]),
+						    metrics_unresolved_value("w", seq[i]));
+		assert_string_equal(metrics_unresolved_cached(&c, "", "10.0.0.1"), "10.0.0.1");
+	}
+	/* IPv4 is classified by hand: it must agree with inet_pton (leading zeros, ranges, dots)
+	 * on every short string of digits and dots. */
+	for (unsigned seed = 1; seed < 200000; seed++) {
+		static const char alpha[] = "01259.";
+		char v[12];
+		unsigned char buf[4];
+		unsigned r = seed * 2654435761u, len = 7 + r % 5;
+
+		for (unsigned i = 0; i < len; i++, r = r * 1103515245u + 12345u)
+			v[i] = alpha[(r >> 16) % 6];
+		v[len] = '\0';
+		/* v is never "w": a changed value means "an address" */
+		assert_int_equal(strcmp(metrics_unresolved_value("w", v), v) != 0,
+				 inet_pton(AF_INET, v, buf) == 1);
+	}
+}
+
+/* A word with a control character never reaches an export: the configuration refuses it. */
+static void test_unresolved_word_checked(void **state)
+{
+	struct obi_config c;
+	char err[512] = "";
+	static const char yaml[] = "attributes:\n  rename_unresolved_hosts_incoming: \"a\\tb\"\n";
+
+	(void)state;
+	config_init_defaults(&c);
+	assert_int_not_equal(config_apply_yaml(&c, yaml, strlen(yaml), "t.yaml", err, sizeof(err)),
+			     0);
+	assert_non_null(strstr(err, "rename_unresolved_hosts_incoming"));
+	config_free(&c);
 }
 
 static void encode_both(const char *yaml, struct otlp_buf *pb, struct otlp_buf *js)
@@ -245,6 +434,11 @@ int main(void)
 	    cmocka_unit_test(test_status_dropped_error_type_kept),
 	    cmocka_unit_test(test_include_limits),
 	    cmocka_unit_test(test_default_one_group),
+	    cmocka_unit_test(test_optin_named),
+	    cmocka_unit_test(test_optin_globs),
+	    cmocka_unit_test(test_unresolved_words),
+	    cmocka_unit_test(test_unresolved_is_ip),
+	    cmocka_unit_test(test_unresolved_word_checked),
 	    cmocka_unit_test(test_traces_exclude),
 	};
 
