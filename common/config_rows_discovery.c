@@ -61,7 +61,7 @@ static const char *config_selector_check(const void *item)
 	     .max = 255,                                                                           \
 	     .doc = "Deprecated: service.namespace of the matched processes."},                    \
 	    {.yaml = "exe_path",                                                                   \
-	     .type = PAT,                                                                          \
+	     .type = (PAT),                                                                        \
 	     CONFIG_ITEM(struct config_selector, exe_path),                                        \
 	     .doc = "Full executable path (/proc/PID/exe)."},                                      \
 	    {.yaml = "exe_path_regexp",                                                            \
@@ -73,7 +73,7 @@ static const char *config_selector_check(const void *item)
 	     CONFIG_ITEM(struct config_selector, open_ports),                                      \
 	     .doc = "The process listens on any of these ports or ranges."},                       \
 	    {.yaml = "cmd_args",                                                                   \
-	     .type = PAT,                                                                          \
+	     .type = (PAT),                                                                        \
 	     CONFIG_ITEM(struct config_selector, cmd_args),                                        \
 	     .doc = "The whole command line (argv[0] included), arguments joined by one space."},  \
 	    {.yaml = "languages",                                                                  \
@@ -92,7 +92,7 @@ static const char *config_selector_check(const void *item)
 		 "/proc/1's are "                                                                  \
 		 "unreadable)."},                                                                  \
 	    {.yaml = "container_name",                                                             \
-	     .type = PAT,                                                                          \
+	     .type = (PAT),                                                                        \
 	     CONFIG_ITEM(struct config_selector, container_name),                                  \
 	     .doc = "OCI container name."},                                                        \
 	    {.yaml = "target_pids",                                                                \
@@ -101,43 +101,43 @@ static const char *config_selector_check(const void *item)
 	     .check = config_check_pids,                                                           \
 	     .doc = "PIDs or PID ranges."},                                                        \
 	    {.yaml = "k8s_namespace",                                                              \
-	     .type = PAT,                                                                          \
+	     .type = (PAT),                                                                        \
 	     CONFIG_ITEM(struct config_selector, k8s_namespace),                                   \
 	     .doc = "Kubernetes namespace (needs Kubernetes metadata)."},                          \
 	    {.yaml = "k8s_pod_name",                                                               \
-	     .type = PAT,                                                                          \
+	     .type = (PAT),                                                                        \
 	     CONFIG_ITEM(struct config_selector, k8s_pod_name),                                    \
 	     .doc = "Kubernetes pod name (needs Kubernetes metadata)."},                           \
 	    {.yaml = "k8s_deployment_name",                                                        \
-	     .type = PAT,                                                                          \
+	     .type = (PAT),                                                                        \
 	     CONFIG_ITEM(struct config_selector, k8s_deployment_name),                             \
 	     .doc = "Kubernetes deployment name (needs Kubernetes metadata)."},                    \
 	    {.yaml = "k8s_replicaset_name",                                                        \
-	     .type = PAT,                                                                          \
+	     .type = (PAT),                                                                        \
 	     CONFIG_ITEM(struct config_selector, k8s_replicaset_name),                             \
 	     .doc = "Kubernetes replicaset name (needs Kubernetes metadata)."},                    \
 	    {.yaml = "k8s_statefulset_name",                                                       \
-	     .type = PAT,                                                                          \
+	     .type = (PAT),                                                                        \
 	     CONFIG_ITEM(struct config_selector, k8s_statefulset_name),                            \
 	     .doc = "Kubernetes statefulset name (needs Kubernetes metadata)."},                   \
 	    {.yaml = "k8s_daemonset_name",                                                         \
-	     .type = PAT,                                                                          \
+	     .type = (PAT),                                                                        \
 	     CONFIG_ITEM(struct config_selector, k8s_daemonset_name),                              \
 	     .doc = "Kubernetes daemonset name (needs Kubernetes metadata)."},                     \
 	    {.yaml = "k8s_job_name",                                                               \
-	     .type = PAT,                                                                          \
+	     .type = (PAT),                                                                        \
 	     CONFIG_ITEM(struct config_selector, k8s_job_name),                                    \
 	     .doc = "Kubernetes job name (needs Kubernetes metadata)."},                           \
 	    {.yaml = "k8s_cronjob_name",                                                           \
-	     .type = PAT,                                                                          \
+	     .type = (PAT),                                                                        \
 	     CONFIG_ITEM(struct config_selector, k8s_cronjob_name),                                \
 	     .doc = "Kubernetes cronjob name (needs Kubernetes metadata)."},                       \
 	    {.yaml = "k8s_owner_name",                                                             \
-	     .type = PAT,                                                                          \
+	     .type = (PAT),                                                                        \
 	     CONFIG_ITEM(struct config_selector, k8s_owner_name),                                  \
 	     .doc = "Kubernetes owner name (needs Kubernetes metadata)."},                         \
 	    {.yaml = "k8s_container_name",                                                         \
-	     .type = PAT,                                                                          \
+	     .type = (PAT),                                                                        \
 	     CONFIG_ITEM(struct config_selector, k8s_container_name),                              \
 	     .doc = "Kubernetes container name (needs Kubernetes metadata)."},                     \
 	    {.yaml = "k8s_pod_labels",                                                             \
