@@ -74,8 +74,9 @@ static int emit_traces_init(struct enricher *e, char *err, size_t errlen)
 	int rc;
 
 	m->stage = calloc(EMIT_STAGE_MAX, sizeof(*m->stage));
+	m->stage_text = malloc(EMIT_STAGE_TEXT);
 	m->traces = calloc(1, sizeof(*m->traces));
-	if (!m->stage || !m->traces) {
+	if (!m->stage || !m->stage_text || !m->traces) {
 		snprintf(err, errlen, "out of memory (OTLP exporter)");
 		return -ENOMEM;
 	}
@@ -168,6 +169,7 @@ static void emit_stage_flush(struct emit *m)
 	m->st.exported += took;
 	m->st.export_refused += m->n_stage - took;
 	m->n_stage = 0;
+	m->stage_text_len = 0;
 }
 
 void emit_flush(struct enricher *e)
@@ -199,6 +201,8 @@ void emit_free(struct enricher *e)
 	m->metrics = NULL;
 	m->curl_ready = false;
 	free(m->stage);
+	free(m->stage_text);
+	m->stage_text = NULL;
 	free(m->resource_attrs);
 	m->resource_attrs = NULL;
 	export_config_free(&m->xcfg);
@@ -249,7 +253,10 @@ void emit_span(struct enricher *e, struct span *sp)
 		m->st.not_exported++;
 		return;
 	}
-	m->stage[m->n_stage++] = *sp;
+	if (EMIT_STAGE_TEXT - m->stage_text_len < sp->text_len)
+		emit_stage_flush(m);
+	span_copy(&m->stage[m->n_stage++], sp, m->stage_text + m->stage_text_len, sp->text_len);
+	m->stage_text_len += sp->text_len;
 	if (m->n_stage == EMIT_STAGE_MAX)
 		emit_stage_flush(m);
 }

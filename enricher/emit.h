@@ -17,8 +17,11 @@ struct enricher;
 struct metrics;
 struct otlp_http;
 
-/* Spans staged for the OTLP exporter until the end of a batch of records. */
+/* Spans staged for the OTLP exporter until the end of a batch of records, and the text arena
+ * their copies share (a typical span holds ~200 bytes; the stage is sent early if it fills). */
 #define EMIT_STAGE_MAX 64
+#define EMIT_STAGE_TEXT (128u * 1024)
+_Static_assert(EMIT_STAGE_TEXT >= SPAN_TEXT_CAP, "the stage holds at least the largest span");
 
 struct emit_stats {
 	uint64_t dropped_traces; /* sp->drop_traces: neither printed nor exported */
@@ -42,6 +45,8 @@ struct emit {
 	char *resource_attrs; /* obi's OTEL_RESOURCE_ATTRIBUTES, re-encoded (k=v,...) */
 	struct span *stage;   /* [EMIT_STAGE_MAX] copies: the exporter reads them in one call */
 	size_t n_stage;
+	char *stage_text; /* [EMIT_STAGE_TEXT]: the copies' strings, back to back */
+	size_t stage_text_len;
 	struct emit_stats st;
 };
 

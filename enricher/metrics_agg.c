@@ -277,8 +277,8 @@ static void metrics_key_mask(struct metrics_key *k, metrics_drop_t drop)
 static void metrics_series_add(struct metrics_agg *a, struct metrics_series *s,
 			       const struct span *sp, double dur, uint64_t now_ns)
 {
-	const double x[METRICS_HISTS] = {dur, (double)sp->req_body_size,
-					 (double)sp->resp_body_size};
+	const double x[METRICS_HISTS] = {dur, (double)span_int(sp, SPAN_A_HTTP_REQ_BODY_SIZE),
+					 (double)span_int(sp, SPAN_A_HTTP_RESP_BODY_SIZE)};
 
 	for (int h = 0; h < METRICS_HISTS; h++)
 		if (s->hists & 1u << h)
@@ -317,7 +317,7 @@ static void metrics_key_addrs(struct metrics_agg *a, struct metrics_key *k, cons
 		k->addr = metrics_unresolved_cached(
 		    &a->ipc[0], w[client ? METRICS_UNRES_OUT : METRICS_UNRES_GENERIC],
 		    sp->host_addr);
-	k->path = kept & 1u << METRICS_A_PATH ? sp->path : "";
+	k->path = kept & 1u << METRICS_A_PATH ? span_str(sp, SPAN_A_URL_PATH) : "";
 	k->client = "";
 	/* HTTP client metrics have no client.address (reference 3.4): the bit is never kept. */
 	if (kept & 1u << METRICS_A_CLIENT)
@@ -330,19 +330,23 @@ void metrics_agg_record(struct metrics_agg *a, const struct span *sp, uint64_t n
 {
 	struct metrics_key k = {0};
 	double dur = 0;
+	int64_t status;
 	bool ok = true;
 
-	if (sp->drop_metrics || (sp->kind != SPAN_KIND_SERVER && sp->kind != SPAN_KIND_CLIENT)) {
+	/* The RED metrics here are HTTP's (http.server.*, http.client.*). */
+	if (sp->drop_metrics || sp->type != SPAN_TYPE_HTTP ||
+	    (sp->kind != SPAN_KIND_SERVER && sp->kind != SPAN_KIND_CLIENT)) {
 		a->st.skipped++;
 		return;
 	}
 	k.family = sp->kind == SPAN_KIND_SERVER ? METRICS_SERVER : METRICS_CLIENT;
 	k.error = sp->status == SPAN_STATUS_ERROR;
 	k.port = sp->host_port;
-	k.status_code = sp->status_code > 0 && sp->status_code < 1000 ? sp->status_code : 0;
+	status = span_int(sp, SPAN_A_HTTP_STATUS_CODE);
+	k.status_code = status > 0 && status < 1000 ? (int)status : 0;
 	k.err_code = k.error ? k.status_code : 0;
-	k.method = sp->method;
-	k.route = sp->route;
+	k.method = span_str(sp, SPAN_A_HTTP_METHOD);
+	k.route = span_str(sp, SPAN_A_HTTP_ROUTE);
 	metrics_key_addrs(a, &k, sp);
 	k.svc = metrics_svc_get(a, sp->svc ? sp->svc : &metrics_unknown_svc);
 	if (sp->end_ns >= sp->start_ns)

@@ -39,26 +39,28 @@ static bool otlp_id_zero(const uint8_t *id, size_t n)
 	return true;
 }
 
-/* The same attribute set as the JSON trace printer (printer.c), typed as OTLP wants. */
+/* Every exported attribute the span holds, in table order, then its connection (the JSON
+ * trace printer emits the same set). No protocol is named here: a new span type adds rows. */
 static void otlp_span_attrs(const struct span *sp, struct otlp_span *o)
 {
-	otlp_add_str(o, "http.request.method", sp->method);
-	otlp_add_str(o, "url.path", sp->path);
-	otlp_add_str(o, "url.query", sp->query);
-	otlp_add_str(o, "http.route", sp->route);
-	if (sp->kind == SPAN_KIND_CLIENT)
-		otlp_add_str(o, "url.full", sp->full_url);
-	if (sp->status_code > 0)
-		otlp_add_int(o, "http.response.status_code", sp->status_code);
+	for (int a = 0; a < SPAN_A_COUNT; a++) {
+		const struct span_attr_def *d = &span_attr_defs[a];
+
+		if (!d->klen || !span_has(sp, a))
+			continue;
+		if (d->type == SPAN_V_STR)
+			otlp_add_str_n(o, d->key, d->klen, span_str(sp, a));
+		else if (d->type == SPAN_V_INT)
+			otlp_add_int_n(o, d->key, d->klen, span_int(sp, a));
+		else if (o->n_attrs < OTLP_SPAN_ATTRS_MAX)
+			o->attrs[o->n_attrs++] = (struct otlp_attr){
+			    .key = d->key, .klen = d->klen, .type = OTLP_ATTR_BOOL, .v.b = sp->v[a].i};
+	}
 	otlp_add_str(o, "server.address", sp->host_addr);
 	if (sp->host_port)
 		otlp_add_int(o, "server.port", sp->host_port);
 	if (sp->kind == SPAN_KIND_SERVER)
 		otlp_add_str(o, "client.address", sp->peer_addr);
-	otlp_add_int(o, "http.request.body.size", (int64_t)(sp->req_body_size & INT64_MAX));
-	otlp_add_int(o, "http.response.body.size", (int64_t)(sp->resp_body_size & INT64_MAX));
-	otlp_add_str(o, "network.protocol.version", sp->protocol_version);
-	otlp_add_str(o, "user_agent.original", sp->user_agent);
 }
 
 void otlp_span_view(const struct span *sp, struct otlp_span *o)
@@ -69,7 +71,7 @@ void otlp_span_view(const struct span *sp, struct otlp_span *o)
 	o->trace_id = sp->trace_id;
 	o->span_id = sp->span_id;
 	o->parent_span_id = root ? NULL : sp->parent_span_id;
-	o->name = sp->name;
+	o->name = span_str(sp, SPAN_A_NAME);
 	o->kind = (uint32_t)sp->kind;
 	o->status = (uint32_t)sp->status;
 	/* A server span's parent came in a traceparent header: it is remote. */

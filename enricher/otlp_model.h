@@ -23,8 +23,8 @@ struct otlp_attr {
 	} v;
 };
 
-/* Enough for every attribute the span adapter emits (it never writes past this). */
-#define OTLP_SPAN_ATTRS_MAX 20
+/* Enough for every attribute the span adapter emits: the table's and the connection's three. */
+#define OTLP_SPAN_ATTRS_MAX (SPAN_A_COUNT + 3)
 
 /* A span as OTLP sees it; filled by otlp_span_view() from a struct span, borrows from it. */
 struct otlp_span {

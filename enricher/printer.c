@@ -172,15 +172,19 @@ int printer_format_text(const struct span *s, char *buf, size_t len)
 		     "%s (%s[%s]) %s %d %s %s [%s as %s:%u]->[%s as %s:%u] contentLen:%" PRIu64
 		     "B responseLen:%" PRIu64 "B svc=[%s%s%s %s] traceparent=[00-%s-%s[%s]-%02x]",
 		     start, dur, dur, s->kind == SPAN_KIND_CLIENT ? "HTTPClient" : "HTTP",
-		     s->status_code, s->method, s->path, s->peer_addr, s->peer_addr, s->peer_port,
-		     s->host_addr, s->host_addr, s->host_port, s->req_body_size, s->resp_body_size,
+		     (int)span_int(s, SPAN_A_HTTP_STATUS_CODE), span_str(s, SPAN_A_HTTP_METHOD),
+		     span_str(s, SPAN_A_URL_PATH), s->peer_addr, s->peer_addr, s->peer_port,
+		     s->host_addr, s->host_addr, s->host_port,
+		     (uint64_t)span_int(s, SPAN_A_HTTP_REQ_BODY_SIZE),
+		     (uint64_t)span_int(s, SPAN_A_HTTP_RESP_BODY_SIZE),
 		     ns, ns[0] ? "/" : "", svc ? printer_str(svc->name) : "",
 		     svc ? printer_str(svc->sdk_language) : "", tid, sid, pid, s->trace_flags);
 	if (r < 0 || (size_t)r >= len)
 		return -1;
 	/* OBI's line stops at traceparent; http.route is ours, last so OBI's fields keep place. */
-	if (s->route[0]) {
-		int k = snprintf(buf + r, len - (size_t)r, " route=[%s]", s->route);
+	if (span_has(s, SPAN_A_HTTP_ROUTE)) {
+		int k = snprintf(buf + r, len - (size_t)r, " route=[%s]",
+				 span_str(s, SPAN_A_HTTP_ROUTE));
 
 		if (k < 0 || (size_t)k >= len - (size_t)r)
 			return -1;
@@ -259,33 +263,29 @@ static bool printer_json_resource(cJSON *root, const struct span_service *svc)
 	return ok;
 }
 
+/* What the OTLP adapter exports (otlp_model.c), in the same order: the span's attributes
+ * walked through the table, then its connection (server.port also when 0). */
 static bool printer_json_attrs(cJSON *root, const struct span *s)
 {
 	cJSON *a = cJSON_AddObjectToObject(root, "attributes");
 	bool ok = a != NULL;
 
-	ok = ok && printer_add_str(a, "http.request.method", s->method);
-	ok = ok && printer_add_str(a, "url.path", s->path);
-	if (s->query[0])
-		ok = ok && printer_add_str(a, "url.query", s->query);
-	if (s->route[0])
-		ok = ok && printer_add_str(a, "http.route", s->route);
-	if (s->kind == SPAN_KIND_CLIENT)
-		ok = ok && printer_add_str(a, "url.full", s->full_url);
-	if (s->status_code)
-		ok =
-		    ok && printer_add_u64(a, "http.response.status_code", (uint64_t)s->status_code);
+	for (int i = 0; ok && i < SPAN_A_COUNT; i++) {
+		const struct span_attr_def *d = &span_attr_defs[i];
+
+		if (!d->klen || !span_has(s, i))
+			continue;
+		if (d->type == SPAN_V_STR)
+			ok = printer_add_str(a, d->key, span_str(s, i));
+		else if (d->type == SPAN_V_INT)
+			ok = printer_add_u64(a, d->key, (uint64_t)span_int(s, i));
+		else
+			ok = cJSON_AddBoolToObject(a, d->key, span_int(s, i) != 0) != NULL;
+	}
 	ok = ok && printer_add_str(a, "server.address", s->host_addr);
 	ok = ok && printer_add_u64(a, "server.port", s->host_port);
 	if (s->kind != SPAN_KIND_CLIENT)
 		ok = ok && printer_add_str(a, "client.address", s->peer_addr);
-	ok = ok && printer_add_u64(a, "http.request.body.size", s->req_body_size);
-	ok = ok && printer_add_u64(a, "http.response.body.size", s->resp_body_size);
-	ok = ok && printer_add_str(a, "network.protocol.version", s->protocol_version);
-	if (s->user_agent[0])
-		ok = ok && printer_add_str(a, "user_agent.original", s->user_agent);
-	if (s->resp_cut)
-		ok = ok && cJSON_AddTrueToObject(a, "obi.http.response.cut") != NULL;
 	return ok;
 }
 
@@ -309,7 +309,7 @@ static cJSON *printer_json_span(const struct span *s)
 	ok = ok &&
 	     printer_add_str(root, "type", s->kind == SPAN_KIND_CLIENT ? "HTTPClient" : "HTTP");
 	ok = ok && printer_add_str(root, "kind", s->kind == SPAN_KIND_CLIENT ? "CLIENT" : "SERVER");
-	ok = ok && printer_add_str(root, "name", s->name);
+	ok = ok && printer_add_str(root, "name", span_str(s, SPAN_A_NAME));
 	ok = ok && printer_add_str(root, "start", start);
 	ok = ok && printer_add_u64(root, "startUnixNano", s->start_ns);
 	ok = ok && printer_add_u64(root, "endUnixNano", s->end_ns);

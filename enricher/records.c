@@ -26,7 +26,9 @@ static void records_print_one(struct enricher *e, const uint8_t *p, size_t len)
 	struct obi_rec_http rec;
 	struct proc_entry *proc;
 	struct span span;
+	char text[SPAN_TEXT_CAP]; /* the span's arena: only what it holds is written */
 
+	span_init(&span, text, sizeof(text));
 	memcpy(&rec, p, sizeof(rec));
 	proc = proc_table_get(&e->procs, rec.hdr.pid);
 	if (!proc) {
@@ -45,7 +47,7 @@ static void records_print_one(struct enricher *e, const uint8_t *p, size_t len)
 				"pid %u: captured bytes are not an HTTP/1.x request", rec.hdr.pid);
 		return;
 	}
-	if (span.resp_cut)
+	if (span_int(&span, SPAN_A_HTTP_RESP_CUT))
 		e->st.resp_cut++;
 	e->st.spans++;
 	span_peer_apply(e->peer_names, &span, &e->peers);

@@ -1,4 +1,4 @@
-/* span.h: a finished span as the enricher hands it to printers and exporters. */
+/* span.h: a finished span: common scalars, its connection, and typed attributes in a text arena. */
 #ifndef OBI_SPAN_H
 #define OBI_SPAN_H
 
@@ -9,6 +9,9 @@
 /* Values are OTLP's SpanKind and Status.StatusCode. */
 enum span_kind { SPAN_KIND_INTERNAL = 1, SPAN_KIND_SERVER = 2, SPAN_KIND_CLIENT = 3 };
 enum span_status { SPAN_STATUS_UNSET = 0, SPAN_STATUS_OK = 1, SPAN_STATUS_ERROR = 2 };
+
+/* What produced the span. Every type shares struct span; only its attribute set differs. */
+enum span_type { SPAN_TYPE_NONE = 0, SPAN_TYPE_HTTP = 1 };
 
 /* The service (resource) a span belongs to; owned by the process table. */
 struct span_service {
@@ -22,13 +25,66 @@ struct span_service {
 	unsigned selector; /* 1 + the discovery selector that chose it; 0: the legacy criteria */
 };
 
+enum span_vtype { SPAN_V_STR, SPAN_V_INT, SPAN_V_BOOL };
+
 #define SPAN_STR_MAX 1024
 /* An IP, or a Kubernetes name (span_peer.c): Service names fit (63), most pod and node ones
  * too; a longer name keeps the IP. */
 #define SPAN_ADDR_MAX 128
 
+/*
+ * Every attribute a span can hold, in the order the sinks emit them:
+ * X(id, OTel key ("": kept for the enricher, never exported), type, most bytes of a string).
+ * A new protocol adds its rows here (db.*, rpc.*); sinks that walk the table need no change.
+ * The bounds are what the fixed fields of earlier versions held, so truncation is unchanged.
+ */
+// clang-format off
+#define SPAN_ATTR_TABLE(X) \
+	X(NAME, "", STR, SPAN_STR_MAX + 31) \
+	X(HTTP_METHOD, "http.request.method", STR, 31) \
+	X(URL_PATH, "url.path", STR, SPAN_STR_MAX - 1) \
+	X(URL_QUERY, "url.query", STR, SPAN_STR_MAX - 1) \
+	X(HTTP_ROUTE, "http.route", STR, SPAN_STR_MAX - 1) \
+	X(URL_FULL, "url.full", STR, SPAN_STR_MAX * 2 + 63) \
+	X(HTTP_STATUS_CODE, "http.response.status_code", INT, 0) \
+	X(HTTP_REQ_BODY_SIZE, "http.request.body.size", INT, 0) \
+	X(HTTP_RESP_BODY_SIZE, "http.response.body.size", INT, 0) \
+	X(NET_PROTO_VERSION, "network.protocol.version", STR, 7) \
+	X(USER_AGENT, "user_agent.original", STR, 255) \
+	X(HTTP_RESP_CUT, "obi.http.response.cut", BOOL, 0) \
+	X(HTTP_HOST, "", STR, 255)
+// clang-format on
+
+#define SPAN_A_ID_(id, key, type, max) SPAN_A_##id,
+enum span_attr { SPAN_ATTR_TABLE(SPAN_A_ID_) SPAN_A_COUNT };
+#undef SPAN_A_ID_
+_Static_assert(SPAN_A_COUNT <= 32, "span attributes: the presence mask is 32 bits");
+
+struct span_attr_def {
+	const char *key; /* "": internal */
+	uint32_t klen;
+	enum span_vtype type;
+	uint32_t max; /* strings: most bytes kept (without the NUL) */
+};
+extern const struct span_attr_def span_attr_defs[SPAN_A_COUNT];
+
+/*
+ * The most text one span can hold: every string at its bound, plus a rewrite of the name and
+ * of the route (the route stage sets both after the builder).
+ */
+#define SPAN_A_BYTES_(id, key, type, max) +(SPAN_V_##type == SPAN_V_STR ? (max) + 1 : 0)
+#define SPAN_TEXT_CAP                                                                      \
+	((size_t)(0 SPAN_ATTR_TABLE(SPAN_A_BYTES_)) + 2 * (SPAN_STR_MAX + 32))
+
+union span_val {
+	int64_t i; /* INT, BOOL (0/1) */
+	struct {
+		uint32_t off, len; /* STR: text + off, NUL-terminated */
+	} s;
+};
+
 struct span {
-	/* Scalars first: span_reset zeroes everything up to `name` in one memset. */
+	enum span_type type;
 	enum span_kind kind;
 	enum span_status status;
 	uint64_t start_ns; /* Unix epoch nanoseconds: request start */
@@ -37,53 +93,81 @@ struct span {
 	uint8_t span_id[8];
 	uint8_t parent_span_id[8]; /* all zero: root span */
 	uint8_t trace_flags;
-	bool resp_cut; /* obi.http.response.cut: still flowing at the max duration */
 	/* Set by the stages before the sinks (routes.ignored_patterns, filters): the span still
 	 * reaches the sinks it is not dropped from, e.g. metrics of an ignored trace. */
 	bool drop_traces;
 	bool drop_metrics;
-	int status_code;	 /* http.response.status_code; 0: no response */
-	uint64_t req_body_size;	 /* http.request.body.size */
-	uint64_t resp_body_size; /* http.response.body.size */
-	uint64_t req_bytes;	 /* whole request on the wire, headers included */
-	uint64_t resp_bytes;	 /* whole response on the wire, headers included */
-	uint16_t peer_port;	 /* client's port (server spans) */
-	uint16_t host_port;	 /* server.port */
+	uint64_t req_bytes;  /* whole request on the wire, headers included */
+	uint64_t resp_bytes; /* whole response on the wire, headers included */
+	/* The connection, for every protocol. Peer is always the client side, host always the
+	 * server side (as OBI): client.address / server.address of the sinks. */
+	uint16_t peer_port; /* client's port */
+	uint16_t host_port; /* server.port */
 	const struct span_service *svc;
+	uint32_t set;	   /* bit per enum span_attr: present */
+	uint32_t text_len; /* arena bytes in use */
+	uint32_t text_cut; /* strings shortened because the arena was full (never by design) */
+	/* span_reset zeroes everything above in one memset, and these two by their first byte. */
+	char peer_addr[SPAN_ADDR_MAX];
+	char host_addr[SPAN_ADDR_MAX];
 
-	/*
-	 * Text: ~7 KB of fixed buffers of which a span uses a few hundred bytes, so every
-	 * string field is listed in SPAN_STRINGS below and span_reset empties each by its first
-	 * byte (a memset of the whole span was ~60 ns of the ~500 ns a span's parse costs). An
-	 * empty string is an absent attribute.
-	 */
-	char name[SPAN_STR_MAX + 32];	      /* "GET" now; "GET /route" when routes exist */
-	char method[32];		      /* http.request.method */
-	char path[SPAN_STR_MAX];	      /* url.path */
-	char query[SPAN_STR_MAX];	      /* url.query, without '?' */
-	char route[SPAN_STR_MAX];	      /* http.route */
-	char full_url[SPAN_STR_MAX * 2 + 64]; /* url.full (client spans) */
-	char host_header[256];		      /* Host header, without port */
-	char user_agent[256];		      /* user_agent.original */
-	char protocol_version[8];	      /* network.protocol.version: "1.0", "1.1" */
-	/* Peer is always the client side, host always the server side (as OBI). */
-	char peer_addr[SPAN_ADDR_MAX]; /* client.address (server spans) */
-	char host_addr[SPAN_ADDR_MAX]; /* server.address */
+	union span_val v[SPAN_A_COUNT]; /* meaningful where `set` says so */
+	/* The arena the string attributes live in: borrowed, never owned (span_init). */
+	char *text;
+	uint32_t text_cap;
 };
 
-/* Every string field of struct span, in order (the assertion below keeps the list whole). */
-/* clang-format reflows an X-macro list differently on every pass. */
-// clang-format off
-#define SPAN_STRINGS(X) \
-	X(name) X(method) X(path) X(query) X(route) X(full_url) X(host_header) X(user_agent) \
-	X(protocol_version) X(peer_addr) X(host_addr)
-// clang-format on
+/* Attaches the arena buf[cap) (SPAN_TEXT_CAP holds any span) and empties the span. */
+void span_init(struct span *sp, char *buf, size_t cap);
+/* Empties the span for reuse, keeping its arena. */
+void span_reset(struct span *sp);
+/* dst (with its own arena of at least src->text_len bytes) becomes a copy of src. */
+void span_copy(struct span *dst, const struct span *src, char *buf, size_t cap);
 
-#define SPAN_STR_SIZE_(f) +sizeof(((struct span *)0)->f)
-/* The scalars end where `name` starts and the listed strings fill the rest (but the tail
- * padding): a field added anywhere else, or left out of the list, fails here. */
-_Static_assert(sizeof(struct span) - (offsetof(struct span, name) SPAN_STRINGS(SPAN_STR_SIZE_)) <
-		   _Alignof(struct span),
-	       "struct span: every string field after the scalars, and in SPAN_STRINGS");
+static inline bool span_has(const struct span *sp, enum span_attr a)
+{
+	return sp->set >> a & 1u;
+}
+
+/* A string attribute, "" when absent. */
+static inline const char *span_str(const struct span *sp, enum span_attr a)
+{
+	return span_has(sp, a) ? sp->text + sp->v[a].s.off : "";
+}
+
+static inline size_t span_str_len(const struct span *sp, enum span_attr a)
+{
+	return span_has(sp, a) ? sp->v[a].s.len : 0;
+}
+
+/* An integer (or boolean) attribute, 0 when absent. */
+static inline int64_t span_int(const struct span *sp, enum span_attr a)
+{
+	return span_has(sp, a) ? sp->v[a].i : 0;
+}
+
+static inline void span_set_int(struct span *sp, enum span_attr a, int64_t v)
+{
+	sp->v[a].i = v;
+	sp->set |= 1u << a;
+}
+
+static inline void span_unset(struct span *sp, enum span_attr a)
+{
+	sp->set &= ~(1u << a);
+}
+
+/*
+ * Room for a string of up to `max` bytes (the attribute's bound and the arena's space both
+ * apply): returns where to write, then span_str_commit() with the length written. The bytes
+ * are the caller's to make safe (span_build cleans what came from the wire).
+ */
+char *span_str_begin(struct span *sp, enum span_attr a, size_t *room);
+void span_str_commit(struct span *sp, enum span_attr a, char *p, size_t len);
+
+/* Copies s[0..n) as the attribute's value, cut at its bound (trusted text only); "" unsets. */
+void span_set_str(struct span *sp, enum span_attr a, const char *s, size_t n);
+/* The attribute whose OTel key is key[0..n), or -1. */
+int span_attr_find(const char *key, size_t n);
 
 #endif /* OBI_SPAN_H */

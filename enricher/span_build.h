@@ -37,7 +37,8 @@ bool span_build_response_complete(const struct obi_rec_http *rec, const uint8_t 
  * Every string that reaches an output goes through here. dst may be src (in-place cleaning).
  */
 void span_build_copy_safe(char *dst, size_t dstsz, const char *src, size_t len);
+/* The same cleaning into a string attribute of sp (cut at its bound); an empty one unsets it. */
+void span_build_set_safe(struct span *sp, enum span_attr a, const char *src, size_t len);
 /* An empty span: the scalars zeroed, every string empty (its first byte only). */
-void span_reset(struct span *s);
 
 #endif /* OBI_SPAN_BUILD_H */

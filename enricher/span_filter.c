@@ -15,27 +15,27 @@ typedef const char *(*span_filter_get)(const struct span *sp, char *tmp, size_t 
 static const char *get_method(const struct span *sp, char *t, size_t n)
 {
 	(void)t, (void)n;
-	return sp->method;
+	return span_str(sp, SPAN_A_HTTP_METHOD);
 }
 static const char *get_path(const struct span *sp, char *t, size_t n)
 {
 	(void)t, (void)n;
-	return sp->path;
+	return span_str(sp, SPAN_A_URL_PATH);
 }
 static const char *get_query(const struct span *sp, char *t, size_t n)
 {
 	(void)t, (void)n;
-	return sp->query;
+	return span_str(sp, SPAN_A_URL_QUERY);
 }
 static const char *get_route(const struct span *sp, char *t, size_t n)
 {
 	(void)t, (void)n;
-	return sp->route;
+	return span_str(sp, SPAN_A_HTTP_ROUTE);
 }
 static const char *get_full(const struct span *sp, char *t, size_t n)
 {
 	(void)t, (void)n;
-	return sp->kind == SPAN_KIND_CLIENT ? sp->full_url : "";
+	return sp->kind == SPAN_KIND_CLIENT ? span_str(sp, SPAN_A_URL_FULL) : "";
 }
 static const char *get_server_addr(const struct span *sp, char *t, size_t n)
 {
@@ -50,18 +50,18 @@ static const char *get_client_addr(const struct span *sp, char *t, size_t n)
 static const char *get_user_agent(const struct span *sp, char *t, size_t n)
 {
 	(void)t, (void)n;
-	return sp->user_agent;
+	return span_str(sp, SPAN_A_USER_AGENT);
 }
 static const char *get_proto(const struct span *sp, char *t, size_t n)
 {
 	(void)t, (void)n;
-	return sp->protocol_version;
+	return span_str(sp, SPAN_A_NET_PROTO_VERSION);
 }
 static const char *get_status(const struct span *sp, char *t, size_t n)
 {
-	if (!sp->status_code)
+	if (!span_has(sp, SPAN_A_HTTP_STATUS_CODE))
 		return "";
-	snprintf(t, n, "%d", sp->status_code);
+	snprintf(t, n, "%" PRId64, span_int(sp, SPAN_A_HTTP_STATUS_CODE));
 	return t;
 }
 static const char *get_server_port(const struct span *sp, char *t, size_t n)

@@ -91,10 +91,18 @@ struct span_route_stats span_route_stats(const struct span_route *r)
 /* "METHOD route", or "METHOD" alone (the name span_build gave it) without a route. */
 static void span_route_name(struct span *sp)
 {
-	if (sp->route[0])
-		snprintf(sp->name, sizeof(sp->name), "%s %s", sp->method, sp->route);
-	else
-		snprintf(sp->name, sizeof(sp->name), "%s", sp->method);
+	char name[SPAN_STR_MAX + 64];
+	size_t m = span_str_len(sp, SPAN_A_HTTP_METHOD), r = span_str_len(sp, SPAN_A_HTTP_ROUTE);
+
+	if (!r) {
+		span_set_str(sp, SPAN_A_NAME, span_str(sp, SPAN_A_HTTP_METHOD), m);
+		return;
+	}
+	/* Both are bounded by their attributes (31 and SPAN_STR_MAX - 1): they fit. */
+	memcpy(name, span_str(sp, SPAN_A_HTTP_METHOD), m);
+	name[m] = ' ';
+	memcpy(name + m + 1, span_str(sp, SPAN_A_HTTP_ROUTE), r);
+	span_set_str(sp, SPAN_A_NAME, name, m + 1 + r);
 }
 
 static void span_route_lc_note(struct span_route *r, const struct span *sp,
@@ -117,23 +125,20 @@ void span_route_apply(struct span_route *r, struct route_lc **lc, struct span *s
 	char buf[SPAN_STR_MAX + 4];
 	struct route_result res;
 	const char *sel;
-	size_t n;
 
 	if (!r)
 		return;
 	if (lc && !*lc)
 		*lc = route_table_lc_new(r->table);
-	route_resolve(r->table, lc ? *lc : NULL, sp->path, strnlen(sp->path, sizeof(sp->path)), buf,
-		      sizeof(buf), &res);
-	sp->route[0] = '\0';
+	route_resolve(r->table, lc ? *lc : NULL, span_str(sp, SPAN_A_URL_PATH),
+		      span_str_len(sp, SPAN_A_URL_PATH), buf, sizeof(buf), &res);
+	span_unset(sp, SPAN_A_HTTP_ROUTE);
 	if (!res.matched && (sel = span_route_sel_find(r, sp))) {
 		res.route = sel;
 		res.len = strlen(sel);
 	}
 	if (res.route) {
-		n = res.len < sizeof(sp->route) - 1 ? res.len : sizeof(sp->route) - 1;
-		memcpy(sp->route, res.route, n);
-		sp->route[n] = '\0';
+		span_set_str(sp, SPAN_A_HTTP_ROUTE, res.route, res.len);
 		r->st.routed++;
 	}
 	span_route_name(sp);

@@ -36,7 +36,7 @@ struct span_route_stats span_route_stats(const struct span_route *r);
 
 /*
  * Decorates one HTTP span (server or client: both are matched on url.path, as OBI does):
- * sets sp->route (empty: unset), sp->name to "METHOD route" (just "METHOD" without a route,
+ * sets http.route (unset when none), the name to "METHOD route" (just "METHOD" without a route,
  * OBI's TraceName), and sp->drop_traces / sp->drop_metrics for ignored patterns (never
  * clears a flag another stage set). *lc is the service's low-cardinality state, created on
  * first use (left NULL for other policies or when out of memory: the heuristic alone then).

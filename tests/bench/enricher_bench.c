@@ -109,6 +109,7 @@ struct bench {
 	struct span_service svc[BENCH_SERVICES];
 	uint8_t msg[OBI_WIRE_MAX_MSG], rbuf[OBI_WIRE_MAX_MSG];
 	struct span *spans;	   /* [BENCH_MSG_RECS]: one message's spans */
+	char *text;		   /* [BENCH_MSG_RECS][SPAN_TEXT_CAP]: their arenas */
 	const struct span **ptrs;  /* [BENCH_MSG_RECS] */
 	struct otlp_buf tmp, pend; /* one message's encoding; the request being filled */
 	struct otlp_buf gz;
@@ -348,27 +349,34 @@ static void bench_route_spans(struct bench *b, size_t n)
 {
 	uint64_t t0 = bench_now(), t1;
 
-	char buf[SPAN_STR_MAX + 4];
+	char buf[SPAN_STR_MAX + 4], name[SPAN_STR_MAX + 64];
 	struct route_result res;
 
 	for (size_t i = 0; i < n; i++) {
 		struct span *sp = &b->spans[i];
-		size_t svc = (size_t)(sp->svc - b->svc), len;
+		size_t svc = (size_t)(sp->svc - b->svc);
 
-		route_resolve(b->rt, svc < BENCH_SERVICES ? b->lc[svc] : NULL, sp->path,
-			      strnlen(sp->path, sizeof(sp->path)), buf, sizeof(buf), &res);
-		sp->route[0] = '\0';
-		if (res.route) {
-			len = res.len < sizeof(sp->route) - 1 ? res.len : sizeof(sp->route) - 1;
-			memcpy(sp->route, res.route, len);
-			sp->route[len] = '\0';
-		}
+		route_resolve(b->rt, svc < BENCH_SERVICES ? b->lc[svc] : NULL,
+			      span_str(sp, SPAN_A_URL_PATH), span_str_len(sp, SPAN_A_URL_PATH), buf,
+			      sizeof(buf), &res);
+		span_unset(sp, SPAN_A_HTTP_ROUTE);
+		if (res.route)
+			span_set_str(sp, SPAN_A_HTTP_ROUTE, res.route, res.len);
 	}
 	t1 = bench_now();
-	for (size_t i = 0; i < n; i++)
-		if (b->spans[i].route[0])
-			snprintf(b->spans[i].name, sizeof(b->spans[i].name), "%s %s",
-				 b->spans[i].method, b->spans[i].route);
+	for (size_t i = 0; i < n; i++) {
+		struct span *sp = &b->spans[i];
+		size_t m = span_str_len(sp, SPAN_A_HTTP_METHOD), len;
+
+		if (!span_has(sp, SPAN_A_HTTP_ROUTE))
+			continue;
+		/* "METHOD route" as span_route.c builds it (both fit: 31 and SPAN_STR_MAX - 1) */
+		len = span_str_len(sp, SPAN_A_HTTP_ROUTE);
+		memcpy(name, span_str(sp, SPAN_A_HTTP_METHOD), m);
+		name[m] = ' ';
+		memcpy(name + m + 1, span_str(sp, SPAN_A_HTTP_ROUTE), len);
+		span_set_str(sp, SPAN_A_NAME, name, m + 1 + len);
+	}
 	b->ns[ST_ROUTE] += t1 - t0;
 	b->ns[ST_NAME] += bench_now() - t1;
 }
@@ -376,9 +384,12 @@ static void bench_route_spans(struct bench *b, size_t n)
 /* -R unique: ids no span had before (the bench's own work, not timed as the enricher's). */
 static void bench_unique_paths(struct bench *b, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		bench_path(b->spans[i].path, sizeof(b->spans[i].path),
-			   (unsigned)(BENCH_TEMPLATES + b->built + i));
+	char path[SPAN_STR_MAX];
+
+	for (size_t i = 0; i < n; i++) {
+		bench_path(path, sizeof(path), (unsigned)(BENCH_TEMPLATES + b->built + i));
+		span_set_str(&b->spans[i], SPAN_A_URL_PATH, path, strlen(path));
+	}
 }
 
 /* Patterns: the first four match some of bench_path's kinds, the others none. */
@@ -581,10 +592,13 @@ static int bench_run(const struct bench_opts *o)
 		return -1;
 	b->o = *o;
 	b->spans = calloc(BENCH_MSG_RECS, sizeof(*b->spans));
+	b->text = malloc((size_t)BENCH_MSG_RECS * SPAN_TEXT_CAP);
 	b->ptrs = calloc(BENCH_MSG_RECS, sizeof(*b->ptrs));
+	for (size_t i = 0; b->spans && b->text && i < BENCH_MSG_RECS; i++)
+		span_init(&b->spans[i], b->text + i * SPAN_TEXT_CAP, SPAN_TEXT_CAP);
 	CPU_ZERO(&cs);
 	CPU_SET(o->cpu, &cs);
-	if (!b->spans || !b->ptrs || sched_setaffinity(0, sizeof(cs), &cs) ||
+	if (!b->spans || !b->text || !b->ptrs || sched_setaffinity(0, sizeof(cs), &cs) ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, b->fd))
 		goto out;
 	bench_init_data(b);
@@ -601,6 +615,7 @@ out:
 	otlp_buf_free(&b->gz);
 	bench_route_free(b);
 	free(b->spans);
+	free(b->text);
 	free(b->ptrs);
 	free(b);
 	return rc;

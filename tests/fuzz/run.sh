@@ -19,8 +19,8 @@ mkdir -p "$out"
 fuzz_srcs() {
 	case "$1" in
 	config | config_env) echo "$(ls common/config*.c) common/glob.c common/log.c -lyaml" ;;
-	http) echo "enricher/http_parse.c enricher/span_build.c enricher/pipeline.c common/log.c" ;;
-	wire) echo "common/wire.c common/wire_pod.c enricher/records.c enricher/proc_table.c enricher/span_build.c" \
+	http) echo "enricher/http_parse.c enricher/span_build.c enricher/span.c enricher/pipeline.c common/log.c" ;;
+	wire) echo "common/wire.c common/wire_pod.c enricher/records.c enricher/proc_table.c enricher/span_build.c enricher/span.c" \
 		"tests/fuzz/sinks.c" \
 		"enricher/exch_hold.c enricher/pipeline.c $(ls enricher/route*.c enricher/span_route*.c)" \
 		"enricher/span_filter.c enricher/span_peer.c" \
@@ -29,7 +29,7 @@ fuzz_srcs() {
 	route) echo "enricher/route_match.c enricher/route_heur.c enricher/route_word.c" \
 		"enricher/route_vocab.c enricher/route_model.c enricher/route_lc.c" ;;
 	otlp) echo "enricher/otlp_result.c enricher/otlp_grpc.c enricher/otlp_gzip.c" \
-		"enricher/otlp_model.c enricher/span_build.c enricher/http_parse.c" \
+		"enricher/otlp_model.c enricher/span_build.c enricher/span.c enricher/http_parse.c" \
 		"common/log.c" build/proto/obi/*.pb.c \
 		build/proto/opentelemetry/proto/*/v1/*.pb.c \
 		build/proto/opentelemetry/proto/collector/*/v1/*.pb.c \
@@ -37,7 +37,7 @@ fuzz_srcs() {
 	procparse) echo "probe/procparse.c" ;;
 	select_lang) echo "probe/select_lang.c common/glob.c common/wire.c" ;;
 	glob) echo "common/glob.c" ;;
-	printer) echo "enricher/printer.c enricher/span_build.c enricher/http_parse.c" \
+	printer) echo "enricher/printer.c enricher/span_build.c enricher/span.c enricher/http_parse.c" \
 		"enricher/otlp_model.c" \
 		"$(ls common/config*.c) common/glob.c common/log.c -lyaml -lcjson" ;;
 	probe_msg) echo "probe/msgtable.c probe/select_pod.c common/wire.c common/wire_pod.c" ;;
@@ -46,11 +46,11 @@ fuzz_srcs() {
 		"tests/fuzz/sinks.c" \
 		"enricher/exch_hold.c enricher/pipeline.c $(ls enricher/route*.c enricher/span_route*.c)" \
 		"enricher/span_filter.c enricher/span_peer.c" \
-		"enricher/proc_table.c enricher/span_build.c enricher/http_parse.c" \
+		"enricher/proc_table.c enricher/span_build.c enricher/span.c enricher/http_parse.c" \
 		"enricher/printer.c enricher/otlp_model.c $(ls common/config*.c) common/glob.c" \
 		"common/log.c -lyaml -lcjson" ;;
 	k8s_event) echo "enricher/k8s_jsplit.c enricher/k8s_arena.c enricher/k8s_parse.c enricher/k8s_store.c" \
-		"enricher/k8s_map.c enricher/k8s_ident.c enricher/otlp_model.c enricher/span_build.c" \
+		"enricher/k8s_map.c enricher/k8s_ident.c enricher/otlp_model.c enricher/span_build.c enricher/span.c" \
 		"enricher/http_parse.c common/log.c common/k8s_cgroup.c -lcjson" ;;
 	*) return 1 ;;
 	esac

@@ -11,16 +11,18 @@
 #include <unistd.h>
 
 #include "span.h"
+#include "span_testutil.h"
 
 #define OTLP_T_OFFICIAL_PROTOS                                                                     \
 	"tests/otlp/node_modules/@opentelemetry/otlp-grpc-exporter-base/build/protos"
 
+/* A built-like HTTP span; span_t_free() it. */
 static inline struct span *otlp_t_span(const struct span_service *svc, uint8_t seed, int kind)
 {
-	struct span *s = calloc(1, sizeof(*s));
+	struct span *s = span_t_new();
+	char path[32];
 
-	if (!s)
-		abort();
+	s->type = SPAN_TYPE_HTTP;
 	s->kind = kind;
 	s->status = kind == SPAN_KIND_SERVER ? SPAN_STATUS_UNSET : SPAN_STATUS_ERROR;
 	s->start_ns = 1775595648479048000ull + seed;
@@ -30,18 +32,21 @@ static inline struct span *otlp_t_span(const struct span_service *svc, uint8_t s
 	for (int i = 0; i < 8; i++)
 		s->span_id[i] = (uint8_t)(0x10 + i + seed);
 	s->trace_flags = 1;
-	snprintf(s->name, sizeof(s->name), "GET");
-	snprintf(s->method, sizeof(s->method), "GET");
-	snprintf(s->path, sizeof(s->path), "/users/%u", seed);
+	span_t_set(s, SPAN_A_NAME, "GET");
+	span_t_set(s, SPAN_A_HTTP_METHOD, "GET");
+	snprintf(path, sizeof(path), "/users/%u", seed);
+	span_t_set(s, SPAN_A_URL_PATH, path);
 	snprintf(s->host_addr, sizeof(s->host_addr), "127.0.0.1");
 	s->host_port = 8080;
 	snprintf(s->peer_addr, sizeof(s->peer_addr), "127.0.0.2");
 	s->peer_port = 40000;
-	s->status_code = kind == SPAN_KIND_SERVER ? 200 : 503;
-	s->resp_body_size = 512;
-	snprintf(s->protocol_version, sizeof(s->protocol_version), "1.1");
+	span_set_int(s, SPAN_A_HTTP_STATUS_CODE, kind == SPAN_KIND_SERVER ? 200 : 503);
+	/* As span_build_http: both body sizes always there. */
+	span_set_int(s, SPAN_A_HTTP_REQ_BODY_SIZE, 0);
+	span_set_int(s, SPAN_A_HTTP_RESP_BODY_SIZE, 512);
+	span_t_set(s, SPAN_A_NET_PROTO_VERSION, "1.1");
 	if (kind == SPAN_KIND_CLIENT)
-		snprintf(s->full_url, sizeof(s->full_url), "http://backend:9090/x");
+		span_t_set(s, SPAN_A_URL_FULL, "http://backend:9090/x");
 	s->svc = svc;
 	return s;
 }

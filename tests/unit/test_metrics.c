@@ -38,7 +38,7 @@ static struct span *span_dur(uint64_t dur_ns, int status)
 	struct span *s = otlp_t_span(&svc, 1, SPAN_KIND_SERVER);
 
 	s->end_ns = s->start_ns + dur_ns;
-	s->status_code = status;
+	span_t_status(s, status);
 	s->status = status >= 500 ? SPAN_STATUS_ERROR : SPAN_STATUS_UNSET;
 	return s;
 }
@@ -114,7 +114,7 @@ static void test_record_buckets(void **state)
 		struct span *s = span_dur(durs[i], 200);
 
 		metrics_agg_record(&a, s, T0);
-		free(s);
+		span_t_free(s);
 	}
 	f = all(&a);
 	assert_int_equal(f.n, 1);
@@ -145,10 +145,10 @@ static void test_series_keys(void **state)
 	agg_init(&a, 10, 0, false);
 	metrics_agg_record(&a, s, T0);
 	metrics_agg_record(&a, s, T0);
-	s->status_code = 503;
+	span_t_status(s, 503);
 	s->status = SPAN_STATUS_ERROR;
 	metrics_agg_record(&a, s, T0);
-	snprintf(s->route, sizeof(s->route), "/users/{id}");
+	span_t_set(s, SPAN_A_HTTP_ROUTE, "/users/{id}");
 	metrics_agg_record(&a, s, T0);
 	s->kind = SPAN_KIND_CLIENT;
 	metrics_agg_record(&a, s, T0);
@@ -169,7 +169,7 @@ static void test_series_keys(void **state)
 	assert_int_equal(errors, 3);
 	assert_int_equal(a.st.spans, 5);
 	assert_int_equal(a.st.skipped, 2);
-	free(s);
+	span_t_free(s);
 	metrics_agg_free(&a);
 }
 
@@ -184,17 +184,17 @@ static void test_overflow(void **state)
 	(void)state;
 	agg_init(&a, 3, 0, false);
 	for (int i = 0; i < 10; i++) {
-		snprintf(s->route, sizeof(s->route), "/r%d", i);
+		span_t_setf(s, SPAN_A_HTTP_ROUTE, "/r%d", i);
 		/* past the limit, status, error and port no longer split anything */
-		s->status_code = i < 7 ? 200 : 500 + i;
+		span_t_status(s, i < 7 ? 200 : 500 + i);
 		s->status = i < 7 ? SPAN_STATUS_UNSET : SPAN_STATUS_ERROR;
 		s->host_port = (uint16_t)(8000 + i);
 		metrics_agg_record(&a, s, T0);
 	}
-	s->status_code = 200;
+	span_t_status(s, 200);
 	s->status = SPAN_STATUS_UNSET;
 	s->host_port = 8000;
-	snprintf(s->route, sizeof(s->route), "/r0"); /* an existing series still takes spans */
+	span_t_set(s, SPAN_A_HTTP_ROUTE, "/r0"); /* an existing series still takes spans */
 	metrics_agg_record(&a, s, T0);
 	f = all(&a);
 	assert_int_equal(f.n, 4);
@@ -207,7 +207,7 @@ static void test_overflow(void **state)
 			assert_int_equal(f.v[i]->h[METRICS_H_DURATION].count, 2);
 	assert_int_equal(over, 1);
 	assert_int_equal(a.st.overflow, 7);
-	free(s);
+	span_t_free(s);
 	metrics_agg_free(&a);
 }
 
@@ -221,7 +221,7 @@ static void test_ttl(void **state)
 	(void)state;
 	agg_init(&a, 1, ttl, false);
 	metrics_agg_record(&a, s, T0);
-	snprintf(s->route, sizeof(s->route), "/b");
+	span_t_set(s, SPAN_A_HTTP_ROUTE, "/b");
 	metrics_agg_record(&a, s, T0 + ttl / 2); /* overflow, updated later */
 	metrics_agg_expire(&a, T0 + ttl);
 	assert_int_equal(all(&a).n, 2);
@@ -236,7 +236,7 @@ static void test_ttl(void **state)
 	assert_int_equal(a.n_total, 0);
 	for (size_t i = 0; i <= a.svc_mask; i++)
 		assert_null(a.svcs[i]); /* every service copy went with its last series */
-	free(s);
+	span_t_free(s);
 	metrics_agg_free(&a);
 }
 
@@ -260,7 +260,7 @@ static void test_delta_reset(void **state)
 	assert_int_equal(f.v[0]->start_ns, T0 + 5);
 	metrics_agg_record(&a, s, T0 + 6);
 	assert_int_equal(f.v[0]->h[METRICS_H_DURATION].count, 1);
-	free(s);
+	span_t_free(s);
 	metrics_agg_free(&a);
 }
 
@@ -287,7 +287,7 @@ static void test_service_copy(void **state)
 	metrics_agg_record(&a, s, T0);
 	f = all(&a);
 	assert_int_equal(f.n, 2);
-	free(s);
+	span_t_free(s);
 	metrics_agg_free(&a);
 }
 
@@ -303,7 +303,7 @@ static void test_record_cost(void **state)
 	agg_init(&a, 2000, 0, false);
 	for (int i = 0; i < 16; i++) {
 		s[i] = span_dur(1000u * (unsigned)i, 200 + i);
-		snprintf(s[i]->route, sizeof(s[i]->route), "/api/v1/items/{id}");
+		span_t_set(s[i], SPAN_A_HTTP_ROUTE, "/api/v1/items/{id}");
 	}
 	t = monotime_ns();
 	for (int i = 0; i < n; i++)
@@ -312,7 +312,7 @@ static void test_record_cost(void **state)
 	print_message("metrics: %.1f ns per recorded span (16 series)\n", (double)t / n);
 	assert_int_equal(a.st.spans, (uint64_t)n);
 	for (int i = 0; i < 16; i++)
-		free(s[i]);
+		span_t_free(s[i]);
 	metrics_agg_free(&a);
 }
 
@@ -328,7 +328,7 @@ static void test_memory_at_limit(void **state)
 	for (int k = 0; k < 2; k++) {
 		s->kind = k ? SPAN_KIND_CLIENT : SPAN_KIND_SERVER;
 		for (int i = 0; i < 2100; i++) {
-			snprintf(s->route, sizeof(s->route), "/api/v1/items/%d", i);
+			span_t_setf(s, SPAN_A_HTTP_ROUTE, "/api/v1/items/%d", i);
 			metrics_agg_record(&a, s, T0);
 		}
 	}
@@ -340,7 +340,7 @@ static void test_memory_at_limit(void **state)
 		    "metrics: %zu bytes allocated at the limit (%zu series), %.0f per series\n",
 		    after.uordblks - before.uordblks, a.n_total,
 		    (double)(after.uordblks - before.uordblks) / (double)a.n_total);
-	free(s);
+	span_t_free(s);
 	metrics_agg_free(&a);
 }
 

@@ -111,12 +111,12 @@ static void record(struct fixture *f, int n, int kind, int status)
 	for (int i = 0; i < n; i++) {
 		struct span *s = otlp_t_span(&svc, (uint8_t)i, kind);
 
-		s->status_code = status;
+		span_t_status(s, status);
 		s->status = status >= 500 ? SPAN_STATUS_ERROR : SPAN_STATUS_UNSET;
 		s->end_ns = s->start_ns + 3000000; /* 3 ms: the 0.005 bucket */
-		s->req_body_size = 100;
+		span_set_int(s, SPAN_A_HTTP_REQ_BODY_SIZE, 100);
 		metrics_on_span(f->m, s);
-		free(s);
+		span_t_free(s);
 	}
 }
 
@@ -500,9 +500,9 @@ static void test_split_and_overflow(void **state)
 	for (int i = 0; i < 30; i++) {
 		struct span *s = otlp_t_span(&svc, (uint8_t)i, SPAN_KIND_SERVER);
 
-		snprintf(s->route, sizeof(s->route), "/route/%d", i);
+		span_t_setf(s, SPAN_A_HTTP_ROUTE, "/route/%d", i);
 		metrics_on_span(f->m, s);
-		free(s);
+		span_t_free(s);
 	}
 	flush_wait(f);
 	rx_stop(f);

@@ -51,12 +51,12 @@ static void record(struct metrics_agg *a, int kind, const char *route, uint16_t 
 {
 	struct span *s = otlp_t_span(&svc, 1, kind);
 
-	strcpy(s->route, route);
+	span_t_set(s, SPAN_A_HTTP_ROUTE, route);
 	s->host_port = port;
-	s->status_code = status;
+	span_t_status(s, status);
 	s->status = status >= 500 ? SPAN_STATUS_ERROR : SPAN_STATUS_UNSET;
 	metrics_agg_record(a, s, T0);
-	free(s);
+	span_t_free(s);
 }
 
 struct tally {
@@ -189,14 +189,14 @@ static void record_at(struct metrics_agg *a, int kind, const char *path, const c
 {
 	struct span *s = otlp_t_span(&svc, 1, kind);
 
-	snprintf(s->path, sizeof(s->path), "%s", path);
+	span_t_set(s, SPAN_A_URL_PATH, path);
 	snprintf(s->host_addr, sizeof(s->host_addr), "%s", host);
 	snprintf(s->peer_addr, sizeof(s->peer_addr), "%s", peer);
 	metrics_agg_record(a, s, T0);
 	/* renaming is for metrics only: the span (and so every trace exporter) keeps them */
 	assert_string_equal(s->host_addr, host);
 	assert_string_equal(s->peer_addr, peer);
-	free(s);
+	span_t_free(s);
 }
 
 struct find {
@@ -389,8 +389,8 @@ static void encode_both(const char *yaml, struct otlp_buf *pb, struct otlp_buf *
 	assert_int_equal(otlp_encode_traces_json_sel((const struct span *const *)sp, 2, &host,
 						     &scope, &sel, js, &st),
 			 0);
-	free(sp[0]);
-	free(sp[1]);
+	span_t_free(sp[0]);
+	span_t_free(sp[1]);
 	config_free(&c);
 }
 

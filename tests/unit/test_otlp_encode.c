@@ -41,6 +41,7 @@ struct batch {
 static int batch_setup(void **state)
 {
 	struct batch *b = calloc(1, sizeof(*b));
+	char path[SPAN_STR_MAX];
 
 	b->s[0] = otlp_t_span(&svc_a, 1, SPAN_KIND_SERVER);
 	for (int i = 0; i < 8; i++)
@@ -49,9 +50,10 @@ static int batch_setup(void **state)
 	b->s[2] = otlp_t_span(&svc_a, 3, SPAN_KIND_SERVER);
 	b->s[3] = otlp_t_span(NULL, 4, SPAN_KIND_SERVER);
 	/* A full-length path must arrive whole: no fixed cap cuts strings. */
-	memset(b->s[2]->path, 'p', SPAN_STR_MAX - 1);
-	b->s[2]->path[0] = '/';
-	b->s[2]->path[SPAN_STR_MAX - 1] = '\0';
+	memset(path, 'p', SPAN_STR_MAX - 1);
+	path[0] = '/';
+	path[SPAN_STR_MAX - 1] = '\0';
+	span_t_set(b->s[2], SPAN_A_URL_PATH, path);
 	b->n = 4;
 	for (size_t i = 0; i < b->n; i++)
 		b->p[i] = b->s[i];
@@ -64,7 +66,7 @@ static int batch_teardown(void **state)
 	struct batch *b = *state;
 
 	for (size_t i = 0; i < b->n; i++)
-		free(b->s[i]);
+		span_t_free(b->s[i]);
 	free(b);
 	return 0;
 }
@@ -253,7 +255,7 @@ static void test_bad_resource_env_discarded_whole(void **state)
 	assert_string_equal(attr_str(attrs, "team", "stringValue"), "obi-team");
 	cJSON_Delete(j);
 	otlp_buf_free(&out);
-	free(s);
+	span_t_free(s);
 }
 
 static void test_empty_batch(void **state)
@@ -283,22 +285,27 @@ static struct span *golden_span(size_t i)
 	static const struct span_service *svcs[] = {&svc_a, &svc_b, NULL};
 	struct span *s = otlp_t_span(svcs[i % 3], (uint8_t)(i * 17),
 				     i % 4 == 1 ? SPAN_KIND_CLIENT : SPAN_KIND_SERVER);
+	char buf[SPAN_STR_MAX * 2 + 64];
 
 	if (i % 2)
 		for (int k = 0; k < 8; k++)
 			s->parent_span_id[k] = (uint8_t)(i + k);
 	if (i % 3 == 0)
-		snprintf(s->query, sizeof(s->query), "q=%zu&sort=asc", i);
+		span_t_setf(s, SPAN_A_URL_QUERY, "q=%zu&sort=asc", i);
 	if (i % 4 == 0)
-		snprintf(s->route, sizeof(s->route), "/users/{id}");
+		span_t_set(s, SPAN_A_HTTP_ROUTE, "/users/{id}");
 	if (i == 5) {
-		memset(s->full_url, 'u', sizeof(s->full_url) - 1);
-		s->full_url[sizeof(s->full_url) - 1] = '\0';
+		memset(buf, 'u', sizeof(buf) - 1);
+		buf[sizeof(buf) - 1] = '\0';
+		span_t_set(s, SPAN_A_URL_FULL, buf); /* url.full at its bound: 2111 bytes */
 	}
-	memset(s->user_agent, 'a', 100 + i * 3); /* 100..133 bytes: both varint widths */
-	s->status_code = i == 7 ? 0 : 200 + (int)i * 30;
-	s->req_body_size = i == 8 ? UINT64_MAX : i * 1000003;
-	s->resp_body_size = (uint64_t)1 << (i * 5);
+	memset(buf, 'a', 100 + i * 3); /* 100..133 bytes: both varint widths */
+	buf[100 + i * 3] = '\0';
+	span_t_set(s, SPAN_A_USER_AGENT, buf);
+	span_t_status(s, i == 7 ? 0 : 200 + (int)i * 30);
+	/* UINT64_MAX as span_build_http stores it: OTLP integers are signed. */
+	span_set_int(s, SPAN_A_HTTP_REQ_BODY_SIZE, i == 8 ? INT64_MAX : (int64_t)(i * 1000003));
+	span_set_int(s, SPAN_A_HTTP_RESP_BODY_SIZE, (int64_t)1 << (i * 5));
 	s->host_port = i == 9 ? 0 : (uint16_t)(80 + i * 7001);
 	s->trace_flags = (uint8_t)(i % 2);
 	s->status = (enum span_status)(i % 3);
@@ -339,7 +346,7 @@ static void test_golden_bytes(void **state)
 	free(hex);
 	otlp_buf_free(&out);
 	for (size_t i = 0; i < GOLDEN_N; i++)
-		free(s[i]);
+		span_t_free(s[i]);
 }
 
 /* Fills s with n bytes of printable text starting with a marker of span i. */
@@ -365,21 +372,29 @@ static void test_random_lengths_parse(void **state)
 	unsigned seed = 7;
 	struct otlp_buf out = {0};
 	struct otlp_encode_stats st = {0};
-	char cmd[1024], *path, *txt, mark[32];
+	char cmd[1024], *path, *txt, mark[32], buf[SPAN_STR_MAX * 2 + 64];
 	int rc;
 
 	(void)state;
 	for (size_t i = 0; i < N; i++) {
 		p[i] = s[i] = otlp_t_span(i % 7 ? &svc_a : &svc_b, (uint8_t)i,
 					  i % 3 ? SPAN_KIND_SERVER : SPAN_KIND_CLIENT);
-		rand_text(s[i]->path, 512 + (size_t)rand_r(&seed) % (SPAN_STR_MAX - 513), i, &seed);
-		rand_text(s[i]->user_agent, (size_t)rand_r(&seed) % 255, i, &seed);
-		rand_text(s[i]->name, (size_t)rand_r(&seed) % 300, i, &seed);
-		if (i % 3 == 0)
-			rand_text(s[i]->full_url,
-				  (size_t)rand_r(&seed) % (sizeof(s[i]->full_url) - 1), i, &seed);
+		rand_text(buf, 512 + (size_t)rand_r(&seed) % (SPAN_STR_MAX - 513), i, &seed);
+		span_t_set(s[i], SPAN_A_URL_PATH, buf);
+		rand_text(buf, (size_t)rand_r(&seed) % 255, i, &seed);
+		span_t_set(s[i], SPAN_A_USER_AGENT, buf);
+		rand_text(buf, (size_t)rand_r(&seed) % 300, i, &seed);
+		span_t_set(s[i], SPAN_A_NAME, buf);
+		if (i % 3 == 0) {
+			/* up to url.full's bound (the fixed field held 2111 bytes too) */
+			rand_text(buf, (size_t)rand_r(&seed) % span_attr_defs[SPAN_A_URL_FULL].max,
+				  i, &seed);
+			span_t_set(s[i], SPAN_A_URL_FULL, buf);
+		}
 		s[i]->start_ns = i % 11 ? s[i]->start_ns : 0;
-		s[i]->req_body_size = (uint64_t)rand_r(&seed) << (i % 40);
+		/* up to 2^70, masked as span_build_http stores sizes: OTLP integers are signed */
+		span_set_int(s[i], SPAN_A_HTTP_REQ_BODY_SIZE,
+			     (int64_t)(((uint64_t)rand_r(&seed) << (i % 40)) & INT64_MAX));
 	}
 	assert_int_equal(otlp_encode_traces_pb(p, N, &host, &scope, &out, &st), 0);
 	assert_true(out.len > (3u << 20)); /* svc_a's group alone > 2 MiB: a 4-byte length */
@@ -401,7 +416,7 @@ static void test_random_lengths_parse(void **state)
 	free(path);
 	otlp_buf_free(&out);
 	for (size_t i = 0; i < N; i++)
-		free(s[i]);
+		span_t_free(s[i]);
 	free(s);
 	free(p);
 }

@@ -109,7 +109,7 @@ static int fx_teardown(void **state)
 	otlp_http_free(&f->x);
 	evloop_free(&f->loop);
 	for (int i = 0; i < N_SPANS; i++)
-		free(f->spans[i]);
+		span_t_free(f->spans[i]);
 	for (size_t i = 0; i < f->n_lines; i++)
 		cJSON_Delete(f->lines[i]);
 	free(f);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "printer.h"
+#include "span_testutil.h"
 
 #define TEST_START_NS 1775595648479048000ull /* 2026-04-07 21:00:48.479048 UTC */
 
@@ -30,9 +31,9 @@ static const uint8_t test_sid[8] = {0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0x
 
 static struct span *test_printer_span(void)
 {
-	struct span *s = calloc(1, sizeof(*s));
+	struct span *s = span_t_new();
 
-	assert_non_null(s);
+	s->type = SPAN_TYPE_HTTP;
 	s->kind = SPAN_KIND_SERVER;
 	s->status = SPAN_STATUS_UNSET;
 	s->start_ns = TEST_START_NS;
@@ -40,18 +41,18 @@ static struct span *test_printer_span(void)
 	memcpy(s->trace_id, test_tid, 16);
 	memcpy(s->span_id, test_sid, 8);
 	s->trace_flags = 1;
-	strcpy(s->name, "GET");
-	strcpy(s->method, "GET");
-	strcpy(s->path, "/users/42");
-	strcpy(s->query, "verbose=1");
-	strcpy(s->host_header, "localhost");
-	strcpy(s->user_agent, "curl/8.5.0");
-	s->status_code = 200;
-	s->req_body_size = 0;
-	s->resp_body_size = 512;
+	span_t_set(s, SPAN_A_NAME, "GET");
+	span_t_set(s, SPAN_A_HTTP_METHOD, "GET");
+	span_t_set(s, SPAN_A_URL_PATH, "/users/42");
+	span_t_set(s, SPAN_A_URL_QUERY, "verbose=1");
+	span_t_set(s, SPAN_A_HTTP_HOST, "localhost");
+	span_t_set(s, SPAN_A_USER_AGENT, "curl/8.5.0");
+	span_t_status(s, 200);
+	span_set_int(s, SPAN_A_HTTP_REQ_BODY_SIZE, 0);
+	span_set_int(s, SPAN_A_HTTP_RESP_BODY_SIZE, 512);
 	s->req_bytes = 78;
 	s->resp_bytes = 512 + 150;
-	strcpy(s->protocol_version, "1.1");
+	span_t_set(s, SPAN_A_NET_PROTO_VERSION, "1.1");
 	strcpy(s->peer_addr, "127.0.0.1");
 	s->peer_port = 51234;
 	strcpy(s->host_addr, "127.0.0.1");
@@ -75,7 +76,7 @@ static void test_text_line(void **state)
 	(void)state;
 	assert_int_equal(printer_format_text(s, buf, sizeof(buf)), (int)strlen(want));
 	assert_string_equal(buf, want);
-	free(s);
+	span_t_free(s);
 }
 
 static void test_text_client_variants(void **state)
@@ -94,16 +95,16 @@ static void test_text_client_variants(void **state)
 
 	(void)state;
 	s->kind = SPAN_KIND_CLIENT;
-	s->status_code = 503;
+	span_t_status(s, 503);
 	s->end_ns = s->start_ns + 1200000;
-	strcpy(s->method, "POST");
-	strcpy(s->path, "/api");
+	span_t_set(s, SPAN_A_HTTP_METHOD, "POST");
+	span_t_set(s, SPAN_A_URL_PATH, "/api");
 	strcpy(s->peer_addr, "10.0.0.5");
 	s->peer_port = 40000;
 	strcpy(s->host_addr, "2001:db8::7");
 	s->host_port = 443;
-	s->req_body_size = 27;
-	s->resp_body_size = 0;
+	span_set_int(s, SPAN_A_HTTP_REQ_BODY_SIZE, 27);
+	span_set_int(s, SPAN_A_HTTP_RESP_BODY_SIZE, 0);
 	s->trace_flags = 0;
 	memcpy(s->parent_span_id, parent, 8);
 	s->svc = &nsless;
@@ -113,7 +114,7 @@ static void test_text_client_variants(void **state)
 	assert_int_equal(printer_format_text(s, small, sizeof(small)), -1);
 	assert_int_equal(strlen(small), sizeof(small) - 1);
 	assert_memory_equal(small, want, sizeof(small) - 1);
-	free(s);
+	span_t_free(s);
 }
 
 static void test_go_durations(void **state)
@@ -158,7 +159,7 @@ static void test_go_durations(void **state)
 	s->end_ns = s->start_ns - 1;
 	assert_true(printer_format_text(s, buf, sizeof(buf)) > 0);
 	assert_non_null(strstr(buf, " (0s[0s]) "));
-	free(s);
+	span_t_free(s);
 }
 
 /* Runs one printer mode over the span, returns what it wrote (free()). Not inlined: GCC's
@@ -270,7 +271,7 @@ static void test_json(void **state)
 	assert_non_null(strstr(out, "\"endUnixNano\":1775595648479445234,"));
 	test_printer_check_json(out);
 	free(out);
-	free(s);
+	span_t_free(s);
 }
 
 static void test_json_indent(void **state)
@@ -283,7 +284,7 @@ static void test_json_indent(void **state)
 	assert_non_null(strstr(out, "1775595648479048000"));
 	test_printer_check_json(out);
 	free(out);
-	free(s);
+	span_t_free(s);
 }
 
 static void test_json_client_escaping(void **state)
@@ -295,12 +296,12 @@ static void test_json_client_escaping(void **state)
 	(void)state;
 	s->kind = SPAN_KIND_CLIENT;
 	s->status = SPAN_STATUS_ERROR;
-	s->status_code = 0;
-	s->query[0] = '\0';
-	s->user_agent[0] = '\0';
+	span_t_status(s, 0);
+	span_unset(s, SPAN_A_URL_QUERY);
+	span_unset(s, SPAN_A_USER_AGENT);
 	memset(s->parent_span_id, 0xab, 8);
-	strcpy(s->path, "/q\"uo\\te");
-	strcpy(s->full_url, "http://localhost:8080/q\"uo\\te");
+	span_t_set(s, SPAN_A_URL_PATH, "/q\"uo\\te");
+	span_t_set(s, SPAN_A_URL_FULL, "http://localhost:8080/q\"uo\\te");
 	s->start_ns = UINT64_MAX - 1000;
 	s->end_ns = UINT64_MAX;
 	out = test_printer_capture(CONFIG_PRINTER_JSON, s, 1);
@@ -330,7 +331,7 @@ static void test_json_client_escaping(void **state)
 	test_printer_str(cJSON_GetObjectItemCaseSensitive(root, "service"), "name", "");
 	cJSON_Delete(root);
 	free(out);
-	free(s);
+	span_t_free(s);
 }
 
 static void test_text_mode_and_disabled(void **state)
@@ -348,7 +349,7 @@ static void test_text_mode_and_disabled(void **state)
 	out = test_printer_capture(CONFIG_PRINTER_DISABLED, s, 2);
 	assert_string_equal(out, "");
 	free(out);
-	free(s);
+	span_t_free(s);
 }
 
 static void test_counter(void **state)
@@ -374,7 +375,7 @@ static void test_counter(void **state)
 	assert_int_equal(p.count, 5);
 	fclose(f);
 	free(out);
-	free(s);
+	span_t_free(s);
 }
 
 /* http.route: a JSON attribute and " route=[...]" after OBI's text fields; a span dropped
@@ -389,8 +390,8 @@ static void test_route_and_drop(void **state)
 	cJSON *o, *a;
 
 	(void)state;
-	strcpy(s->route, "/users/{id}");
-	strcpy(s->name, "GET /users/{id}");
+	span_t_set(s, SPAN_A_HTTP_ROUTE, "/users/{id}");
+	span_t_set(s, SPAN_A_NAME, "GET /users/{id}");
 	assert_true(printer_format_text(s, line, sizeof(line)) > 0);
 	assert_non_null(strstr(line, " HTTP 200 GET /users/42 ["));
 	assert_string_equal(line + strlen(line) - strlen(" route=[/users/{id}]"),
@@ -420,7 +421,7 @@ static void test_route_and_drop(void **state)
 	out = test_printer_capture(CONFIG_PRINTER_JSON, s, 2);
 	assert_string_equal(out, "");
 	free(out);
-	free(s);
+	span_t_free(s);
 }
 
 /* A k8s-decorated service: its resource attributes (escaped as k8s_decorate writes them) show
@@ -466,7 +467,7 @@ static void test_json_k8s_resource(void **state)
 	assert_non_null(strstr(out, " svc=[ns/name generic] "));
 	assert_null(strstr(out, "k8s"));
 	free(out);
-	free(s);
+	span_t_free(s);
 }
 
 int main(void)

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 
 #include "span_build.h"
+#include "span_testutil.h"
 
 #define TEST_OFFSET ((int64_t)1775595600000000000) /* 2026-04-07T21:00:00Z minus monotonic 0 */
 
@@ -99,7 +100,7 @@ static int test_span_build_run(struct test_span_build_rec *r, struct span *s)
 static void test_server_nginx_1mib(void **state)
 {
 	struct test_span_build_rec r;
-	struct span *s = calloc(1, sizeof(*s));
+	struct span *s = span_t_new();
 	size_t i;
 
 	(void)state;
@@ -121,34 +122,37 @@ static void test_server_nginx_1mib(void **state)
 		assert_int_equal(s->parent_span_id[i], 0);
 	}
 	assert_int_equal(s->trace_flags, 1);
-	assert_string_equal(s->name, "GET");
-	assert_string_equal(s->method, "GET");
-	assert_string_equal(s->path, "/files/big.bin");
-	assert_string_equal(s->query, "v=2");
-	assert_string_equal(s->route, "");
-	assert_string_equal(s->full_url, ""); /* server spans have no url.full */
-	assert_string_equal(s->host_header, "127.0.0.1");
-	assert_string_equal(s->user_agent, "curl/8.5.0");
-	assert_string_equal(s->protocol_version, "1.1");
-	assert_int_equal(s->status_code, 200);
+	assert_string_equal(span_str(s, SPAN_A_NAME), "GET");
+	assert_string_equal(span_str(s, SPAN_A_HTTP_METHOD), "GET");
+	assert_string_equal(span_str(s, SPAN_A_URL_PATH), "/files/big.bin");
+	assert_string_equal(span_str(s, SPAN_A_URL_QUERY), "v=2");
+	assert_string_equal(span_str(s, SPAN_A_HTTP_ROUTE), "");
+	assert_string_equal(span_str(s, SPAN_A_URL_FULL), ""); /* server spans have no url.full */
+	assert_false(span_has(s, SPAN_A_HTTP_ROUTE)); /* an empty string is an absent attribute */
+	assert_false(span_has(s, SPAN_A_URL_FULL));
+	assert_int_equal(s->type, SPAN_TYPE_HTTP);
+	assert_string_equal(span_str(s, SPAN_A_HTTP_HOST), "127.0.0.1");
+	assert_string_equal(span_str(s, SPAN_A_USER_AGENT), "curl/8.5.0");
+	assert_string_equal(span_str(s, SPAN_A_NET_PROTO_VERSION), "1.1");
+	assert_int_equal(span_int(s, SPAN_A_HTTP_STATUS_CODE), 200);
 	assert_int_equal(s->req_bytes, strlen(curl_req));
 	assert_int_equal(s->resp_bytes, strlen(nginx_resp) + 1048576);
-	assert_int_equal(s->req_body_size, 0);
-	assert_int_equal(s->resp_body_size, 1048576);
+	assert_int_equal(span_int(s, SPAN_A_HTTP_REQ_BODY_SIZE), 0);
+	assert_int_equal(span_int(s, SPAN_A_HTTP_RESP_BODY_SIZE), 1048576);
 	assert_string_equal(s->host_addr, "127.0.0.1");
 	assert_int_equal(s->host_port, 8080);
 	assert_string_equal(s->peer_addr, "127.0.0.2");
 	assert_int_equal(s->peer_port, 51234);
 	assert_ptr_equal(s->svc, &test_svc);
 	free(r.data);
-	free(s);
+	span_t_free(s);
 }
 
 static void test_resp_head_cut(void **state)
 {
 	/* Only 256 response bytes are captured: the end is unknown, Content-Length decides. */
 	struct test_span_build_rec r;
-	struct span *s = calloc(1, sizeof(*s));
+	struct span *s = span_t_new();
 	char big[600];
 
 	(void)state;
@@ -157,8 +161,8 @@ static void test_resp_head_cut(void **state)
 	test_span_build_make(&r, OBI_ROLE_SERVER, curl_req, strlen(curl_req), big, 256);
 	r.rec.resp_bytes = strlen(big) + 1048576;
 	assert_int_equal(test_span_build_run(&r, s), SPAN_BUILD_OK);
-	assert_int_equal(s->status_code, 200);
-	assert_int_equal(s->resp_body_size, 1048576);
+	assert_int_equal(span_int(s, SPAN_A_HTTP_STATUS_CODE), 200);
+	assert_int_equal(span_int(s, SPAN_A_HTTP_RESP_BODY_SIZE), 1048576);
 	free(r.data);
 
 	/* No Content-Length either (chunked): the whole response counts. */
@@ -167,9 +171,9 @@ static void test_resp_head_cut(void **state)
 	test_span_build_make(&r, OBI_ROLE_SERVER, curl_req, strlen(curl_req), big, 256);
 	r.rec.resp_bytes = 5000;
 	assert_int_equal(test_span_build_run(&r, s), SPAN_BUILD_OK);
-	assert_int_equal(s->resp_body_size, 5000);
+	assert_int_equal(span_int(s, SPAN_A_HTTP_RESP_BODY_SIZE), 5000);
 	free(r.data);
-	free(s);
+	span_t_free(s);
 }
 
 static void test_post_body_sizes(void **state)
@@ -182,15 +186,15 @@ static void test_post_body_sizes(void **state)
 				  "{\"item\":42,\"qty\":1,\"x\":\"y\"}";
 	static const char resp[] = "HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\n{}";
 	struct test_span_build_rec r;
-	struct span *s = calloc(1, sizeof(*s));
+	struct span *s = span_t_new();
 	size_t head = strlen(req) - 27;
 
 	(void)state;
 	test_span_build_make(&r, OBI_ROLE_SERVER, req, strlen(req), resp, strlen(resp));
 	assert_int_equal(test_span_build_run(&r, s), SPAN_BUILD_OK);
-	assert_int_equal(s->req_body_size, 27);
-	assert_int_equal(s->resp_body_size, 2);
-	assert_int_equal(s->status_code, 201);
+	assert_int_equal(span_int(s, SPAN_A_HTTP_REQ_BODY_SIZE), 27);
+	assert_int_equal(span_int(s, SPAN_A_HTTP_RESP_BODY_SIZE), 2);
+	assert_int_equal(span_int(s, SPAN_A_HTTP_STATUS_CODE), 201);
 	assert_int_equal(s->status, SPAN_STATUS_UNSET);
 	free(r.data);
 
@@ -199,18 +203,18 @@ static void test_post_body_sizes(void **state)
 	r.rec.req_bytes = strlen(req);
 	r.rec.flags = OBI_HTTP_F_REQ_TRUNC;
 	assert_int_equal(test_span_build_run(&r, s), SPAN_BUILD_OK);
-	assert_int_equal(s->req_body_size, 27);
-	assert_string_equal(s->host_header, "orders.shop");
+	assert_int_equal(span_int(s, SPAN_A_HTTP_REQ_BODY_SIZE), 27);
+	assert_string_equal(span_str(s, SPAN_A_HTTP_HOST), "orders.shop");
 	free(r.data);
 
 	/* Cut before Content-Length: unknown, 0. */
 	test_span_build_make(&r, OBI_ROLE_SERVER, req, 30, resp, strlen(resp));
 	r.rec.req_bytes = strlen(req);
 	assert_int_equal(test_span_build_run(&r, s), SPAN_BUILD_OK);
-	assert_int_equal(s->req_body_size, 0);
-	assert_string_equal(s->path, "/api/orders");
+	assert_int_equal(span_int(s, SPAN_A_HTTP_REQ_BODY_SIZE), 0);
+	assert_string_equal(span_str(s, SPAN_A_URL_PATH), "/api/orders");
 	free(r.data);
-	free(s);
+	span_t_free(s);
 }
 
 static void test_status_mapping(void **state)
@@ -235,7 +239,7 @@ static void test_status_mapping(void **state)
 	    {"HTTP/1.1 999 x\r\n\r\n", OBI_ROLE_SERVER, 0, SPAN_STATUS_ERROR},
 	};
 	struct test_span_build_rec r;
-	struct span *s = calloc(1, sizeof(*s));
+	struct span *s = span_t_new();
 	size_t i;
 
 	(void)state;
@@ -243,13 +247,17 @@ static void test_status_mapping(void **state)
 		test_span_build_make(&r, cases[i].role, curl_req, strlen(curl_req), cases[i].resp,
 				     strlen(cases[i].resp));
 		assert_int_equal(test_span_build_run(&r, s), SPAN_BUILD_OK);
-		if (s->status_code != cases[i].code || s->status != cases[i].st)
-			fail_msg("case %zu: code %d status %d", i, s->status_code, s->status);
+		if (span_int(s, SPAN_A_HTTP_STATUS_CODE) != cases[i].code ||
+		    s->status != cases[i].st)
+			fail_msg("case %zu: code %d status %d", i,
+				 (int)span_int(s, SPAN_A_HTTP_STATUS_CODE), s->status);
+		/* no response (or no valid status): no http.response.status_code at all */
+		assert_int_equal(span_has(s, SPAN_A_HTTP_STATUS_CODE), cases[i].code > 0);
 		assert_int_equal(s->kind, cases[i].role == OBI_ROLE_CLIENT ? SPAN_KIND_CLIENT
 									   : SPAN_KIND_SERVER);
 		free(r.data);
 	}
-	free(s);
+	span_t_free(s);
 }
 
 static void test_client_url_full(void **state)
@@ -277,7 +285,7 @@ static void test_client_url_full(void **state)
 	static const uint8_t v6srv[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
 					  0,	0,    0,    0,	  0, 0, 0, 0x07};
 	struct test_span_build_rec r;
-	struct span *s = calloc(1, sizeof(*s));
+	struct span *s = span_t_new();
 	size_t i;
 
 	(void)state;
@@ -294,8 +302,8 @@ static void test_client_url_full(void **state)
 		r.rec.rport = cases[i].rport;
 		assert_int_equal(test_span_build_run(&r, s), SPAN_BUILD_OK);
 		assert_int_equal(s->kind, SPAN_KIND_CLIENT);
-		assert_string_equal(s->full_url, cases[i].url);
-		assert_string_equal(s->host_header, cases[i].host_header);
+		assert_string_equal(span_str(s, SPAN_A_URL_FULL), cases[i].url);
+		assert_string_equal(span_str(s, SPAN_A_HTTP_HOST), cases[i].host_header);
 		/* Client: host = remote (server) side, peer = local side. */
 		assert_string_equal(s->host_addr, cases[i].v6 ? "2001:db8::7" : "10.0.0.7");
 		assert_int_equal(s->host_port, cases[i].rport);
@@ -303,13 +311,13 @@ static void test_client_url_full(void **state)
 		assert_int_equal(s->peer_port, 40000);
 		free(r.data);
 	}
-	free(s);
+	span_t_free(s);
 }
 
 static void test_server_v6(void **state)
 {
 	struct test_span_build_rec r;
-	struct span *s = calloc(1, sizeof(*s));
+	struct span *s = span_t_new();
 
 	(void)state;
 	test_span_build_make(&r, OBI_ROLE_SERVER, curl_req, strlen(curl_req),
@@ -328,13 +336,13 @@ static void test_server_v6(void **state)
 	assert_int_equal(s->host_port, 80);
 	assert_int_equal(s->peer_port, 33000);
 	free(r.data);
-	free(s);
+	span_t_free(s);
 }
 
 static void test_ids_and_times(void **state)
 {
 	struct test_span_build_rec r;
-	struct span *s = calloc(1, sizeof(*s));
+	struct span *s = span_t_new();
 
 	(void)state;
 	test_span_build_make(&r, OBI_ROLE_SERVER, curl_req, strlen(curl_req),
@@ -350,7 +358,7 @@ static void test_ids_and_times(void **state)
 	assert_int_equal(s->trace_flags, 0);
 	assert_null(s->svc);
 	free(r.data);
-	free(s);
+	span_t_free(s);
 }
 
 static void test_not_http(void **state)
@@ -363,7 +371,7 @@ static void test_not_http(void **state)
 	    "*3\r\n$3\r\nSET\r\n",
 	};
 	struct test_span_build_rec r;
-	struct span *s = calloc(1, sizeof(*s));
+	struct span *s = span_t_new();
 	size_t i;
 
 	(void)state;
@@ -377,10 +385,13 @@ static void test_not_http(void **state)
 	r.rec.req_cap = 1024;
 	r.rec.resp_cap = 256;
 	assert_int_equal(test_span_build_run(&r, s), SPAN_BUILD_OK);
-	assert_int_equal(s->status_code, 0);
+	assert_int_equal(span_int(s, SPAN_A_HTTP_STATUS_CODE), 0);
+	/* the body sizes are there even without a response */
+	assert_true(span_has(s, SPAN_A_HTTP_REQ_BODY_SIZE));
+	assert_true(span_has(s, SPAN_A_HTTP_RESP_BODY_SIZE));
 	free(r.data);
 	assert_int_equal(span_build_http(&r.rec, NULL, 0, 0, NULL, s), SPAN_BUILD_NOT_HTTP);
-	free(s);
+	span_t_free(s);
 }
 
 static void test_sanitize(void **state)
@@ -393,7 +404,7 @@ static void test_sanitize(void **state)
 	    "end\tx\r\n"
 	    "\r\n";
 	struct test_span_build_rec r;
-	struct span *s = calloc(1, sizeof(*s));
+	struct span *s = span_t_new();
 
 	(void)state;
 	test_span_build_make(&r, OBI_ROLE_CLIENT, req, sizeof(req) - 1, "HTTP/1.1 200 OK\r\n\r\n",
@@ -401,15 +412,15 @@ static void test_sanitize(void **state)
 	r.rec.rport = 80;
 	assert_int_equal(test_span_build_run(&r, s), SPAN_BUILD_OK);
 	/* Valid UTF-8 (é, €) is kept; 0xff, overlong C0 AF, surrogate ED A0 80 become '?'. */
-	assert_string_equal(s->path, "/a?b\xc3\xa9/\xe2\x82\xac/\?\?/\?\?\?");
-	assert_string_equal(s->query, "q=?z");
-	assert_string_equal(s->host_header, "evil?[31m.com");
+	assert_string_equal(span_str(s, SPAN_A_URL_PATH), "/a?b\xc3\xa9/\xe2\x82\xac/\?\?/\?\?\?");
+	assert_string_equal(span_str(s, SPAN_A_URL_QUERY), "q=?z");
+	assert_string_equal(span_str(s, SPAN_A_HTTP_HOST), "evil?[31m.com");
 	/* NUL, DEL, the C1 CSI (C2 9B) and TAB are all replaced. */
-	assert_string_equal(s->user_agent, "ua????end?x");
-	assert_string_equal(s->full_url,
+	assert_string_equal(span_str(s, SPAN_A_USER_AGENT), "ua????end?x");
+	assert_string_equal(span_str(s, SPAN_A_URL_FULL),
 			    "http://evil?[31m.com/a?b\xc3\xa9/\xe2\x82\xac/\?\?/\?\?\?\?q=?z");
 	free(r.data);
-	free(s);
+	span_t_free(s);
 }
 
 static void test_long_target_truncation(void **state)
@@ -417,7 +428,7 @@ static void test_long_target_truncation(void **state)
 	/* A 2000-byte path with a multi-byte character straddling the 1023-byte limit. */
 	char *req = malloc(2100);
 	struct test_span_build_rec r;
-	struct span *s = calloc(1, sizeof(*s));
+	struct span *s = span_t_new();
 	size_t n;
 
 	(void)state;
@@ -427,13 +438,13 @@ static void test_long_target_truncation(void **state)
 	memcpy(req + 1022, "\xe2\x82\xac\xe2\x82\xac", 6);
 	test_span_build_make(&r, OBI_ROLE_SERVER, req, 1028, "", 0);
 	assert_int_equal(test_span_build_run(&r, s), SPAN_BUILD_OK);
-	n = strlen(s->path);
+	n = strlen(span_str(s, SPAN_A_URL_PATH));
 	assert_true(n <= SPAN_STR_MAX - 1);
 	assert_int_equal(n, 1021); /* the second euro sign did not fit whole */
-	assert_memory_equal(s->path + 1018, "\xe2\x82\xac", 3);
+	assert_memory_equal(span_str(s, SPAN_A_URL_PATH) + 1018, "\xe2\x82\xac", 3);
 	free(r.data);
 	free(req);
-	free(s);
+	span_t_free(s);
 }
 
 /* "Expect: 100-continue": the interim response is skipped for status and body size. */
@@ -445,14 +456,16 @@ static void test_interim_100_continue(void **state)
 				   "HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok";
 	struct test_span_build_rec r;
 	struct span s;
+	char text[SPAN_TEXT_CAP];
 
 	(void)state;
+	span_init(&s, text, sizeof(text));
 	test_span_build_make(&r, OBI_ROLE_SERVER, req, strlen(req), resp, strlen(resp));
 	r.rec.req_bytes = strlen(req) + 5000;
 	assert_int_equal(test_span_build_run(&r, &s), SPAN_BUILD_OK);
-	assert_int_equal(s.status_code, 201);
-	assert_int_equal(s.req_body_size, 5000);
-	assert_int_equal(s.resp_body_size, 2);
+	assert_int_equal(span_int(&s, SPAN_A_HTTP_STATUS_CODE), 201);
+	assert_int_equal(span_int(&s, SPAN_A_HTTP_REQ_BODY_SIZE), 5000);
+	assert_int_equal(span_int(&s, SPAN_A_HTTP_RESP_BODY_SIZE), 2);
 	free(r.data);
 }
 
@@ -462,9 +475,10 @@ static void test_ipv4_octets(void **state)
 	static const uint8_t octets[] = {0, 1, 9, 10, 42, 99, 100, 199, 200, 255};
 	struct test_span_build_rec r;
 	struct span s;
-	char want[INET_ADDRSTRLEN];
+	char text[SPAN_TEXT_CAP], want[INET_ADDRSTRLEN];
 
 	(void)state;
+	span_init(&s, text, sizeof(text));
 	for (size_t i = 0; i < sizeof(octets); i++) {
 		uint8_t v4[4] = {octets[i], octets[(i + 3) % sizeof(octets)],
 				 octets[(i + 5) % sizeof(octets)],
@@ -508,7 +522,7 @@ static void test_long_head_sizes(void **state)
 	    {get_req, "200 OK", "Content-Length: 5000\r\n", 5000},
 	};
 	struct test_span_build_rec r;
-	struct span *s = calloc(1, sizeof(*s));
+	struct span *s = span_t_new();
 	char head[1024];
 
 	(void)state;
@@ -520,7 +534,7 @@ static void test_long_head_sizes(void **state)
 				     hl);
 		r.rec.resp_bytes = hl + cases[i].body;
 		assert_int_equal(test_span_build_run(&r, s), SPAN_BUILD_OK);
-		assert_int_equal(s->resp_body_size, cases[i].body);
+		assert_int_equal(span_int(s, SPAN_A_HTTP_RESP_BODY_SIZE), cases[i].body);
 		free(r.data);
 		/* A head cut by the capture: no-body responses still say 0, not Content-Length. */
 		test_span_build_make(&r, OBI_ROLE_SERVER, cases[i].req, strlen(cases[i].req), head,
@@ -528,10 +542,10 @@ static void test_long_head_sizes(void **state)
 		r.rec.resp_bytes = hl + cases[i].body;
 		assert_int_equal(test_span_build_run(&r, s), SPAN_BUILD_OK);
 		if (cases[i].body == 0 || strstr(cases[i].framing, "Length"))
-			assert_int_equal(s->resp_body_size, cases[i].body);
+			assert_int_equal(span_int(s, SPAN_A_HTTP_RESP_BODY_SIZE), cases[i].body);
 		free(r.data);
 	}
-	free(s);
+	span_t_free(s);
 }
 
 /* When a quiet response is over by its framing, and when it is not. */
@@ -583,22 +597,23 @@ static void test_response_complete(void **state)
 	free(r.data);
 }
 
-/* The CUT flag becomes the span's resp_cut. */
+/* The CUT flag becomes the span's obi.http.response.cut. */
 static void test_cut_flag(void **state)
 {
 	static const char cl[] = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n";
 	struct test_span_build_rec r;
-	struct span *s = calloc(1, sizeof(*s));
+	struct span *s = span_t_new();
 
 	(void)state;
 	test_span_build_make(&r, OBI_ROLE_SERVER, get_req, strlen(get_req), cl, strlen(cl));
 	assert_int_equal(test_span_build_run(&r, s), SPAN_BUILD_OK);
-	assert_false(s->resp_cut);
+	assert_false(span_int(s, SPAN_A_HTTP_RESP_CUT));
+	assert_false(span_has(s, SPAN_A_HTTP_RESP_CUT)); /* only a cut response has it */
 	r.rec.flags |= OBI_HTTP_F_CUT;
 	assert_int_equal(test_span_build_run(&r, s), SPAN_BUILD_OK);
-	assert_true(s->resp_cut);
+	assert_true(span_int(s, SPAN_A_HTTP_RESP_CUT));
 	free(r.data);
-	free(s);
+	span_t_free(s);
 }
 
 /* TP_HEAD: the kernel left the incoming traceparent to the enricher (server records only). */
@@ -612,7 +627,7 @@ static void test_tp_head(void **state)
 	static const uint8_t pid[8] = {0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7};
 	static const uint8_t zero[8];
 	struct test_span_build_rec r;
-	struct span *s = calloc(1, sizeof(*s));
+	struct span *s = span_t_new();
 
 	(void)state;
 	test_span_build_make(&r, OBI_ROLE_SERVER, tp_req, strlen(tp_req), "HTTP/1.1 200 OK\r\n\r\n",
@@ -641,7 +656,7 @@ static void test_tp_head(void **state)
 	assert_int_equal(s->trace_id[0], 0xa0);
 	assert_memory_equal(s->parent_span_id, zero, 8);
 	free(r.data);
-	free(s);
+	span_t_free(s);
 }
 
 int main(void)

@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "span_filter.h"
+#include "span_testutil.h"
 
 #define ERRLEN 4096
 
@@ -29,18 +30,22 @@ static struct span_filter *tf_new(struct obi_config *c, const char *yaml)
 	return f;
 }
 
+/* A test span; its text lives in one static arena, so one such span at a time. */
 static void tf_span(struct span *sp, const char *path, int status, enum span_kind kind)
 {
-	memset(sp, 0, sizeof(*sp));
+	static char text[SPAN_TEXT_CAP];
+
+	span_init(sp, text, sizeof(text));
+	sp->type = SPAN_TYPE_HTTP;
 	sp->kind = kind;
 	sp->svc = &tf_svc;
-	snprintf(sp->method, sizeof(sp->method), "GET");
-	snprintf(sp->path, sizeof(sp->path), "%s", path);
-	snprintf(sp->route, sizeof(sp->route), "%s", path);
+	span_t_set(sp, SPAN_A_HTTP_METHOD, "GET");
+	span_t_set(sp, SPAN_A_URL_PATH, path);
+	span_t_set(sp, SPAN_A_HTTP_ROUTE, path);
 	snprintf(sp->host_addr, sizeof(sp->host_addr), "127.0.0.1");
 	snprintf(sp->peer_addr, sizeof(sp->peer_addr), "127.0.0.2");
 	sp->host_port = 8080;
-	sp->status_code = status;
+	span_t_status(sp, status);
 }
 
 /* OBI's documented example: url_path not_match /metrics. */

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "route.h"
 #include "span_route.h"
+#include "span_testutil.h"
 
 #define ERRLEN 4096
 
@@ -42,15 +43,24 @@ static void sr_teardown(struct sr_fixture *f)
 	config_free(&f->cfg);
 }
 
+/* An empty span; its text lives in one static arena, so one such span at a time. */
+static void sr_span(struct span *sp)
+{
+	static char text[SPAN_TEXT_CAP];
+
+	span_init(sp, text, sizeof(text));
+	sp->type = SPAN_TYPE_HTTP;
+}
+
 /* A span as span_build leaves it: name = method, no route. */
 static void sr_apply(struct sr_fixture *f, enum span_kind kind, const char *method,
 		     const char *path, struct span *sp)
 {
-	memset(sp, 0, sizeof(*sp));
+	sr_span(sp);
 	sp->kind = kind;
-	snprintf(sp->method, sizeof(sp->method), "%s", method);
-	snprintf(sp->name, sizeof(sp->name), "%s", method);
-	snprintf(sp->path, sizeof(sp->path), "%s", path);
+	span_t_set(sp, SPAN_A_HTTP_METHOD, method);
+	span_t_set(sp, SPAN_A_NAME, method);
+	span_t_set(sp, SPAN_A_URL_PATH, path);
 	span_route_apply(f->r, &f->lc, sp);
 }
 
@@ -59,9 +69,10 @@ static void sr_expect(struct sr_fixture *f, const char *path, const char *route,
 	struct span sp;
 
 	sr_apply(f, SPAN_KIND_SERVER, "GET", path, &sp);
-	if (strcmp(sp.route, route) != 0 || strcmp(sp.name, name) != 0)
-		fail_msg("%s: route \"%s\" name \"%s\", want \"%s\" \"%s\"", path, sp.route,
-			 sp.name, route, name);
+	if (strcmp(span_str(&sp, SPAN_A_HTTP_ROUTE), route) != 0 ||
+	    strcmp(span_str(&sp, SPAN_A_NAME), name) != 0)
+		fail_msg("%s: route \"%s\" name \"%s\", want \"%s\" \"%s\"", path,
+			 span_str(&sp, SPAN_A_HTTP_ROUTE), span_str(&sp, SPAN_A_NAME), route, name);
 }
 
 /* The ConfigMap of issue 8: the pattern wins, everything else is the default heuristic. */
@@ -124,11 +135,11 @@ static void test_low_cardinality(void **state)
 	for (int i = 0; i < 3; i++) {
 		snprintf(path, sizeof(path), "/shop/%s",
 			 (const char *[]){"coats", "gloves", "ties"}[i]);
-		memset(&sp, 0, sizeof(sp));
-		snprintf(sp.method, sizeof(sp.method), "GET");
-		snprintf(sp.path, sizeof(sp.path), "%s", path);
+		sr_span(&sp);
+		span_t_set(&sp, SPAN_A_HTTP_METHOD, "GET");
+		span_t_set(&sp, SPAN_A_URL_PATH, path);
 		span_route_apply(f.r, &other, &sp);
-		assert_string_equal(sp.route, path);
+		assert_string_equal(span_str(&sp, SPAN_A_HTTP_ROUTE), path);
 	}
 	route_lc_free(other);
 	sr_teardown(&f);
@@ -172,14 +183,14 @@ static void test_flags_kept(void **state)
 
 	(void)state;
 	sr_setup(&f, "routes: {ignored_patterns: [/health], ignore_mode: metrics}\n");
-	memset(&sp, 0, sizeof(sp));
-	snprintf(sp.method, sizeof(sp.method), "GET");
-	snprintf(sp.path, sizeof(sp.path), "/health");
+	sr_span(&sp);
+	span_t_set(&sp, SPAN_A_HTTP_METHOD, "GET");
+	span_t_set(&sp, SPAN_A_URL_PATH, "/health");
 	sp.drop_traces = true;
 	span_route_apply(f.r, &f.lc, &sp);
 	assert_true(sp.drop_traces);
 	assert_true(sp.drop_metrics);
-	assert_string_equal(sp.name, "GET /health");
+	assert_string_equal(span_str(&sp, SPAN_A_NAME), "GET /health");
 	sr_teardown(&f);
 }
 
@@ -192,10 +203,10 @@ static void test_client_span(void **state)
 	(void)state;
 	sr_setup(&f, "routes: {patterns: ['/v1/items/:id']}\n");
 	sr_apply(&f, SPAN_KIND_CLIENT, "POST", "/v1/items/42", &sp);
-	assert_string_equal(sp.route, "/v1/items/:id");
-	assert_string_equal(sp.name, "POST /v1/items/:id");
+	assert_string_equal(span_str(&sp, SPAN_A_HTTP_ROUTE), "/v1/items/:id");
+	assert_string_equal(span_str(&sp, SPAN_A_NAME), "POST /v1/items/:id");
 	sr_apply(&f, SPAN_KIND_CLIENT, "DELETE", "/v2/items/42", &sp);
-	assert_string_equal(sp.route, "/v2/items/*");
+	assert_string_equal(span_str(&sp, SPAN_A_HTTP_ROUTE), "/v2/items/*");
 	sr_teardown(&f);
 }
 
@@ -204,17 +215,23 @@ static void test_long_and_hostile(void **state)
 {
 	struct sr_fixture f;
 	struct span sp;
+	char path[SPAN_STR_MAX];
 
 	(void)state;
 	sr_setup(&f, "routes: {unmatched: path}\n");
-	memset(&sp, 0, sizeof(sp));
-	snprintf(sp.method, sizeof(sp.method), "%s", "PROPFINDPROPFINDPROPFINDPROPFIN");
-	memset(sp.path, 'a', sizeof(sp.path) - 1);
-	sp.path[0] = '/';
+	sr_span(&sp);
+	span_t_set(&sp, SPAN_A_HTTP_METHOD, "PROPFINDPROPFINDPROPFINDPROPFIN");
+	/* url.path at its bound (SPAN_STR_MAX - 1 bytes) */
+	memset(path, 'a', sizeof(path) - 1);
+	path[0] = '/';
+	path[sizeof(path) - 1] = '\0';
+	span_t_set(&sp, SPAN_A_URL_PATH, path);
+	assert_int_equal(span_str_len(&sp, SPAN_A_URL_PATH), sizeof(path) - 1);
 	span_route_apply(f.r, &f.lc, &sp);
-	assert_int_equal(strlen(sp.route), sizeof(sp.path) - 1);
-	assert_true(strlen(sp.name) < sizeof(sp.name));
-	assert_int_equal(strncmp(sp.name, "PROPFINDPROPFINDPROPFINDPROPFIN /aaa", 36), 0);
+	assert_int_equal(strlen(span_str(&sp, SPAN_A_HTTP_ROUTE)), sizeof(path) - 1);
+	assert_true(strlen(span_str(&sp, SPAN_A_NAME)) <= span_attr_defs[SPAN_A_NAME].max);
+	assert_int_equal(
+	    strncmp(span_str(&sp, SPAN_A_NAME), "PROPFINDPROPFINDPROPFINDPROPFIN /aaa", 36), 0);
 	sr_teardown(&f);
 }
 
