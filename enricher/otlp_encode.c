@@ -99,7 +99,7 @@ static size_t otlp_pb_kvs_size(uint32_t tag, const struct otlp_attr *a, size_t n
 		struct otlp_pb_kvsz *z = &sz[i];
 
 		z->klen = a[i].klen ? a[i].klen : strlen(a[i].key);
-		z->slen = a[i].type == OTLP_ATTR_STR ? strlen(a[i].v.s) : 0;
+		z->slen = a[i].type != OTLP_ATTR_STR ? 0 : a[i].vlen ? a[i].vlen : strlen(a[i].v.s);
 		z->alen = otlp_pb_anyvalue_len(&a[i], z->slen);
 		z->kvlen =
 		    otlp_pbw_len_field(T_KV_KEY, z->klen) + otlp_pbw_len_field(T_KV_VALUE, z->alen);

@@ -11,15 +11,17 @@
 #define OTLP_FLAG_HAS_IS_REMOTE 0x100u
 #define OTLP_FLAG_IS_REMOTE 0x200u
 
-static void otlp_add_str_n(struct otlp_span *o, const char *key, size_t klen, const char *v)
+/* vlen 0: not known here (the encoder measures it). */
+static void otlp_add_str_n(struct otlp_span *o, const char *key, uint32_t klen, const char *v,
+			   uint32_t vlen)
 {
 	if (!v[0] || o->n_attrs >= OTLP_SPAN_ATTRS_MAX)
 		return;
-	o->attrs[o->n_attrs++] =
-	    (struct otlp_attr){.key = key, .klen = klen, .type = OTLP_ATTR_STR, .v.s = v};
+	o->attrs[o->n_attrs++] = (struct otlp_attr){
+	    .key = key, .klen = klen, .vlen = vlen, .type = OTLP_ATTR_STR, .v.s = v};
 }
 
-static void otlp_add_int_n(struct otlp_span *o, const char *key, size_t klen, int64_t v)
+static void otlp_add_int_n(struct otlp_span *o, const char *key, uint32_t klen, int64_t v)
 {
 	if (o->n_attrs >= OTLP_SPAN_ATTRS_MAX)
 		return;
@@ -28,7 +30,7 @@ static void otlp_add_int_n(struct otlp_span *o, const char *key, size_t klen, in
 }
 
 /* Keys are literals: their lengths are known at compile time (one strlen fewer per attribute). */
-#define otlp_add_str(o, key, v) otlp_add_str_n(o, "" key, sizeof(key) - 1, v)
+#define otlp_add_str(o, key, v) otlp_add_str_n(o, "" key, sizeof(key) - 1, v, 0)
 #define otlp_add_int(o, key, v) otlp_add_int_n(o, "" key, sizeof(key) - 1, v)
 
 static bool otlp_id_zero(const uint8_t *id, size_t n)
@@ -43,18 +45,27 @@ static bool otlp_id_zero(const uint8_t *id, size_t n)
  * trace printer emits the same set). No protocol is named here: a new span type adds rows. */
 static void otlp_span_attrs(const struct span *sp, struct otlp_span *o)
 {
-	for (int a = 0; a < SPAN_A_COUNT; a++) {
+	/* The set bits in table order: only what the span holds is visited (at most SPAN_A_COUNT,
+	 * which OTLP_SPAN_ATTRS_MAX leaves room for before the connection's three). */
+	for (uint32_t m = sp->set & SPAN_A_EXPORTED; m; m &= m - 1) {
+		int a = __builtin_ctz(m);
 		const struct span_attr_def *d = &span_attr_defs[a];
+		struct otlp_attr *t = &o->attrs[o->n_attrs++];
 
-		if (!d->klen || !span_has(sp, a))
-			continue;
-		if (d->type == SPAN_V_STR)
-			otlp_add_str_n(o, d->key, d->klen, span_str(sp, a));
-		else if (d->type == SPAN_V_INT)
-			otlp_add_int_n(o, d->key, d->klen, span_int(sp, a));
-		else if (o->n_attrs < OTLP_SPAN_ATTRS_MAX)
-			o->attrs[o->n_attrs++] = (struct otlp_attr){
-			    .key = d->key, .klen = d->klen, .type = OTLP_ATTR_BOOL, .v.b = sp->v[a].i};
+		t->key = d->key;
+		t->klen = d->klen;
+		t->vlen = 0;
+		if (d->type == SPAN_V_STR) {
+			t->type = OTLP_ATTR_STR;
+			t->v.s = sp->text + sp->v[a].s.off;
+			t->vlen = sp->v[a].s.len;
+		} else if (d->type == SPAN_V_INT) {
+			t->type = OTLP_ATTR_INT;
+			t->v.i = sp->v[a].i;
+		} else {
+			t->type = OTLP_ATTR_BOOL;
+			t->v.b = sp->v[a].i != 0;
+		}
 	}
 	otlp_add_str(o, "server.address", sp->host_addr);
 	if (sp->host_port)

@@ -13,7 +13,8 @@ enum otlp_attr_type { OTLP_ATTR_STR, OTLP_ATTR_INT, OTLP_ATTR_BOOL, OTLP_ATTR_DO
 /* One typed attribute; strings are borrowed (NUL-terminated, owned by the view's source). */
 struct otlp_attr {
 	const char *key;
-	size_t klen; /* strlen(key) when known (the span adapter's literal keys), else 0 */
+	uint32_t klen; /* strlen(key) when known (the span adapter's literal keys), else 0 */
+	uint32_t vlen; /* strlen(v.s) when known (the span keeps its lengths), else 0 */
 	enum otlp_attr_type type;
 	union {
 		const char *s;

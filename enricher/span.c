@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#define SPAN_A_DEF_(id, k, t, m)                                                           \
+#define SPAN_A_DEF_(id, k, t, m)                                                                   \
 	[SPAN_A_##id] = {.key = k, .klen = sizeof(k) - 1, .type = SPAN_V_##t, .max = (m)},
 const struct span_attr_def span_attr_defs[SPAN_A_COUNT] = {SPAN_ATTR_TABLE(SPAN_A_DEF_)};
 #undef SPAN_A_DEF_
@@ -45,45 +45,6 @@ void span_copy(struct span *dst, const struct span *src, char *buf, size_t cap)
 	}
 }
 
-char *span_str_begin(struct span *sp, enum span_attr a, size_t *room)
-{
-	uint32_t at = sp->text_len;
-
-	/* The value written last is rewritten in place (the route stage renames the span). */
-	if (span_has(sp, a) && sp->v[a].s.off + sp->v[a].s.len + 1 == sp->text_len)
-		at = sp->v[a].s.off;
-	if (!sp->text || at >= sp->text_cap) {
-		*room = 0;
-		return NULL;
-	}
-	*room = sp->text_cap - at - 1;
-	if (*room > span_attr_defs[a].max)
-		*room = span_attr_defs[a].max;
-	return sp->text + at;
-}
-
-void span_str_commit(struct span *sp, enum span_attr a, char *p, size_t len)
-{
-	uint32_t off, end;
-	bool was_last;
-
-	if (!p || !len) {
-		span_unset(sp, a);
-		return;
-	}
-	off = (uint32_t)(p - sp->text);
-	end = off + (uint32_t)len + 1;
-	was_last = span_has(sp, a) && sp->v[a].s.off == off &&
-		   off + sp->v[a].s.len + 1 == sp->text_len;
-	p[len] = '\0';
-	sp->v[a].s.off = off;
-	sp->v[a].s.len = (uint32_t)len;
-	sp->set |= 1u << a;
-	/* A rewrite of the last value in place gives back what it no longer needs. */
-	if (was_last || end > sp->text_len)
-		sp->text_len = end;
-}
-
 void span_set_str(struct span *sp, enum span_attr a, const char *s, size_t n)
 {
 	size_t room;
@@ -109,8 +70,7 @@ void span_set_str(struct span *sp, enum span_attr a, const char *s, size_t n)
 int span_attr_find(const char *key, size_t n)
 {
 	for (int a = 0; a < SPAN_A_COUNT; a++)
-		if (n && span_attr_defs[a].klen == n &&
-		    !memcmp(span_attr_defs[a].key, key, n))
+		if (n && span_attr_defs[a].klen == n && !memcmp(span_attr_defs[a].key, key, n))
 			return a;
 	return -1;
 }

@@ -68,13 +68,16 @@ struct span_attr_def {
 };
 extern const struct span_attr_def span_attr_defs[SPAN_A_COUNT];
 
+/* The rows with an OTel key (what the sinks export), as a mask of enum span_attr bits. */
+#define SPAN_A_EXPBIT_(id, k, t, m) | (sizeof(k) > 1 ? 1u << SPAN_A_##id : 0u)
+#define SPAN_A_EXPORTED (0u SPAN_ATTR_TABLE(SPAN_A_EXPBIT_))
+
 /*
  * The most text one span can hold: every string at its bound, plus a rewrite of the name and
  * of the route (the route stage sets both after the builder).
  */
 #define SPAN_A_BYTES_(id, key, type, max) +(SPAN_V_##type == SPAN_V_STR ? (max) + 1 : 0)
-#define SPAN_TEXT_CAP                                                                      \
-	((size_t)(0 SPAN_ATTR_TABLE(SPAN_A_BYTES_)) + 2 * (SPAN_STR_MAX + 32))
+#define SPAN_TEXT_CAP ((size_t)(0 SPAN_ATTR_TABLE(SPAN_A_BYTES_)) + 2 * (SPAN_STR_MAX + 32))
 
 union span_val {
 	int64_t i; /* INT, BOOL (0/1) */
@@ -160,10 +163,47 @@ static inline void span_unset(struct span *sp, enum span_attr a)
 /*
  * Room for a string of up to `max` bytes (the attribute's bound and the arena's space both
  * apply): returns where to write, then span_str_commit() with the length written. The bytes
- * are the caller's to make safe (span_build cleans what came from the wire).
+ * are the caller's to make safe (span_build cleans what came from the wire). Inline: a
+ * span's strings pass here, a call each was a tenth of the builder's instructions.
  */
-char *span_str_begin(struct span *sp, enum span_attr a, size_t *room);
-void span_str_commit(struct span *sp, enum span_attr a, char *p, size_t len);
+static inline char *span_str_begin(struct span *sp, enum span_attr a, size_t *room)
+{
+	uint32_t at = sp->text_len;
+
+	/* The value written last is rewritten in place (the route stage renames the span). */
+	if (span_has(sp, a) && sp->v[a].s.off + sp->v[a].s.len + 1 == sp->text_len)
+		at = sp->v[a].s.off;
+	if (!sp->text || at >= sp->text_cap) {
+		*room = 0;
+		return NULL;
+	}
+	*room = sp->text_cap - at - 1;
+	if (*room > span_attr_defs[a].max)
+		*room = span_attr_defs[a].max;
+	return sp->text + at;
+}
+
+static inline void span_str_commit(struct span *sp, enum span_attr a, char *p, size_t len)
+{
+	uint32_t off, end;
+	bool was_last;
+
+	if (!p || !len) {
+		span_unset(sp, a);
+		return;
+	}
+	off = (uint32_t)(p - sp->text);
+	end = off + (uint32_t)len + 1;
+	was_last =
+	    span_has(sp, a) && sp->v[a].s.off == off && off + sp->v[a].s.len + 1 == sp->text_len;
+	p[len] = '\0';
+	sp->v[a].s.off = off;
+	sp->v[a].s.len = (uint32_t)len;
+	sp->set |= 1u << a;
+	/* A rewrite of the last value in place gives back what it no longer needs. */
+	if (was_last || end > sp->text_len)
+		sp->text_len = end;
+}
 
 /* Copies s[0..n) as the attribute's value, cut at its bound (trusted text only); "" unsets. */
 void span_set_str(struct span *sp, enum span_attr a, const char *s, size_t n);

@@ -53,11 +53,21 @@ static size_t span_build_utf8_len(const uint8_t *s, size_t len)
 	return n;
 }
 
-/* Printable ASCII at s[0..len): most of every head, copied in one go (enricher_bench). */
+/* Printable ASCII at s[0..len): most of every head, copied in one go (enricher_bench). Eight
+ * bytes at a time: a word has a byte below 0x20 or above 0x7e exactly when these bits are set
+ * (the classic "has less / has more than n" tests, exact for n <= 128). */
 static size_t span_build_ascii_run(const uint8_t *s, size_t len)
 {
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
 	size_t i = 0;
 
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, s + i, 8);
+		if (((w - ones * 0x20) & ~w & highs) || (((w + ones * (127 - 0x7e)) | w) & highs))
+			break;
+	}
 	while (i < len && s[i] >= 0x20 && s[i] < 0x7f)
 		i++;
 	return i;
