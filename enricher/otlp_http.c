@@ -220,33 +220,61 @@ static void otlp_http_queue_body(struct otlp_http *x, struct otlp_buf *body, siz
 	otlp_buf_free(body);
 }
 
-/* Encodes spans[0..n) as one request; one over the size limit is halved until it fits. */
+/* A chunk of n spans was just encoded at the end of pending (from `at`) and fits the limit
+ * alone: if pending would pass it, what was there before goes out as its own request. */
+static void otlp_http_keep_chunk(struct otlp_http *x, size_t at, size_t n)
+{
+	struct otlp_buf chunk = {0};
+
+	if (x->pending.len > x->cfg.max_request_bytes && x->pending_spans) {
+		/* Rare (a batch near 20 MiB): the one copy the direct encoding otherwise saves. */
+		if (otlp_buf_append(&chunk, x->pending.data + at, x->pending.len - at)) {
+			x->pending.len = at;
+			x->st.encode_errors += n;
+			return;
+		}
+		x->pending.len = at;
+		otlp_http_flush(x);
+		otlp_buf_free(&x->pending);
+		x->pending = chunk;
+	}
+	x->pending_spans += n;
+}
+
+/*
+ * Encodes spans[0..n) as one request; one over the size limit is halved until it fits.
+ * Protobuf is encoded straight onto the pending batch (concatenated requests parse as one),
+ * so a span's bytes are not copied again on their way to the wire; JSON is its own request.
+ */
 static void otlp_http_add(struct otlp_http *x, const struct span *const *spans, size_t n)
 {
 	struct otlp_buf tmp = {0};
+	struct otlp_buf *out = x->cfg.json ? &tmp : &x->pending;
+	size_t at = out->len;
 	struct otlp_encode_stats es = {0};
 	int rc = x->cfg.json ? otlp_encode_traces_json_sel(spans, n, x->cfg.host, x->cfg.scope,
-							   x->cfg.span_select, &tmp, &es)
+							   x->cfg.span_select, out, &es)
 			     : otlp_encode_traces_pb_sel(spans, n, x->cfg.host, x->cfg.scope,
-							 x->cfg.span_select, &tmp, &es);
+							 x->cfg.span_select, out, &es);
 
 	x->st.bad_resource_env += es.bad_resource_env;
-	if (rc) {
-		x->st.encode_errors += n;
+	if (rc || out->len - at > x->cfg.max_request_bytes) {
+		out->len = at;
 		otlp_buf_free(&tmp);
-		return;
-	}
-	if (tmp.len > x->cfg.max_request_bytes) {
-		otlp_buf_free(&tmp);
-		if (n == 1) {
+		if (rc)
+			x->st.encode_errors += n;
+		else if (n == 1)
 			x->st.spans_too_large++;
+		if (rc || n == 1)
 			return;
-		}
 		otlp_http_add(x, spans, n / 2);
 		otlp_http_add(x, spans + n / 2, n - n / 2);
 		return;
 	}
-	otlp_http_queue_body(x, &tmp, n);
+	if (x->cfg.json)
+		otlp_http_seal_buf(x, &tmp, n);
+	else
+		otlp_http_keep_chunk(x, at, n);
 }
 
 size_t otlp_http_held(const struct otlp_http *x)

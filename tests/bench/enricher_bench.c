@@ -2,7 +2,7 @@
 /*
  * The probe's side (RECORDS messages of synthetic but valid obi_rec_http records, packed up to
  * OBI_WIRE_MAX_MSG as probe/ipc.c does) and the enricher's side (wire_recv, the record checks
- * of records.c, span_build_http, otlp_encode_traces_pb per message appended to a pending
+ * of records.c, span_build_http, otlp_encode_traces_pb per message onto the pending
  * request, otlp_gzip when the request is sealed at batch_max_size spans) run in one thread
  * pinned to one CPU, so the figure is per core and the sender's work is timed apart. Each mode
  * runs in a child process of its own so that its peak RSS is its own. With -R, the routes
@@ -108,10 +108,10 @@ struct bench {
 	struct bench_tpl tpl[BENCH_TEMPLATES];
 	struct span_service svc[BENCH_SERVICES];
 	uint8_t msg[OBI_WIRE_MAX_MSG], rbuf[OBI_WIRE_MAX_MSG];
-	struct span *spans;	   /* [BENCH_MSG_RECS]: one message's spans */
-	char *text;		   /* [BENCH_MSG_RECS][SPAN_TEXT_CAP]: their arenas */
-	const struct span **ptrs;  /* [BENCH_MSG_RECS] */
-	struct otlp_buf tmp, pend; /* one message's encoding; the request being filled */
+	struct span *spans;	  /* [BENCH_MSG_RECS]: one message's spans */
+	char *text;		  /* [BENCH_MSG_RECS][SPAN_TEXT_CAP]: their arenas */
+	const struct span **ptrs; /* [BENCH_MSG_RECS] */
+	struct otlp_buf pend;	  /* the request being filled */
 	struct otlp_buf gz;
 	size_t pend_spans;
 	uint64_t seq, sent, built, bad, bytes_pb, bytes_gz, requests;
@@ -487,13 +487,10 @@ static int bench_recv_one(struct bench *b)
 	if (b->rt)
 		bench_route_spans(b, n);
 	t2 = bench_now();
-	b->tmp.len = 0;
-	if (otlp_encode_traces_pb(b->ptrs, n, &bench_host, &bench_scope, &b->tmp, &es))
+	/* otlp_http_add's step: the message encoded straight onto the request being filled. */
+	if (otlp_encode_traces_pb(b->ptrs, n, &bench_host, &bench_scope, &b->pend, &es))
 		return -1;
 	t3 = bench_now();
-	/* otlp_http_add's step: the message's encoding appended to the request being filled. */
-	if (otlp_buf_append(&b->pend, b->tmp.data, b->tmp.len))
-		return -1;
 	b->built += n;
 	b->pend_spans += n;
 	b->ns[ST_RECV] += t1 - t0;
@@ -610,7 +607,6 @@ static int bench_run(const struct bench_opts *o)
 out:
 	if (rc)
 		fprintf(stderr, "enricher_bench: run failed (%s)\n", strerror(errno));
-	otlp_buf_free(&b->tmp);
 	otlp_buf_free(&b->pend);
 	otlp_buf_free(&b->gz);
 	bench_route_free(b);

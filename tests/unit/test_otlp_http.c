@@ -355,6 +355,25 @@ static void test_split_under_limit(void **state)
 	assert_int_equal(f->x.st.spans_exported, N_SPANS);
 }
 
+/* Small calls are encoded onto one pending batch; the one that would pass the limit starts
+ * the next request instead, and no span is lost or sent twice on the way. */
+static void test_split_across_calls(void **state)
+{
+	struct fixture *f = *state;
+
+	f->cfg.max_request_bytes = 3000;
+	fx_start(f, "");
+	for (size_t i = 0; i < N_SPANS; i += 3)
+		otlp_http_export(&f->x, f->p + i, N_SPANS - i < 3 ? N_SPANS - i : 3);
+	run_until_idle(f, 5000000000ULL);
+	rx_stop(f);
+	assert_true(f->n_lines > 3);
+	for (size_t i = 0; i < f->n_lines; i++)
+		assert_true(jint(f->lines[i], "bytes") <= 3000);
+	assert_int_equal(delivered_once(f), N_SPANS);
+	assert_int_equal(f->x.st.spans_exported, N_SPANS);
+}
+
 /* A throw-away CA, server and client certificates (tests/otlp/mkcerts.sh). */
 static const char *cert(const char *name)
 {
@@ -457,6 +476,7 @@ int main(void)
 	    FX(test_partial_success),
 	    FX(test_unreachable_queue_bound),
 	    FX(test_split_under_limit),
+	    FX(test_split_across_calls),
 	    FX(test_tls_custom_ca),
 	    FX(test_tls_wrong_ca),
 	    FX(test_mtls),
