@@ -214,44 +214,73 @@ static void otlp_pb_group_size(struct otlp_pb_groupsz *z, const struct otlp_reso
 	    otlp_pbw_len_field(T_RS_RESOURCE, z->res) + otlp_pbw_len_field(T_RS_SCOPE_SPANS, z->ss);
 }
 
-/* Appends one ResourceSpans: the resource, then one ScopeSpans holding spans. */
-static int otlp_pb_group_write(struct otlp_buf *out, const struct otlp_resource *res,
-			       const struct otlp_scope *scope, const struct otlp_buf *spans)
+/* The bytes of one ResourceSpans before its spans (its tag and length included). */
+static size_t otlp_pb_group_head_len(const struct otlp_pb_groupsz *z, size_t spans_len)
+{
+	return otlp_pbw_len_field(T_REQ_RS, z->rs) - spans_len;
+}
+
+/* Writes the head of a ResourceSpans at p: the resource, then ScopeSpans up to its spans. */
+static uint8_t *otlp_pb_group_head(uint8_t *p, const struct otlp_pb_groupsz *z,
+				   const struct otlp_resource *res, const struct otlp_scope *scope)
+{
+	p = otlp_pbw_len_hdr(p, T_REQ_RS, z->rs);
+	p = otlp_pbw_len_hdr(p, T_RS_RESOURCE, z->res);
+	p = otlp_pb_kvs(p, T_RES_ATTRS, res->attrs, res->n_attrs, z->kv);
+	p = otlp_pbw_len_hdr(p, T_RS_SCOPE_SPANS, z->ss);
+	p = otlp_pbw_len_hdr(p, T_SS_SCOPE, z->scope);
+	p = otlp_pbw_bytes(p, T_SCOPE_NAME, scope->name, z->name_len);
+	return otlp_pbw_bytes(p, T_SCOPE_VERSION, scope->version, z->version_len);
+}
+
+/*
+ * Appends group k as one ResourceSpans. Its spans are encoded in place, after room left for
+ * the head, whose length depends on theirs only through two varints: guessed from a typical
+ * span, and the spans moved only when the guess was wrong (a group crossing 16 KiB or 2 MiB of
+ * encoding). Before, they went through a scratch buffer and were copied over every time.
+ */
+static int otlp_pb_group_spans(const struct otlp_groups *g, size_t k,
+			       const struct span *const *spans, const struct otlp_resource *res,
+			       const struct otlp_scope *scope, const struct otlp_span_select *sel,
+			       struct otlp_buf *out)
 {
 	struct otlp_pb_groupsz z = {.kv = calloc(res->n_attrs ? res->n_attrs : 1, sizeof(*z.kv))};
-	size_t total;
-	uint8_t *p;
-	int rc = -ENOMEM;
+	size_t start = out->len, guess, head, len;
+	int rc = z.kv ? 0 : -ENOMEM;
 
-	if (!z.kv)
-		return rc;
-	otlp_pb_group_size(&z, res, scope, spans->len);
-	total = otlp_pbw_len_field(T_REQ_RS, z.rs);
-	if (otlp_buf_reserve(out, total))
-		goto out;
-	p = otlp_pbw_len_hdr(out->data + out->len, T_REQ_RS, z.rs);
-	p = otlp_pbw_len_hdr(p, T_RS_RESOURCE, z.res);
-	p = otlp_pb_kvs(p, T_RES_ATTRS, res->attrs, res->n_attrs, z.kv);
-	p = otlp_pbw_len_hdr(p, T_RS_SCOPE_SPANS, z.ss);
-	p = otlp_pbw_len_hdr(p, T_SS_SCOPE, z.scope);
-	p = otlp_pbw_bytes(p, T_SCOPE_NAME, scope->name, z.name_len);
-	p = otlp_pbw_bytes(p, T_SCOPE_VERSION, scope->version, z.version_len);
-	if (spans->len)
-		memcpy(p, spans->data, spans->len);
-	p += spans->len;
-	rc = (size_t)(p - (out->data + out->len)) == total ? 0 : -EIO;
+	if (!rc) {
+		otlp_pb_group_size(&z, res, scope,
+				   (g->start[k + 1] - g->start[k]) * OTLP_PB_SPAN_TYPICAL);
+		guess = otlp_pb_group_head_len(&z, (g->start[k + 1] - g->start[k]) *
+						       OTLP_PB_SPAN_TYPICAL);
+		/* Room for the head and for varints longer than guessed (5 bytes each at most). */
+		rc = otlp_buf_reserve(out, guess + 10);
+	}
 	if (!rc)
-		out->len += total;
-out:
+		out->len += guess;
+	for (size_t j = g->start[k]; !rc && j < g->start[k + 1]; j++)
+		rc = otlp_pb_span_append(out, spans[g->order[j]], sel);
+	if (!rc) {
+		len = out->len - start - guess;
+		otlp_pb_group_size(&z, res, scope, len);
+		head = otlp_pb_group_head_len(&z, len);
+		rc = head > guess ? otlp_buf_reserve(out, head - guess) : 0;
+	}
+	if (!rc && head != guess)
+		memmove(out->data + start + head, out->data + start + guess, len);
+	if (!rc &&
+	    otlp_pb_group_head(out->data + start, &z, res, scope) != out->data + start + head)
+		rc = -EIO;
+	out->len = rc ? start : start + head + len;
 	free(z.kv);
 	return rc;
 }
 
-/* Group k: its resource built once, its spans encoded into scratch, then the whole group. */
+/* Group k: its resource built once, then its ResourceSpans. */
 static int otlp_pb_group(const struct otlp_groups *g, size_t k, const struct span *const *spans,
 			 const struct otlp_host *host, const struct otlp_scope *scope,
-			 const struct otlp_span_select *sel, struct otlp_buf *scratch,
-			 struct otlp_buf *out, struct otlp_encode_stats *st)
+			 const struct otlp_span_select *sel, struct otlp_buf *out,
+			 struct otlp_encode_stats *st)
 {
 	struct otlp_resource res;
 	int rc = otlp_resource_build(&res, g->svc[k], host);
@@ -260,11 +289,7 @@ static int otlp_pb_group(const struct otlp_groups *g, size_t k, const struct spa
 		return rc;
 	st->resources++;
 	st->bad_resource_env += res.bad_env;
-	scratch->len = 0;
-	for (size_t j = g->start[k]; !rc && j < g->start[k + 1]; j++)
-		rc = otlp_pb_span_append(scratch, spans[g->order[j]], sel);
-	if (!rc)
-		rc = otlp_pb_group_write(out, &res, scope, scratch);
+	rc = otlp_pb_group_spans(g, k, spans, &res, scope, sel, out);
 	otlp_resource_free(&res);
 	return rc;
 }
@@ -281,23 +306,15 @@ int otlp_encode_traces_pb_sel(const struct span *const *spans, size_t n,
 			      const struct otlp_span_select *sel, struct otlp_buf *out,
 			      struct otlp_encode_stats *st)
 {
-	struct otlp_buf scratch = {0};
 	struct otlp_groups g;
-	size_t most = 0;
 	int rc = otlp_groups_build(&g, spans, n);
 
 	/* Room for a typical span each up front (they grow when larger): no realloc chain from
 	 * 4 KiB per call, each copying what was already written. */
-	for (size_t k = 0; !rc && k < g.n_groups; k++)
-		if (g.start[k + 1] - g.start[k] > most)
-			most = g.start[k + 1] - g.start[k];
-	if (!rc && n)
-		rc = otlp_buf_reserve(&scratch, most * OTLP_PB_SPAN_TYPICAL);
 	if (!rc && n)
 		rc = otlp_buf_reserve(out, n * OTLP_PB_SPAN_TYPICAL + 1024);
 	for (size_t k = 0; !rc && k < g.n_groups; k++)
-		rc = otlp_pb_group(&g, k, spans, host, scope, sel, &scratch, out, st);
-	otlp_buf_free(&scratch);
+		rc = otlp_pb_group(&g, k, spans, host, scope, sel, out, st);
 	otlp_groups_free(&g); /* a failed build left it empty */
 	return rc;
 }
