@@ -138,6 +138,7 @@ stop_obi() {
 }
 
 declare -A rps ns prss erss pc ec bases insts ngb ngi
+allbases=
 echo "bench: nginx 1 worker (CPU 0), wrk -t1 -c8 -d${secs}s (CPU 1), $rounds rounds, $(nproc) CPUs, $(uname -r)"
 run_wrk warm-up >/dev/null
 hz=$(getconf CLK_TCK)
@@ -155,13 +156,15 @@ for r in $(seq "$rounds"); do
 		enricher=$(pgrep -P "$obi_pid" -x obi-enricher)
 		# Throughput and CPU with BPF statistics off, as in production: they add two clock
 		# reads to every program run (costly in a VM), which would count against obi.
-		p0=$(cpu_ticks "$probe"); e0=$(cpu_ticks "$enricher")
+		p0=$(cpu_ticks "$probe"); e0=$(cpu_ticks "$enricher"); s0=$(cpu_ticks "$sink_pid")
 		w0=$(cpu_ticks "$ng_worker")
 		read -r inst reqs < <(run_wrk "$fe")
 		w1=$(cpu_ticks "$ng_worker")
 		nginst=$(python3 -c "print(f'{($w1-$w0)/$hz*1e6/max($reqs,1):.2f}')")
-		p1=$(cpu_ticks "$probe"); e1=$(cpu_ticks "$enricher")
+		p1=$(cpu_ticks "$probe"); e1=$(cpu_ticks "$enricher"); s1=$(cpu_ticks "$sink_pid")
 		pcpu=$(( (p1 - p0) * 100 / hz / secs )); ecpu=$(( (e1 - e0) * 100 / hz / secs ))
+		# The -otlp variants' sink shares the two CPUs too: what it takes is shown apart.
+		scpu=$(( (s1 - s0) * 100 / hz / secs ))
 		# Then a run with them on, for the BPF time per request only.
 		sysctl -qw kernel.bpf_stats_enabled=1
 		t0=$(bpf_ns_total)
@@ -173,8 +176,9 @@ for r in $(seq "$rounds"); do
 		reqs_all=$((reqs + sreqs))
 		ratio=$(python3 -c "print(f'{$inst/$base:.3f}')")
 		nsreq=$(python3 -c "print(f'{($t1-$t0)/max($sreqs,1):.0f}')")
-		printf 'round %d %-11s base %7.0f/s obi %7.0f/s ratio %s bpf %4s ns/req nginx %s/%s us/req spans %s/%s cpu probe %s%% enricher %s%% rss %s/%s KiB\n' \
-			"$r" "$fe" "$base" "$inst" "$ratio" "$nsreq" "$ngbase" "$nginst" "$spans" "$reqs_all" "$pcpu" "$ecpu" "$probe_rss" "$enricher_rss"
+		printf 'round %d %-11s base %7.0f/s obi %7.0f/s ratio %s bpf %4s ns/req nginx %s/%s us/req spans %s/%s cpu probe %s%% enricher %s%% sink %s%% rss %s/%s KiB\n' \
+			"$r" "$fe" "$base" "$inst" "$ratio" "$nsreq" "$ngbase" "$nginst" "$spans" "$reqs_all" "$pcpu" "$ecpu" "$scpu" "$probe_rss" "$enricher_rss"
+		allbases+="$base "
 		ngb[$fe]+="$ngbase "
 		ngi[$fe]+="$nginst "
 		pc[$fe]+="$pcpu "
@@ -190,12 +194,16 @@ done
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 maxv() { tr ' ' '\n' | grep -v '^$' | sort -g | tail -1; }
 echo
-echo "variant | throughput ratio (median of rounds) | median obi / median baseline | BPF ns/request (median) | nginx CPU us/request base / obi (median) | CPU % of a core probe / enricher (median) | peak RSS probe / enricher KiB (max)"
+# Every baseline run is the same workload: their median over the whole run is the steadiest
+# reference (a variant's own few baselines swing with the machine as much as its ratio does).
+pooled=$(echo "$allbases" | median)
+echo "pooled baseline (median of all $(echo "$allbases" | wc -w) baseline runs): $pooled/s"
+echo "variant | throughput ratio (median of rounds) | median obi / median baseline | median obi / pooled baseline | BPF ns/request (median) | nginx CPU us/request base / obi (median) | CPU % of a core probe / enricher (median) | peak RSS probe / enricher KiB (max)"
 for fe in $variants; do
 	mb=$(echo "${bases[$fe]}" | median)
 	mi=$(echo "${insts[$fe]}" | median)
-	printf '%-11s | %s | %s | %s | %s / %s | %s / %s | %s / %s\n' "$fe" "$(echo "${rps[$fe]}" | median)" \
-		"$(python3 -c "print(f'{$mi/$mb:.3f}')")" \
+	printf '%-11s | %s | %s | %s | %s | %s / %s | %s / %s | %s / %s\n' "$fe" "$(echo "${rps[$fe]}" | median)" \
+		"$(python3 -c "print(f'{$mi/$mb:.3f}')")" "$(python3 -c "print(f'{$mi/$pooled:.3f}')")" \
 		"$(echo "${ns[$fe]}" | median)" "$(echo "${ngb[$fe]}" | median)" "$(echo "${ngi[$fe]}" | median)" \
 		"$(echo "${pc[$fe]}" | median)" "$(echo "${ec[$fe]}" | median)" \
 		"$(echo "${prss[$fe]}" | maxv)" "$(echo "${erss[$fe]}" | maxv)"
