@@ -176,9 +176,9 @@ int printer_format_text(const struct span *s, char *buf, size_t len)
 		     span_str(s, SPAN_A_URL_PATH), s->peer_addr, s->peer_addr, s->peer_port,
 		     s->host_addr, s->host_addr, s->host_port,
 		     (uint64_t)span_int(s, SPAN_A_HTTP_REQ_BODY_SIZE),
-		     (uint64_t)span_int(s, SPAN_A_HTTP_RESP_BODY_SIZE),
-		     ns, ns[0] ? "/" : "", svc ? printer_str(svc->name) : "",
-		     svc ? printer_str(svc->sdk_language) : "", tid, sid, pid, s->trace_flags);
+		     (uint64_t)span_int(s, SPAN_A_HTTP_RESP_BODY_SIZE), ns, ns[0] ? "/" : "",
+		     svc ? printer_str(svc->name) : "", svc ? printer_str(svc->sdk_language) : "",
+		     tid, sid, pid, s->trace_flags);
 	if (r < 0 || (size_t)r >= len)
 		return -1;
 	/* OBI's line stops at traceparent; http.route is ours, last so OBI's fields keep place. */

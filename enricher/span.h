@@ -69,6 +69,7 @@ struct span_attr_def {
 extern const struct span_attr_def span_attr_defs[SPAN_A_COUNT];
 
 /* The rows with an OTel key (what the sinks export), as a mask of enum span_attr bits. */
+// NOLINTNEXTLINE(bugprone-macro-parentheses)
 #define SPAN_A_EXPBIT_(id, k, t, m) | (sizeof(k) > 1 ? 1u << SPAN_A_##id : 0u)
 #define SPAN_A_EXPORTED (0u SPAN_ATTR_TABLE(SPAN_A_EXPBIT_))
 
@@ -76,6 +77,9 @@ extern const struct span_attr_def span_attr_defs[SPAN_A_COUNT];
  * The most text one span can hold: every string at its bound, plus a rewrite of the name and
  * of the route (the route stage sets both after the builder).
  */
+/* A term of a sum (and below, of a mask) spread over the table's rows: it cannot be one
+ * parenthesised expression. */
+// NOLINTNEXTLINE(bugprone-macro-parentheses)
 #define SPAN_A_BYTES_(id, key, type, max) +(SPAN_V_##type == SPAN_V_STR ? (max) + 1 : 0)
 #define SPAN_TEXT_CAP ((size_t)(0 SPAN_ATTR_TABLE(SPAN_A_BYTES_)) + 2 * (SPAN_STR_MAX + 32))
 

@@ -60,7 +60,9 @@ const char *span_route_sel_find(const struct span_route *r, const struct span *s
 	if (!k || k > r->n_sel)
 		return NULL;
 	m = sp->kind == SPAN_KIND_CLIENT ? r->sel[k - 1].out : r->sel[k - 1].in;
-	return m ? route_matcher_find(m, span_str(sp, SPAN_A_URL_PATH), span_str_len(sp, SPAN_A_URL_PATH)) : NULL;
+	return m ? route_matcher_find(m, span_str(sp, SPAN_A_URL_PATH),
+				      span_str_len(sp, SPAN_A_URL_PATH))
+		 : NULL;
 }
 
 void span_route_sel_free(struct span_route *r)
