@@ -22,12 +22,13 @@
  *  "resource": {"k8s.pod.name": "...", ...} (only when the service has resource attributes:
  *               the k8s.* decoration, pod labels/annotations, the process's
  *               OTEL_RESOURCE_ATTRIBUTES, decoded as the OTLP exporter decodes them),
- *  "attributes": {"http.request.method", "url.path", "url.query" (if non-empty),
- *                 "http.route" (if set),
- *                 "url.full" (client spans), "http.response.status_code" (if non-zero),
- *                 "server.address", "server.port", "client.address" (server spans),
- *                 "http.request.body.size", "http.response.body.size",
- *                 "network.protocol.version", "user_agent.original" (if any)}}
+ *  "attributes": the span's attributes in SPAN_ATTR_TABLE order, each only when set
+ *                (for HTTP: "http.request.method", "url.path" (always, "" for an empty
+ *                path), "url.query", "http.route", "url.full" (client spans),
+ *                "http.response.status_code" (non-zero), "http.request.body.size",
+ *                "http.response.body.size", "network.protocol.version",
+ *                "user_agent.original", "obi.http.response.cut" (true when cut)), then
+ *                "server.address", "server.port", "client.address" (server spans)}}
  *
  * 64-bit integers are emitted as raw JSON numbers: cJSON keeps doubles, which would round nanos.
  */
@@ -282,6 +283,9 @@ static bool printer_json_attrs(cJSON *root, const struct span *s)
 		else
 			ok = cJSON_AddBoolToObject(a, d->key, span_int(s, i) != 0) != NULL;
 	}
+	/* As before the attribute table: an HTTP span's url.path is there even when empty. */
+	if (ok && s->type == SPAN_TYPE_HTTP && !span_has(s, SPAN_A_URL_PATH))
+		ok = printer_add_str(a, "url.path", "");
 	ok = ok && printer_add_str(a, "server.address", s->host_addr);
 	ok = ok && printer_add_u64(a, "server.port", s->host_port);
 	if (s->kind != SPAN_KIND_CLIENT)

@@ -130,6 +130,8 @@ void span_build_set_safe(struct span *sp, enum span_attr a, const char *src, siz
 	size_t room;
 	char *p = span_str_begin(sp, a, &room);
 
+	/* The arena, not the attribute's bound, would cut it (never with SPAN_TEXT_CAP). */
+	sp->text_cut += len && (!p || (room < span_attr_defs[a].max && len > room));
 	if (!p || !len) {
 		span_unset(sp, a);
 		return;

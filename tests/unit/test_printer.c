@@ -274,6 +274,24 @@ static void test_json(void **state)
 	span_t_free(s);
 }
 
+/* An HTTP span with an empty path ("GET ?x HTTP/1.1") still shows url.path, as "". */
+static void test_json_empty_path(void **state)
+{
+	struct span *s = test_printer_span();
+	char *out;
+	cJSON *root;
+
+	(void)state;
+	span_unset(s, SPAN_A_URL_PATH);
+	out = test_printer_capture(CONFIG_PRINTER_JSON, s, 1);
+	root = cJSON_Parse(out);
+	assert_non_null(root);
+	test_printer_str(test_printer_get(root, "attributes"), "url.path", "");
+	cJSON_Delete(root);
+	free(out);
+	span_t_free(s);
+}
+
 static void test_json_indent(void **state)
 {
 	struct span *s = test_printer_span();
@@ -477,6 +495,7 @@ int main(void)
 	    cmocka_unit_test(test_text_client_variants),
 	    cmocka_unit_test(test_go_durations),
 	    cmocka_unit_test(test_json),
+	    cmocka_unit_test(test_json_empty_path),
 	    cmocka_unit_test(test_json_indent),
 	    cmocka_unit_test(test_json_client_escaping),
 	    cmocka_unit_test(test_json_k8s_resource),
