@@ -441,6 +441,13 @@ class Handler(BaseHTTPRequestHandler):
                         self.chunk('{"type":"ADDED","object":{"metadata":{"name":"cut')
                         self.close_connection = True
                         return
+                    new = w.since(rv, res)
+                    if not new:
+                        w.lock.wait(timeout=0.2)
+                        new = w.since(rv, res)
+                    # After the wait, before `top`: a compaction during it must end this watch
+                    # with 410, not be skipped by the next bookmark (rv = top), as an API
+                    # server's watch cache would (seen as a flake of k8s/streaming_list).
                     if rv < w.compacted:
                         self.chunk(json.dumps({"type": "ERROR", "object": {
                             "kind": "Status", "apiVersion": "v1", "metadata": {},
@@ -448,10 +455,6 @@ class Handler(BaseHTTPRequestHandler):
                             "reason": "Expired", "code": 410}}) + "\n")
                         w.stats["gone"] += 1
                         return self.end_chunks()
-                    new = w.since(rv, res)
-                    if not new:
-                        w.lock.wait(timeout=0.2)
-                        new = w.since(rv, res)
                     top = w.rv
                 out = []
                 for e_rv, _, typ, text, obj in new:
