@@ -13,36 +13,40 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* The next string of the input: a length byte, then that many bytes (sanitized into dst). */
-static void fuzz_take(const uint8_t **d, size_t *n, char *dst, size_t dstsz)
+/* The next string of the input: a length byte, then that many bytes (cut at the end). */
+static const char *fuzz_next(const uint8_t **d, size_t *n, size_t *len)
 {
-	size_t len = *n ? **d : 0;
+	const char *p;
 
+	*len = *n ? **d : 0;
 	if (*n) {
 		(*d)++;
 		(*n)--;
 	}
-	if (len > *n)
-		len = *n;
-	span_build_copy_safe(dst, dstsz, (const char *)*d, len);
-	*d += len;
-	*n -= len;
+	if (*len > *n)
+		*len = *n;
+	p = (const char *)*d;
+	*d += *len;
+	*n -= *len;
+	return p;
+}
+
+/* The next string sanitized into dst. */
+static void fuzz_take(const uint8_t **d, size_t *n, char *dst, size_t dstsz)
+{
+	size_t len;
+	const char *p = fuzz_next(d, n, &len);
+
+	span_build_copy_safe(dst, dstsz, p, len);
 }
 
 /* The same into a string attribute of s (cut at its bound; empty: absent). */
 static void fuzz_take_attr(const uint8_t **d, size_t *n, struct span *s, enum span_attr a)
 {
-	size_t len = *n ? **d : 0;
+	size_t len;
+	const char *p = fuzz_next(d, n, &len);
 
-	if (*n) {
-		(*d)++;
-		(*n)--;
-	}
-	if (len > *n)
-		len = *n;
-	span_build_set_safe(s, a, (const char *)*d, len);
-	*d += len;
-	*n -= len;
+	span_build_set_safe(s, a, p, len);
 }
 
 static void fuzz_expect_str(const cJSON *o, const char *key, const char *want)
@@ -75,9 +79,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct span s;
 	static char stext[SPAN_TEXT_CAP], svc_name[256], ns[256], exe[256], res[256], text[8192];
-	struct span_service svc = {.name = svc_name, .namespace_ = ns, .instance_id = "fuzz:1",
-				   .sdk_language = "generic", .exe_path = exe,
-				   .resource_attrs = res, .pid = 1};
+	struct span_service svc = {.name = svc_name,
+				   .namespace_ = ns,
+				   .instance_id = "fuzz:1",
+				   .sdk_language = "generic",
+				   .exe_path = exe,
+				   .resource_attrs = res,
+				   .pid = 1};
 	struct printer pr;
 	char *out = NULL;
 	size_t outlen = 0;
