@@ -492,14 +492,14 @@ static __always_inline void obi_begin_request(struct obi_conn *c, const struct o
 }
 
 /*
- * One socket I/O of a selected process: `ret` bytes moved on `sk`, egress if the process sent
- * them. Both front ends end here.
+ * One socket I/O of a selected process (pid_tgid: the caller's bpf_get_current_pid_tgid()):
+ * `ret` bytes moved on `sk`, egress if the process sent them. Both front ends end here.
  */
 static __always_inline void obi_on_io(struct sock *sk, __u32 netns, const struct obi_io *io,
-				      long ret)
+				      long ret, __u64 pid_tgid)
 {
 	struct obi_conn_key key = {.sk = (__u64)sk, .netns = netns};
-	__u64 pid_tgid = bpf_get_current_pid_tgid(), now = 0, base = 0, seglen = 0;
+	__u64 now = 0, base = 0, seglen = 0;
 	struct obi_pre pre = {};
 	__u8 head[8] = {};
 	bool req_dir, is_req = false;

@@ -101,13 +101,31 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } obi_ctl_events SEC(".maps");
 
-/* Exact PID filter: host tgid -> flags. First check of every program. */
+/*
+ * Exact PID filter, the first check of every program, and so what every socket call on the
+ * node pays: one bit per pid (as obi-probe sees pids) up to the kernel's PID_MAX_LIMIT (4 Mi,
+ * 512 KiB). An array lookup is inlined by the verifier: no helper call and no hashing, where a
+ * hash lookup was a call and a jhash per socket call of every process. obi-probe maps it
+ * (BPF_F_MMAPABLE) and sets and clears bits with atomic operations, as the fork and exit hooks
+ * do here, so neither side can lose the other's update to a word they share.
+ * The compat object (no BPF atomics before 5.12) keeps a hash keyed by tgid.
+ */
+#ifndef OBI_COMPAT
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, OBI_PID_LIMIT / 64);
+	__type(key, __u32);
+	__type(value, __u64);
+} obi_pids SEC(".maps");
+#else
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u32);
 	__type(value, __u32);
 } obi_pids SEC(".maps");
+#endif
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -145,6 +163,14 @@ struct {
 	__type(value, __u64);
 } obi_stats SEC(".maps");
 
+/* Per-CPU state of the span and trace id generator (trace.bpf.h, obi_rand_ids). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} obi_rng SEC(".maps");
+
 /* A zeroed connection to start from: too large for the 512-byte BPF stack. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -175,9 +201,54 @@ static __always_inline void obi_stat_inc(__u32 idx)
 		*v += 1;
 }
 
+#ifndef OBI_COMPAT
+static __always_inline __u64 *obi_pid_word(__u32 tgid)
+{
+	__u32 w = tgid / 64;
+
+	return bpf_map_lookup_elem(&obi_pids, &w);
+}
+
+static __always_inline bool obi_pid_selected(__u32 tgid)
+{
+	__u64 *w = obi_pid_word(tgid);
+
+	return w && (*w >> (tgid % 64) & 1);
+}
+
+/* A child of a selected process, selected before it runs (the fork hook). */
+static __always_inline void obi_pid_select(__u32 tgid)
+{
+	__u64 *w = obi_pid_word(tgid);
+
+	if (w)
+		__sync_fetch_and_or(w, 1ULL << (tgid % 64));
+}
+
+static __always_inline void obi_pid_forget(__u32 tgid)
+{
+	__u64 *w = obi_pid_word(tgid);
+
+	if (w)
+		__sync_fetch_and_and(w, ~(1ULL << (tgid % 64)));
+}
+#else
 static __always_inline bool obi_pid_selected(__u32 tgid)
 {
 	return bpf_map_lookup_elem(&obi_pids, &tgid) != NULL;
 }
+
+static __always_inline void obi_pid_select(__u32 tgid)
+{
+	__u32 flags = 2; /* inherited: the probe's own entries say 1 */
+
+	bpf_map_update_elem(&obi_pids, &tgid, &flags, BPF_ANY);
+}
+
+static __always_inline void obi_pid_forget(__u32 tgid)
+{
+	bpf_map_delete_elem(&obi_pids, &tgid);
+}
+#endif
 
 #endif /* OBI_MAPS_BPF_H */

@@ -83,7 +83,7 @@ static __always_inline bool obi_sk_is_tcp_direct(struct sock *sk)
  * sock_{send,recv}_length fire inside sock_sendmsg/sock_recvmsg with the socket at hand. The
  * user buffer is not an argument: it is found through the syscall's saved registers.
  */
-static __always_inline void obi_sock_io(struct sock *sk, int ret, bool egress)
+static __always_inline void obi_sock_io(struct sock *sk, int ret, bool egress, __u64 pid_tgid)
 {
 	struct task_struct *task;
 	struct pt_regs *regs;
@@ -116,28 +116,32 @@ static __always_inline void obi_sock_io(struct sock *sk, int ret, bool egress)
 		/* sendfile, splice, io_uring, kernel senders: bytes count, payload unseen. */
 		io.kind = OBI_BUF_NONE;
 	}
-	obi_on_io(sk, obi_sk_netns_direct(sk), &io, ret);
+	obi_on_io(sk, obi_sk_netns_direct(sk), &io, ret, pid_tgid);
 }
 
 SEC("tp_btf/sock_send_length")
 int BPF_PROG(obi_sock_send, struct sock *sk, int ret, int flags)
 {
-	if (!obi_pid_selected(obi_pidns_cur_tgid(bpf_get_current_pid_tgid())))
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if (!obi_pid_selected(obi_pidns_cur_tgid(id)))
 		return 0;
 	if (ret <= 0 || !obi_sk_is_tcp_direct(sk))
 		return 0;
-	obi_sock_io(sk, ret, true);
+	obi_sock_io(sk, ret, true, id);
 	return 0;
 }
 
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(obi_sock_recv, struct sock *sk, int ret, int flags)
 {
-	if (!obi_pid_selected(obi_pidns_cur_tgid(bpf_get_current_pid_tgid())))
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if (!obi_pid_selected(obi_pidns_cur_tgid(id)))
 		return 0;
 	if (ret <= 0 || (flags & OBI_MSG_PEEK) || !obi_sk_is_tcp_direct(sk))
 		return 0;
-	obi_sock_io(sk, ret, false);
+	obi_sock_io(sk, ret, false, id);
 	return 0;
 }
 #endif /* !OBI_COMPAT */
@@ -216,7 +220,7 @@ static __always_inline int obi_sys_exit(struct obi_sys_exit_ctx *ctx)
 	sk = obi_fd_to_sock(id >> 32, args.fd);
 	if (!sk)
 		return 0;
-	obi_on_io(sk, obi_sk_netns(sk), &args.io, ctx->ret);
+	obi_on_io(sk, obi_sk_netns(sk), &args.io, ctx->ret, id);
 	return 0;
 }
 
@@ -337,7 +341,7 @@ int BPF_PROG(obi_exec, struct task_struct *p, int old_pid, struct linux_binprm *
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(obi_fork, struct task_struct *parent, struct task_struct *child)
 {
-	__u32 ptgid = BPF_CORE_READ(parent, tgid), ctgid = BPF_CORE_READ(child, tgid), flags = 2;
+	__u32 ptgid = BPF_CORE_READ(parent, tgid), ctgid = BPF_CORE_READ(child, tgid);
 
 	if (ptgid == ctgid) /* a thread */
 		return 0;
@@ -347,7 +351,7 @@ int BPF_PROG(obi_fork, struct task_struct *parent, struct task_struct *child)
 	ctgid = obi_pidns_tgid_of(child, ctgid);
 	if (!ctgid) /* a child is visible where its parent is; key 0 would match the invisible */
 		return 0;
-	bpf_map_update_elem(&obi_pids, &ctgid, &flags, BPF_ANY);
+	obi_pid_select(ctgid);
 	obi_ctl_emit_proc(OBI_REC_FORK, child, ptgid);
 	return 0;
 }
@@ -369,7 +373,7 @@ int BPF_PROG(obi_exit, struct task_struct *p)
 	tgid = obi_pidns_tgid_of(p, tgid);
 	if (!obi_pid_selected(tgid))
 		return 0;
-	bpf_map_delete_elem(&obi_pids, &tgid);
+	obi_pid_forget(tgid);
 	obi_ctl_emit_proc(OBI_REC_EXIT, p, 0);
 	return 0;
 }

@@ -8,18 +8,56 @@
 #define OBI_TP_NAME_LEN 12
 #define OBI_TP_VALUE_LEN 55
 
+/*
+ * Span and trace ids: splitmix64 over a per-CPU counter, seeded from bpf_get_prandom_u32()
+ * on the CPU's first use. One server request needs three 64-bit words; as six
+ * bpf_get_prandom_u32() calls they were a fifth of the helper calls of a request, and each
+ * call and return is dear where retpolines and SRSO are on. The statistical quality is that of
+ * the kernel's own prandom (neither is meant to be unpredictable). The counter advances by one
+ * atomic add per id set, so ids drawn on one CPU never repeat (the mix is a bijection), even
+ * when a faultable (syscall) tracepoint is preempted between two draws.
+ */
+#define OBI_RNG_GAMMA 0x9e3779b97f4a7c15ULL
+
+static __always_inline __u64 obi_rng_mix(__u64 z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* The counter value before `n` draws reserved for the caller; 0 when the map is unusable. */
+static __always_inline __u64 obi_rng_take(__u32 n)
+{
+	__u32 zero = 0;
+	__u64 *st = bpf_map_lookup_elem(&obi_rng, &zero);
+
+	if (!st)
+		return 0;
+	if (!*st)
+		*st = (__u64)bpf_get_prandom_u32() << 32 | bpf_get_prandom_u32() | 1;
+#ifndef OBI_COMPAT
+	return __sync_fetch_and_add(st, n * OBI_RNG_GAMMA);
+#else
+	/* No BPF atomics before 5.12; the compat kernels run these programs with preemption
+	 * off, so nothing else on this CPU draws in between. */
+	__u64 v = *st;
+
+	*st = v + n * OBI_RNG_GAMMA;
+	return v;
+#endif
+}
+
 static __always_inline void obi_random_ids(__u8 *trace_id, __u8 *span_id)
 {
-	__u32 *t = (__u32 *)trace_id, *s = (__u32 *)span_id;
+	__u64 *t = (__u64 *)trace_id, *s = (__u64 *)span_id, base;
 
+	base = obi_rng_take(trace_id ? 3 : 1);
 	if (trace_id) {
-		t[0] = bpf_get_prandom_u32();
-		t[1] = bpf_get_prandom_u32();
-		t[2] = bpf_get_prandom_u32();
-		t[3] = bpf_get_prandom_u32() | 1; /* never all zero */
+		t[0] = obi_rng_mix(base + 2 * OBI_RNG_GAMMA);
+		t[1] = obi_rng_mix(base + 3 * OBI_RNG_GAMMA) | 1ULL << 56; /* never all zero */
 	}
-	s[0] = bpf_get_prandom_u32();
-	s[1] = bpf_get_prandom_u32() | 1;
+	*s = obi_rng_mix(base + OBI_RNG_GAMMA) | 1ULL << 56;
 }
 
 static __always_inline int obi_hexval(__u8 ch)

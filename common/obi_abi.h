@@ -17,6 +17,8 @@
 #define OBI_REQ_CAP_MAX 1024
 /* Upper bound of captured response bytes (the head, as far as the run-time bound allows). */
 #define OBI_RESP_CAP 1024
+/* Pids the selection bitmap (obi_pids) covers: the kernel's PID_MAX_LIMIT on 64-bit. */
+#define OBI_PID_LIMIT (4u * 1024 * 1024)
 
 enum obi_rec_type {
 	OBI_REC_HTTP = 1,   /* one request/response exchange on a TCP connection */

@@ -1,5 +1,6 @@
 /* bpfobj.c: which compiled BPF object runs (full or compat), and named access to its parts. */
 #include <errno.h>
+#include <sys/mman.h>
 
 #include <bpf/libbpf.h>
 
@@ -49,9 +50,25 @@ int probe_bpf_open(struct probe_bpf *b, bool compat)
 	return 0;
 }
 
+#define PROBE_PID_BITS_SIZE ((size_t)OBI_PID_LIMIT / 8)
+
 int probe_bpf_load(struct probe_bpf *b)
 {
-	return b->compat ? obi_compat_bpf__load(b->skel) : obi_bpf__load(b->skel);
+	void *m;
+	int err;
+
+	if (b->compat)
+		return obi_compat_bpf__load(b->skel);
+	err = obi_bpf__load(b->skel);
+	if (err)
+		return err;
+	/* The selection bitmap: written in place, as the BPF side writes it (maps.bpf.h). */
+	m = mmap(NULL, PROBE_PID_BITS_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 bpf_map__fd(b->pids), 0);
+	if (m == MAP_FAILED)
+		return -errno;
+	b->pid_bits = m;
+	return 0;
 }
 
 /* Attaches every loaded program; SEC("raw_tp") without a name (the sweep) is left unattached. */
@@ -62,6 +79,8 @@ int probe_bpf_attach(struct probe_bpf *b)
 
 void probe_bpf_destroy(struct probe_bpf *b)
 {
+	if (b->pid_bits)
+		munmap(b->pid_bits, PROBE_PID_BITS_SIZE);
 	if (b->skel) {
 		if (b->compat)
 			obi_compat_bpf__destroy(b->skel);

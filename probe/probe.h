@@ -25,10 +25,13 @@ struct probe_bpf {
 	volatile struct obi_bpf_cfg *cfg; /* .rodata: written before load only */
 	struct bpf_map *events, *ctl_events, *pids, *conns, *stats, *sys_args, *fd_cache;
 	struct bpf_program *sweep; /* NULL when it does not run (compat, or no for_each) */
+	/* obi_pids mapped (full object, once loaded): one bit per pid, shared with the fork and
+	 * exit hooks, so changed only with atomic operations. NULL: obi_pids is a hash (compat). */
+	uint64_t *pid_bits;
 };
 
 /* Highest pid the selection bitmap covers (the kernel's PID_MAX_LIMIT). */
-#define PROBE_PID_LIMIT (4u * 1024 * 1024)
+#define PROBE_PID_LIMIT OBI_PID_LIMIT
 
 /* Messages waiting for the socket; bounded in bytes, oldest first. */
 struct probe_outq {
