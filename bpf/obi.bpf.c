@@ -224,28 +224,25 @@ static __always_inline int obi_sys_exit(struct obi_sys_exit_ctx *ctx)
 	return 0;
 }
 
-#define OBI_SYSCALL_PAIR(name, kind, egress, peek)                                                 \
+#define OBI_SYS_IO(name, kind, egress, peek)                                                       \
 	SEC("tracepoint/syscalls/sys_enter_" #name)                                                \
 	int obi_enter_##name(struct obi_sys_enter_ctx *ctx)                                        \
 	{                                                                                          \
 		return obi_sys_enter(ctx, kind, egress, peek);                                     \
-	}                                                                                          \
-	SEC("tracepoint/syscalls/sys_exit_" #name)                                                 \
-	int obi_exit_##name(struct obi_sys_exit_ctx *ctx)                                          \
-	{                                                                                          \
-		return obi_sys_exit(ctx);                                                          \
 	}
+#include "obi_sys_io.def"
+#undef OBI_SYS_IO
 
-OBI_SYSCALL_PAIR(read, OBI_BUF_PLAIN, false, false)
-OBI_SYSCALL_PAIR(write, OBI_BUF_PLAIN, true, false)
-OBI_SYSCALL_PAIR(readv, OBI_BUF_IOV, false, false)
-OBI_SYSCALL_PAIR(writev, OBI_BUF_IOV, true, false)
-OBI_SYSCALL_PAIR(recvfrom, OBI_BUF_PLAIN, false, true)
-OBI_SYSCALL_PAIR(sendto, OBI_BUF_PLAIN, true, false)
-OBI_SYSCALL_PAIR(recvmsg, OBI_BUF_MSG, false, false)
-OBI_SYSCALL_PAIR(sendmsg, OBI_BUF_MSG, true, false)
-/* Static files (nginx, busybox httpd): bytes count, the payload is never in user memory. */
-OBI_SYSCALL_PAIR(sendfile64, OBI_BUF_NONE, true, false)
+/*
+ * Every exit is the same code (the entry stashed what differs): one program, verified once
+ * and attached to each sys_exit_<name> of obi_sys_io.def by obi-probe. Nine copies took the
+ * verifier ~2 s at every start (each inlines the whole exchange core).
+ */
+SEC("tracepoint/syscalls/sys_exit_read")
+int obi_exit_io(struct obi_sys_exit_ctx *ctx)
+{
+	return obi_sys_exit(ctx);
+}
 
 /* close(): the fd may be reused for another socket; the cache compares file pointers anyway,
  * so this only keeps the cache small. */

@@ -71,14 +71,45 @@ int probe_bpf_load(struct probe_bpf *b)
 	return 0;
 }
 
+static const char *const probe_sys_exits[] = {
+#define OBI_SYS_IO(name, kind, egress, peek) "sys_exit_" #name,
+#include "obi_sys_io.def"
+#undef OBI_SYS_IO
+};
+_Static_assert(sizeof(probe_sys_exits) / sizeof(probe_sys_exits[0]) == PROBE_SYS_IO_COUNT,
+	       "PROBE_SYS_IO_COUNT differs from obi_sys_io.def");
+
+/* The one exit program (attached to its own section, the first exit) on the other exits. */
+static int probe_bpf_attach_exits(struct probe_bpf *b)
+{
+	struct bpf_program *prog = bpf_object__find_program_by_name(b->obj, "obi_exit_io");
+
+	if (!prog || !bpf_program__autoload(prog))
+		return 0;
+	for (int i = 1; i < PROBE_SYS_IO_COUNT; i++) {
+		b->exit_links[i] = bpf_program__attach_tracepoint(prog, "syscalls", probe_sys_exits[i]);
+		if (!b->exit_links[i]) {
+			int err = -errno;
+
+			log_error(-err, "attaching the exit program to syscalls:%s", probe_sys_exits[i]);
+			return err;
+		}
+	}
+	return 0;
+}
+
 /* Attaches every loaded program; SEC("raw_tp") without a name (the sweep) is left unattached. */
 int probe_bpf_attach(struct probe_bpf *b)
 {
-	return b->compat ? obi_compat_bpf__attach(b->skel) : obi_bpf__attach(b->skel);
+	int err = b->compat ? obi_compat_bpf__attach(b->skel) : obi_bpf__attach(b->skel);
+
+	return err ?: probe_bpf_attach_exits(b);
 }
 
 void probe_bpf_destroy(struct probe_bpf *b)
 {
+	for (int i = 0; i < PROBE_SYS_IO_COUNT; i++)
+		bpf_link__destroy(b->exit_links[i]);
 	if (b->pid_bits)
 		munmap(b->pid_bits, PROBE_PID_BITS_SIZE);
 	if (b->skel) {

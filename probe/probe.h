@@ -18,6 +18,9 @@ struct bpf_map;
 struct bpf_program;
 
 /* The loaded BPF object: full, or compat for kernels without task storage and atomics. */
+/* The system calls of obi_sys_io.def (checked against it in bpfobj.c). */
+#define PROBE_SYS_IO_COUNT 9
+
 struct probe_bpf {
 	void *skel; /* struct obi_bpf or struct obi_compat_bpf */
 	bool compat;
@@ -28,6 +31,9 @@ struct probe_bpf {
 	/* obi_pids mapped (full object, once loaded): one bit per pid, shared with the fork and
 	 * exit hooks, so changed only with atomic operations. NULL: obi_pids is a hash (compat). */
 	uint64_t *pid_bits;
+	/* The exit program's attachments beyond its own section, [0] unused (syscall front
+	 * end only). */
+	struct bpf_link *exit_links[PROBE_SYS_IO_COUNT];
 };
 
 /* Highest pid the selection bitmap covers (the kernel's PID_MAX_LIMIT). */
