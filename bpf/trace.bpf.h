@@ -39,12 +39,14 @@ static __always_inline __u64 obi_rng_take(__u32 n)
 #ifndef OBI_COMPAT
 	return __sync_fetch_and_add(st, n * OBI_RNG_GAMMA);
 #else
-	/* No BPF atomics before 5.12; the compat kernels run these programs with preemption
-	 * off, so nothing else on this CPU draws in between. */
+	/* No BPF atomics before 5.12. Those kernels run tracepoint programs with preemption
+	 * off, but the compat object can be forced on a newer one, whose syscall tracepoints
+	 * may be preempted between the read and the write: a random word mixed in keeps two
+	 * such draws apart (one helper call, not six). */
 	__u64 v = *st;
 
 	*st = v + n * OBI_RNG_GAMMA;
-	return v;
+	return v ^ (__u64)bpf_get_prandom_u32() << 32;
 #endif
 }
 
@@ -55,9 +57,11 @@ static __always_inline void obi_random_ids(__u8 *trace_id, __u8 *span_id)
 	base = obi_rng_take(trace_id ? 3 : 1);
 	if (trace_id) {
 		t[0] = obi_rng_mix(base + 2 * OBI_RNG_GAMMA);
-		t[1] = obi_rng_mix(base + 3 * OBI_RNG_GAMMA) | 1ULL << 56; /* never all zero */
+		t[1] = obi_rng_mix(base + 3 * OBI_RNG_GAMMA);
+		if (!(t[0] | t[1])) /* all zero is invalid (W3C); no bit is forced otherwise */
+			t[1] = 1;
 	}
-	*s = obi_rng_mix(base + OBI_RNG_GAMMA) | 1ULL << 56;
+	*s = obi_rng_mix(base + OBI_RNG_GAMMA) ?: 1;
 }
 
 static __always_inline int obi_hexval(__u8 ch)

@@ -157,6 +157,6 @@ def t_stalled_proc_at_start(ctx):
 
 
 TESTS = [
-    ("stalled_proc_read", t_stalled_proc_read),
-    ("stalled_proc_at_start", t_stalled_proc_at_start),
+    ("stalled_proc_read", t_stalled_proc_read, USERSPACE),
+    ("stalled_proc_at_start", t_stalled_proc_at_start, USERSPACE),
 ]

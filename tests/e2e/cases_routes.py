@@ -168,7 +168,7 @@ def t_routes_filter(ctx):
 
 
 TESTS = [
-    ("routes_configmap", t_routes_configmap),
+    ("routes_configmap", t_routes_configmap, USERSPACE),
     ("routes_text_printer", t_routes_text_printer, ("socket",)),
     ("routes_ignored_traces", t_routes_ignored_traces, ("socket",)),
     ("routes_ignored_metrics", t_routes_ignored_metrics, ("socket",)),
