@@ -87,11 +87,13 @@ static int probe_bpf_attach_exits(struct probe_bpf *b)
 	if (!prog || !bpf_program__autoload(prog))
 		return 0;
 	for (int i = 1; i < PROBE_SYS_IO_COUNT; i++) {
-		b->exit_links[i] = bpf_program__attach_tracepoint(prog, "syscalls", probe_sys_exits[i]);
+		b->exit_links[i] =
+		    bpf_program__attach_tracepoint(prog, "syscalls", probe_sys_exits[i]);
 		if (!b->exit_links[i]) {
 			int err = -errno;
 
-			log_error(-err, "attaching the exit program to syscalls:%s", probe_sys_exits[i]);
+			log_error(-err, "attaching the exit program to syscalls:%s",
+				  probe_sys_exits[i]);
 			return err;
 		}
 	}
