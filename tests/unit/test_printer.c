@@ -182,6 +182,17 @@ __attribute__((noinline)) static char *test_printer_capture(enum config_printer 
 	return out;
 }
 
+/* The JSON printer's one line for the span, parsed (cJSON_Delete()); fails if it does not parse. */
+static cJSON *test_printer_json(const struct span *s)
+{
+	char *out = test_printer_capture(CONFIG_PRINTER_JSON, s, 1);
+	cJSON *root = cJSON_Parse(out);
+
+	free(out);
+	assert_non_null(root);
+	return root;
+}
+
 static const cJSON *test_printer_get(const cJSON *o, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
@@ -278,17 +289,13 @@ static void test_json(void **state)
 static void test_json_empty_path(void **state)
 {
 	struct span *s = test_printer_span();
-	char *out;
 	cJSON *root;
 
 	(void)state;
 	span_unset(s, SPAN_A_URL_PATH);
-	out = test_printer_capture(CONFIG_PRINTER_JSON, s, 1);
-	root = cJSON_Parse(out);
-	assert_non_null(root);
+	root = test_printer_json(s);
 	test_printer_str(test_printer_get(root, "attributes"), "url.path", "");
 	cJSON_Delete(root);
-	free(out);
 	span_t_free(s);
 }
 
@@ -343,12 +350,9 @@ static void test_json_client_escaping(void **state)
 
 	/* No service: empty strings, never a crash. */
 	s->svc = NULL;
-	out = test_printer_capture(CONFIG_PRINTER_JSON, s, 1);
-	root = cJSON_Parse(out);
-	assert_non_null(root);
+	root = test_printer_json(s);
 	test_printer_str(cJSON_GetObjectItemCaseSensitive(root, "service"), "name", "");
 	cJSON_Delete(root);
-	free(out);
 	span_t_free(s);
 }
 
@@ -414,15 +418,11 @@ static void test_route_and_drop(void **state)
 	assert_non_null(strstr(line, " HTTP 200 GET /users/42 ["));
 	assert_string_equal(line + strlen(line) - strlen(" route=[/users/{id}]"),
 			    " route=[/users/{id}]");
-	out = test_printer_capture(CONFIG_PRINTER_JSON, s, 1);
-	o = cJSON_Parse(out);
-	assert_non_null(o);
+	o = test_printer_json(s);
 	test_printer_str(o, "name", "GET /users/{id}");
 	a = cJSON_GetObjectItemCaseSensitive(o, "attributes");
 	test_printer_str(a, "http.route", "/users/{id}");
 	cJSON_Delete(o);
-	free(out);
-	out = NULL;
 	s->drop_traces = true;
 	f = open_memstream(&out, &len);
 	assert_non_null(f);
@@ -457,9 +457,7 @@ static void test_json_k8s_resource(void **state)
 			     "k8s.pod.start_time=2026-02-06%2015:28:19%20+0000%20UTC,"
 			     "k8s.deployment.name=web,team=a%2Cb%3Dc";
 	s->svc = &svc;
-	out = test_printer_capture(CONFIG_PRINTER_JSON, s, 1);
-	root = cJSON_Parse(out);
-	assert_non_null(root);
+	root = test_printer_json(s);
 	r = test_printer_get(root, "resource");
 	test_printer_str(r, "k8s.namespace.name", "shop");
 	test_printer_str(r, "k8s.pod.name", "web-5d8f9c7b6-x2x4z");
@@ -468,17 +466,13 @@ static void test_json_k8s_resource(void **state)
 	test_printer_str(r, "team", "a,b=c");
 	assert_int_equal(cJSON_GetArraySize(r), 5);
 	cJSON_Delete(root);
-	free(out);
 
 	/* A malformed list is dropped whole, as the exporter drops it; the span still prints. */
 	svc.resource_attrs = "k8s.pod.name=web,bad%zz=1";
-	out = test_printer_capture(CONFIG_PRINTER_JSON, s, 1);
-	root = cJSON_Parse(out);
-	assert_non_null(root);
+	root = test_printer_json(s);
 	assert_null(cJSON_GetObjectItemCaseSensitive(root, "resource"));
 	test_printer_str(test_printer_get(root, "attributes"), "url.path", "/users/42");
 	cJSON_Delete(root);
-	free(out);
 
 	svc.resource_attrs = "k8s.pod.name=web";
 	out = test_printer_capture(CONFIG_PRINTER_TEXT, s, 1);
