@@ -163,7 +163,7 @@ struct {
 	__type(value, __u64);
 } obi_stats SEC(".maps");
 
-/* Per-CPU state of the span and trace id generator (trace.bpf.h, obi_rand_ids). */
+/* Per-CPU state of the span and trace id generator (trace.bpf.h, obi_rng_take). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);

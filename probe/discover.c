@@ -51,7 +51,7 @@ int probe_discover_init(struct probe *p)
 	select_warn_unsupported(&p->cfg);
 	if (probe_discover_pod_init(p))
 		return -ENOMEM;
-	p->selected = calloc(PROBE_PID_LIMIT / 64, sizeof(uint64_t));
+	p->selected = calloc(OBI_PID_LIMIT / 64, sizeof(uint64_t));
 	p->disc.facts = factcache_new();
 	/* The eventfd is made here, before confinement: the run-time filter need not allow it. */
 	p->disc.pw = pw_pool_new(probe_procfs_gather, PROBE_PW_THREADS, PROBE_PW_QUEUE,
@@ -84,7 +84,7 @@ void probe_discover_free(struct probe *p)
 
 bool probe_discover_selected(const struct probe *p, uint32_t pid)
 {
-	return pid < PROBE_PID_LIMIT && (p->selected[pid / 64] >> (pid % 64) & 1);
+	return pid < OBI_PID_LIMIT && (p->selected[pid / 64] >> (pid % 64) & 1);
 }
 
 static void probe_discover_mark(struct probe *p, uint32_t pid, bool on)
@@ -118,7 +118,7 @@ static void probe_discover_request(struct probe *p, uint32_t pid, enum pw_why wh
 {
 	struct pw_job *j;
 
-	if (!p->disc.pw || pid == 0 || pid >= PROBE_PID_LIMIT || pw_queued(p->disc.pw, pid, why))
+	if (!p->disc.pw || pid == 0 || pid >= OBI_PID_LIMIT || pw_queued(p->disc.pw, pid, why))
 		return;
 	if (pw_stuck_on(p->disc.pw, pid)) {
 		p->disc.dropped++;
@@ -367,7 +367,7 @@ int probe_discover_scan(struct probe *p)
 		char *end;
 		unsigned long pid = strtoul(de->d_name, &end, 10);
 
-		if (*end || !pid || pid >= PROBE_PID_LIMIT)
+		if (*end || !pid || pid >= OBI_PID_LIMIT)
 			continue;
 		if (d->scan_n == cap) {
 			size_t ncap = cap ? cap * 2 : 1024;
@@ -411,7 +411,7 @@ static void probe_discover_on_fork(struct probe *p, const void *data, size_t len
 	uint64_t mono = monotime_ns();
 
 	memcpy(&pr, data, len < sizeof(pr) ? len : sizeof(pr));
-	if (probe_discover_selected(p, pr.hdr.pid) || pr.hdr.pid >= PROBE_PID_LIMIT)
+	if (probe_discover_selected(p, pr.hdr.pid) || pr.hdr.pid >= OBI_PID_LIMIT)
 		return;
 	/* Already in the kernel filter: its records may come before a reader answers, so the
 	 * enricher gets the parent's description now, and the child's own when read. */

@@ -92,7 +92,7 @@ void probe_ipc_adopt(struct probe *p, int fd, pid_t pid, uid_t uid, bool from_la
 				"enricher connected (pid %d, uid %u)", pid, uid);
 	probe_discover_pod_connected(p, true);
 	/* A (re)connected enricher gets the whole process table first. */
-	for (uint32_t w = 0; w < PROBE_PID_LIMIT / 64; w++) {
+	for (uint32_t w = 0; w < OBI_PID_LIMIT / 64; w++) {
 		uint64_t bits = p->selected[w];
 
 		while (bits) {

@@ -310,27 +310,33 @@ int probe_lifecycle_sweep(struct probe *p)
 	return bpf_prog_test_run_opts(bpf_program__fd(p->bpf.sweep), &opts);
 }
 
+/* The full object's selection bitmap, shared with the fork and exit hooks. */
+static int probe_lifecycle_select_bit(uint64_t *bits, uint32_t pid, bool on)
+{
+	uint64_t bit = 1ULL << (pid % 64);
+
+	if (pid >= OBI_PID_LIMIT) {
+		errno = ERANGE;
+		return -1;
+	}
+	/* Atomic: the fork and exit hooks change other bits of the same word meanwhile.
+	 * Sequentially consistent, as the map update system call it replaces was: what the
+	 * caller does next may rely on the programs seeing the change. */
+	if (on)
+		__atomic_fetch_or(&bits[pid / 64], bit, __ATOMIC_SEQ_CST);
+	else
+		__atomic_fetch_and(&bits[pid / 64], ~bit, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
 int probe_lifecycle_select_pid(struct probe *p, uint32_t pid, bool on)
 {
 	uint32_t flags = 1;
-	int fd = bpf_map__fd(p->bpf.pids);
+	int fd;
 
-	if (p->bpf.pid_bits) {
-		uint64_t bit = 1ULL << (pid % 64);
-
-		if (pid >= OBI_PID_LIMIT) {
-			errno = ERANGE;
-			return -1;
-		}
-		/* Atomic: the fork and exit hooks change other bits of the same word meanwhile.
-		 * Sequentially consistent, as the map update system call it replaces was: what
-		 * the caller does next may rely on the programs seeing the change. */
-		if (on)
-			__atomic_fetch_or(&p->bpf.pid_bits[pid / 64], bit, __ATOMIC_SEQ_CST);
-		else
-			__atomic_fetch_and(&p->bpf.pid_bits[pid / 64], ~bit, __ATOMIC_SEQ_CST);
-		return 0;
-	}
+	if (p->bpf.pid_bits)
+		return probe_lifecycle_select_bit(p->bpf.pid_bits, pid, on);
+	fd = bpf_map__fd(p->bpf.pids);
 	if (on)
 		return bpf_map_update_elem(fd, &pid, &flags, BPF_ANY);
 	return bpf_map_delete_elem(fd, &pid);

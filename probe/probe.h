@@ -17,10 +17,10 @@ struct bpf_object;
 struct bpf_map;
 struct bpf_program;
 
-/* The loaded BPF object: full, or compat for kernels without task storage and atomics. */
 /* The system calls of obi_sys_io.def (checked against it in bpfobj.c). */
 #define PROBE_SYS_IO_COUNT 9
 
+/* The loaded BPF object: full, or compat for kernels without task storage and atomics. */
 struct probe_bpf {
 	void *skel; /* struct obi_bpf or struct obi_compat_bpf */
 	bool compat;
@@ -35,9 +35,6 @@ struct probe_bpf {
 	 * end only). */
 	struct bpf_link *exit_links[PROBE_SYS_IO_COUNT];
 };
-
-/* Highest pid the selection bitmap covers (the kernel's PID_MAX_LIMIT). */
-#define PROBE_PID_LIMIT OBI_PID_LIMIT
 
 /* Messages waiting for the socket; bounded in bytes, oldest first. */
 struct probe_outq {
