@@ -95,7 +95,7 @@ SECCOMP_PROFILE := $(BUILD)/seccomp/obi-probe.json
 SECCOMP_TABLE_OBJ := $(BUILD)/common/sandbox.o $(BUILD)/common/log.o \
 	$(BUILD)/probe/seccomp_tables.o $(BUILD)/enricher/seccomp_table.o
 
-.PHONY: image test-containers all deps run test test-unit test-otlp test-e2e test-e2e-san test-kernels bench bench-enricher fuzz lint format docs clean check-headers unit-bins route-eval test-k8s bench-k8s
+.PHONY: image test-containers all deps run test test-unit test-otlp test-e2e test-e2e-san test-kernels bench bench-enricher bench-ablate fuzz lint format docs clean check-headers unit-bins route-eval test-k8s bench-k8s
 
 all: $(BINS) $(SECCOMP_PROFILE) $(BUILD)/tools/seccomp_oci_exec
 
@@ -293,6 +293,11 @@ $(ENRICHER_BENCH): $(BUILD)/tests/enricher_bench.o $(ENRICHER_LIB_OBJ) $(COMMON_
 
 bench-enricher: $(ENRICHER_BENCH)
 	$(Q)$(ENRICHER_BENCH) $(ENRICHER_BENCH_ARGS)
+
+# Where the BPF time per request goes: the bench with one step of the data path cut at a time
+# (tests/bench/ablate.py lists the cuts); ABLATE_ARGS e.g. "3 5 norb lookup" (passes, seconds, cuts).
+bench-ablate: deps
+	$(Q)bash tests/bench/ablate.sh $(ABLATE_ARGS)
 
 # --- the container image and the deployment tests ---------------------------------------------
 # FROM scratch: the binaries plus exactly the libraries ldd lists (tests/container/stage.sh);
