@@ -59,26 +59,24 @@ fuzz_srcs() {
 # The OTLP harness links the nanopb-generated messages.
 make -s build/proto/.stamp >/dev/null || exit 2
 
-pass=0 fail=0
-for src in ${FUZZ_ONLY:-tests/fuzz/fuzz_*.c}; do
-	[ -e "$src" ] || continue
+# One harness: build, seed, run. Prints its lines, returns non-zero on a build failure or a finding.
+fuzz_one() {
+	local src=$1 name bin corpus deps log
 	name=$(basename "$src" .c)
 	name=${name#fuzz_}
 	bin=$out/fuzz_$name
 	corpus=$out/corpus-$name
 	if ! deps=$(fuzz_srcs "$name"); then
-		echo "fuzz_$name: no source list in tests/fuzz/run.sh" >&2
-		fail=$((fail + 1))
-		continue
+		echo "fuzz_$name: no source list in tests/fuzz/run.sh"
+		return 1
 	fi
 	echo "  FUZZ-CC $bin"
 	# shellcheck disable=SC2086 # deps is a word list on purpose
 	if ! "$CLANG" -g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined -fno-omit-frame-pointer -D_GNU_SOURCE \
-		-Icommon -Ienricher -Iprobe "$src" $deps -o "$bin"; then
-		echo "fuzz_$name: build failed" >&2
-		fail=$((fail + 1))
-		continue
+		-Icommon -Ienricher -Iprobe "$src" $deps -o "$bin" 2>&1; then
+		echo "fuzz_$name: build failed"
+		return 1
 	fi
 	mkdir -p "$corpus"
 	if [ -d "tests/fuzz/seeds/$name" ]; then
@@ -91,12 +89,30 @@ for src in ${FUZZ_ONLY:-tests/fuzz/fuzz_*.c}; do
 		-artifact_prefix="$out/fuzz_$name-" "$corpus" >"$log" 2>&1; then
 		echo "fuzz_$name: ok ($(grep -ao 'stat::number_of_executed_units: *[0-9]*' "$log" |
 			grep -o '[0-9]*$') runs, corpus $(find "$corpus" -type f | wc -l) inputs)"
-		pass=$((pass + 1))
-	else
-		echo "fuzz_$name: FAILED (log: $log)" >&2
-		grep -a -m 20 -E 'ERROR|SUMMARY|runtime error|Test unit written|#[0-9]+ 0x' "$log" >&2
-		fail=$((fail + 1))
+		return 0
 	fi
+	echo "fuzz_$name: FAILED (log: $log)"
+	grep -a -m 20 -E 'ERROR|SUMMARY|runtime error|Test unit written|#[0-9]+ 0x' "$log"
+	return 1
+}
+
+# Harnesses are independent and each libFuzzer run is one thread: run FUZZ_JOBS at once (one per
+# CPU by default), each printing its lines when it ends so that they do not interleave.
+jobs_max=${FUZZ_JOBS:-$(nproc)}
+res=$(mktemp -d "$out/results.XXXXXX")
+n=0
+for src in ${FUZZ_ONLY:-tests/fuzz/fuzz_*.c}; do
+	[ -e "$src" ] || continue
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do wait -n; done
+	n=$((n + 1))
+	(fuzz_one "$src" >"$res/$n.out"; echo $? >"$res/$n.rc"; cat "$res/$n.out") &
 done
+wait
+pass=0 fail=0
+for rc in "$res"/*.rc; do
+	[ -e "$rc" ] || continue
+	if [ "$(cat "$rc")" = 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
+done
+rm -rf "$res"
 echo "fuzz: $pass passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
