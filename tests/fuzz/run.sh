@@ -97,7 +97,8 @@ fuzz_one() {
 }
 
 # Harnesses are independent and each libFuzzer run is one thread: run FUZZ_JOBS at once (one per
-# CPU by default), each printing its lines when it ends so that they do not interleave.
+# CPU by default), each printing its lines when it ends so that they do not interleave (a failing
+# harness's to stderr, as before).
 jobs_max=${FUZZ_JOBS:-$(nproc)}
 res=$(mktemp -d "$out/results.XXXXXX")
 n=0
@@ -105,7 +106,12 @@ for src in ${FUZZ_ONLY:-tests/fuzz/fuzz_*.c}; do
 	[ -e "$src" ] || continue
 	while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do wait -n; done
 	n=$((n + 1))
-	(fuzz_one "$src" >"$res/$n.out"; echo $? >"$res/$n.rc"; cat "$res/$n.out") &
+	(
+		fuzz_one "$src" >"$res/$n.out"
+		rc=$?
+		echo "$rc" >"$res/$n.rc"
+		if [ "$rc" = 0 ]; then cat "$res/$n.out"; else cat "$res/$n.out" >&2; fi
+	) &
 done
 wait
 pass=0 fail=0
